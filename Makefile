@@ -1,0 +1,46 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install translations db lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	@$(BIN)/pybabel compile --use-fuzzy -d community/translations -D messages >/dev/null
+
+db: install
+	@mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed reference
+	$(FLASK) seed demo --if-empty
+
+run: db
+	@$(FLASK) seed logins
+	@echo "Serving on http://$(HOST):$(PORT)/"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/ruff check community tests bench
+	bash scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check community tests bench
+	$(BIN)/ruff format --check community tests bench
+
+bench: install
+	$(BIN)/python -m bench.people_directory
+
+clean:
+	rm -rf $(VENV) instance/*.db .pytest_cache

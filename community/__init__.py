@@ -1,0 +1,73 @@
+"""Kakehashi (架け橋): a peer network for Japan's municipal engineers."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from community.config import DEV_SECRET, Config
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    """Application factory: the only place an app is made (wsgi.py and tests call it)."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(config or Config)
+    app.config.update(overrides)
+    if app.config["SECRET_KEY"] == DEV_SECRET and app.config["ENV_NAME"] not in (
+        "development",
+        "test",
+    ):
+        raise RuntimeError("SECRET_KEY must be set outside development (KAKEHASHI_ENV).")
+    if app.config["BASE_URL"].startswith("https://"):
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+
+    from community import web
+    from community.cli import register_commands
+
+    register_extensions(app)
+    register_blueprints(app)
+    web.register_errorhandlers(app)
+    web.register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from community import auth, i18n
+    from community.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    auth.init_login_manager(login_manager)
+    socketio.init_app(app, message_queue=redis_url, async_mode="threading")
+    import_models()
+
+
+def import_models() -> None:
+    """Import every model module so metadata (and Alembic) sees all tables."""
+    import community.auth.models  # noqa: F401
+    import community.profiles.models  # noqa: F401
+    import community.reference.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from community.admin import bp as admin_bp
+    from community.auth import bp as auth_bp
+    from community.core import bp as core_bp
+    from community.profiles import bp as profiles_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(profiles_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -1,0 +1,70 @@
+"""Admin-only rules beyond those in auth.services."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from community.auth.models import User, VerifiedDomain
+from community.auth.services import apply_domain_verification, require_admin
+from community.errors import ValidationFailed
+from community.extensions import db
+
+DOMAIN_RE = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def user_list_query(q: str = ""):
+    stmt = select(User).where(User.deleted_at.is_(None)).order_by(User.created_at.desc(), User.id.desc())
+    q = (q or "").strip().lower()
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                User.email.like(pattern, escape="\\"),
+                User.username.like(pattern, escape="\\"),
+                User.display_name.like(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def _reapply_all() -> None:
+    for user in db.session.scalars(select(User).where(User.verified_manually.is_(False), User.deleted_at.is_(None))):
+        apply_domain_verification(user)
+
+
+def add_domain(actor: User, domain: str) -> VerifiedDomain:
+    """Add a domain and re-check every confirmed account against the new list."""
+    require_admin(actor)
+    domain = (domain or "").strip().lower().lstrip("@").lstrip(".")
+    if not DOMAIN_RE.match(domain):
+        msg = _("Enter a domain such as lg.jp or city.example.lg.jp.")
+        raise ValidationFailed(msg, {"domain": [msg]})
+    if db.session.scalar(select(VerifiedDomain).where(VerifiedDomain.domain == domain)):
+        msg = _("That domain is already on the list.")
+        raise ValidationFailed(msg, {"domain": [msg]})
+    row = VerifiedDomain(domain=domain)
+    db.session.add(row)
+    db.session.flush()
+    _reapply_all()
+    return row
+
+
+def remove_domain(actor: User, domain_id: int) -> None:
+    require_admin(actor)
+    row = db.session.get(VerifiedDomain, domain_id)
+    if row is None:
+        raise ValidationFailed(_("That domain is not on the list."))
+    db.session.delete(row)
+    db.session.flush()
+    _reapply_all()
+
+
+def ensure_default_domains(defaults) -> None:
+    """Seed the admin-managed list with the defaults (lg.jp) when it is empty."""
+    if db.session.scalar(select(VerifiedDomain.id).limit(1)) is None:
+        for d in defaults:
+            db.session.add(VerifiedDomain(domain=d))
+        db.session.flush()

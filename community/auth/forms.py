@@ -1,0 +1,65 @@
+"""Account forms; the services re-check every rule."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+REQUIRED = _l("This field is required.")
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(REQUIRED), Length(max=30)],
+        description=_l("3–30 characters: lower-case letters, digits and _. Shown in your profile URL."),
+    )
+    display_name = StringField(
+        _l("Display name"),
+        validators=[DataRequired(REQUIRED), Length(max=80)],
+        description=_l("Usually your full name, e.g. 田中 健一."),
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(REQUIRED)],
+        description=_l("At least 10 characters."),
+    )
+    password_confirm = PasswordField(
+        _l("Password (again)"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
+    )
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(_l("Email or username"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class ResetRequestForm(FlaskForm):
+    identifier = StringField(_l("Email or username"), validators=[DataRequired(REQUIRED)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED)],
+                             description=_l("At least 10 characters."))
+    password_confirm = PasswordField(
+        _l("New password (again)"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED)],
+                                 description=_l("At least 10 characters."))
+    new_password_confirm = PasswordField(
+        _l("New password (again)"),
+        validators=[DataRequired(REQUIRED), EqualTo("new_password", _l("The passwords do not match."))],
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(_l("New email"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])

@@ -1,0 +1,119 @@
+"""Accounts: users, roles and the admin-managed list of verified staff domains."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from community.db import UTCDateTime, utcnow
+from community.extensions import db
+
+if TYPE_CHECKING:
+    from community.profiles.models import Profile
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    ADVISER = "adviser"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+def _new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    username: Mapped[str] = mapped_column(String(30), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=Role.MEMBER,
+    )
+    locale: Mapped[str | None] = mapped_column(String(5))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_staff: Mapped[bool] = mapped_column(default=False)
+    # When an admin decides by hand, the email domain no longer changes the badge.
+    verified_manually: Mapped[bool] = mapped_column(default=False)
+    # Rotated on password change, email change and deletion: logs out every other session
+    # and invalidates "remember me" cookies.
+    session_token: Mapped[str] = mapped_column(String(32), default=_new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    profile: Mapped[Profile | None] = relationship(
+        back_populates="user", uselist=False, cascade="all, delete-orphan"
+    )
+
+    def get_id(self) -> str:
+        # Flask-Login stores this in the session and the remember cookie; including the
+        # token makes both stale as soon as it rotates.
+        return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        """Hash and store a new password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when the password matches (always False for deleted accounts)."""
+        return self.deleted_at is None and check_password_hash(self.password_hash, password)
+
+    def rotate_session_token(self) -> None:
+        """Invalidate every existing session and remember cookie."""
+        self.session_token = _new_session_token()
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deleted accounts cannot log in
+        return self.deleted_at is None
+
+    @property
+    def initials(self) -> str:
+        """One or two characters for the avatar."""
+        name = (self.display_name or self.username or "?").strip()
+        parts = name.split()
+        if len(parts) >= 2 and parts[0].isascii():
+            return (parts[0][0] + parts[1][0]).upper()
+        return name[:1].upper()
+
+    @property
+    def avatar_hue(self) -> int:
+        """One of 12 colour classes (inline styles are barred by the CSP)."""
+        return (self.id or 0) % 12
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class VerifiedDomain(db.Model):
+    """A mail domain whose confirmed addresses mark municipal staff (lg.jp and its subdomains)."""
+
+    __tablename__ = "verified_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

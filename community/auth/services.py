@@ -1,0 +1,319 @@
+"""Account rules. Routes, the CLI and tests call these; none of them commit."""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash
+
+from community import mail
+from community.auth import tokens
+from community.auth.models import Role, User, VerifiedDomain
+from community.db import utcnow
+from community.errors import PermissionDenied, ValidationFailed
+from community.extensions import db
+
+USERNAME_RE = re.compile(r"^[a-z0-9_]{3,30}$")
+RESERVED_USERNAMES = {"admin", "root", "system", "deleted", "kakehashi", "moderator", "support"}
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+# Same parameters as real hashes, so checking it costs the same time.
+_DUMMY_HASH = "scrypt:32768:8:1$kakehashi$" + "0" * 128
+
+
+# --- validation -----------------------------------------------------------------------------
+
+def normalise_email(value: str) -> str:
+    """Validate syntax (no DNS lookups) and return the lower-cased address."""
+    try:
+        result = validate_email((value or "").strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationFailed(_("Enter a valid email address."), {"email": [_("Enter a valid email address.")]}) from exc
+    return result.normalized.lower()
+
+
+def check_username(value: str) -> str:
+    username = (value or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        msg = _("Use 3–30 characters: lower-case letters, digits and _.")
+        raise ValidationFailed(msg, {"username": [msg]})
+    if username in RESERVED_USERNAMES or username.startswith("deleted"):
+        msg = _("That username is reserved.")
+        raise ValidationFailed(msg, {"username": [msg]})
+    return username
+
+
+def check_password_strength(password: str, *, field: str = "password", user_words=()) -> None:
+    if len(password or "") < MIN_PASSWORD or len(password) > MAX_PASSWORD:
+        msg = _("Use at least %(n)d characters.", n=MIN_PASSWORD)
+        raise ValidationFailed(msg, {field: [msg]})
+    if any(w and w.lower() in password.lower() for w in user_words):
+        msg = _("Do not use your username or email in the password.")
+        raise ValidationFailed(msg, {field: [msg]})
+
+
+# --- lookups --------------------------------------------------------------------------------
+
+def find_by_login(identifier: str) -> User | None:
+    """Find a live account by email or username (case-insensitive)."""
+    ident = (identifier or "").strip().lower()
+    if not ident:
+        return None
+    column = User.email if "@" in ident else User.username
+    return db.session.scalar(select(User).where(column == ident, User.deleted_at.is_(None)))
+
+
+def load_user_from_session(session_id: str) -> User | None:
+    """Flask-Login loader: `<id>:<session token>`; a rotated token logs the session out."""
+    user_id, _sep, token = (session_id or "").partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.is_deleted or user.session_token != token:
+        return None
+    return user
+
+
+def verified_domains() -> list[str]:
+    """The admin-managed list (seeded with lg.jp by `seed reference`)."""
+    return list(db.session.scalars(select(VerifiedDomain.domain).order_by(VerifiedDomain.domain)))
+
+
+def email_in_domains(email: str, domains: list[str]) -> bool:
+    host = email.rpartition("@")[2].lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def apply_domain_verification(user: User) -> None:
+    """Set the staff badge from the confirmed address, unless an admin decided by hand."""
+    if user.verified_manually:
+        return
+    user.verified_staff = user.is_confirmed and email_in_domains(user.email, verified_domains())
+
+
+# --- registration and confirmation ----------------------------------------------------------
+
+def register(*, email: str, username: str, display_name: str, password: str, locale: str | None = None) -> User | None:
+    """Create an unconfirmed account and mail a confirmation link.
+
+    When the email is already registered nothing is created and the owner of that address
+    is told by mail instead: the caller shows the same message either way, so the form
+    never reveals who has an account.
+    """
+    email = normalise_email(email)
+    username = check_username(username)
+    display_name = (display_name or "").strip()
+    if not display_name or len(display_name) > 80:
+        msg = _("Enter a display name of up to 80 characters.")
+        raise ValidationFailed(msg, {"display_name": [msg]})
+    check_password_strength(password, user_words=(username, email.partition("@")[0]))
+    if db.session.scalar(select(func.count()).where(User.username == username)):
+        msg = _("That username is taken.")
+        raise ValidationFailed(msg, {"username": [msg]})
+    existing = db.session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        mail.queue(email, _("Someone tried to register with your address"), "already_registered",
+                   user=existing, login_url=absolute_url("auth.login"),
+                   reset_url=absolute_url("auth.reset_request"))
+        return None
+    user = User(email=email, username=username, display_name=display_name, locale=locale)
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        db.session.rollback()
+        msg = _("That username is taken.")
+        raise ValidationFailed(msg, {"username": [msg]}) from exc
+    from community.profiles.services import ensure_profile
+
+    ensure_profile(user)
+    send_confirmation(user)
+    return user
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A link for mail, built on KAKEHASHI_BASE_URL rather than the request's host header."""
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def send_confirmation(user: User) -> None:
+    token = tokens.make("confirm", user, email=user.email)
+    mail.queue(user.email, _("Confirm your email address"), "confirm",
+               user=user, url=absolute_url("auth.confirm", token=token))
+
+
+def confirm_email(token: str) -> User | None:
+    """Confirm the address a token was issued for; None when the link is invalid or stale."""
+    payload = tokens.read("confirm", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    if payload is None:
+        return None
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or user.is_deleted or user.email != payload.get("email"):
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        apply_domain_verification(user)
+    return user
+
+
+def ensure_can_post(user) -> None:
+    """Every posting service calls this: signed in, confirmed, not deleted."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(_("Please log in first."))
+    if not user.is_confirmed:
+        raise PermissionDenied(_("Confirm your email address before posting."))
+
+
+# --- passwords and email --------------------------------------------------------------------
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The account when the credentials match, else None (one message for every failure)."""
+    user = find_by_login(identifier)
+    if user is None:
+        # Spend the same hashing time as a real check so timing does not reveal accounts.
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    return user if user.check_password(password) else None
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        msg = _("Your current password is not correct.")
+        raise ValidationFailed(msg, {"current_password": [msg]})
+    check_password_strength(new, field="new_password", user_words=(user.username,))
+    user.set_password(new)
+    user.rotate_session_token()
+    mail.queue(user.email, _("Your password was changed"), "password_changed", user=user,
+               reset_url=absolute_url("auth.reset_request"))
+
+
+def request_email_change(user: User, password: str, new_email: str) -> None:
+    """Mail a link to the new address; the change happens only when it is followed."""
+    if not user.check_password(password):
+        msg = _("Your current password is not correct.")
+        raise ValidationFailed(msg, {"password": [msg]})
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        msg = _("That is already your address.")
+        raise ValidationFailed(msg, {"email": [msg]})
+    if db.session.scalar(select(func.count()).where(User.email == new_email)):
+        mail.queue(new_email, _("Someone tried to use your address"), "email_taken")
+        return
+    token = tokens.make("email", user, old=user.email, new=new_email)
+    mail.queue(new_email, _("Confirm your new email address"), "email_change", user=user,
+               url=absolute_url("auth.confirm_email_change", token=token))
+
+
+def confirm_email_change(token: str) -> User | None:
+    payload = tokens.read("email", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    if payload is None:
+        return None
+    user = db.session.get(User, payload.get("uid"))
+    # Bound to the old address: a second use, or a link from before another change, fails.
+    if user is None or user.is_deleted or user.email != payload.get("old"):
+        return None
+    new = payload["new"]
+    if db.session.scalar(select(func.count()).where(User.email == new)):
+        return None
+    old = user.email
+    user.email = new
+    user.email_confirmed_at = utcnow()
+    user.rotate_session_token()
+    apply_domain_verification(user)
+    mail.queue(old, _("Your email address was changed"), "email_changed", user=user, new=new)
+    return user
+
+
+def request_password_reset(identifier: str) -> None:
+    """Mail a single-use reset link when the account exists; silent otherwise."""
+    user = find_by_login(identifier)
+    if user is None:
+        return
+    mail.queue(user.email, _("Reset your password"), "reset", user=user,
+               url=absolute_url("auth.reset", token=tokens.reset_token(user)))
+
+
+def user_for_reset_token(token: str) -> User | None:
+    payload = tokens.read("reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    if payload is None:
+        return None
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or user.is_deleted or not tokens.reset_token_matches(user, payload):
+        return None
+    return user
+
+
+def reset_password(token: str, new: str) -> User | None:
+    user = user_for_reset_token(token)
+    if user is None:
+        return None
+    check_password_strength(new, user_words=(user.username,))
+    user.set_password(new)
+    user.rotate_session_token()
+    # Following the mailed link proves the address.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        apply_domain_verification(user)
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+
+
+# --- administration -------------------------------------------------------------------------
+
+def require_admin(actor: User) -> None:
+    if actor is None or not actor.is_authenticated or actor.role != Role.ADMIN:
+        raise PermissionDenied(_("Only administrators may do that."))
+
+
+def set_role(actor: User, user: User, role: Role) -> None:
+    require_admin(actor)
+    if user.id == actor.id and role != Role.ADMIN:
+        remaining = db.session.scalar(
+            select(func.count()).where(User.role == Role.ADMIN, User.deleted_at.is_(None))
+        )
+        if remaining <= 1:
+            raise ValidationFailed(_("The last administrator cannot give up the role."))
+    user.role = role
+
+
+def set_verified(actor: User, user: User, value: bool | None) -> None:
+    """Verify or un-verify by hand; None returns the badge to the email-domain rule."""
+    require_admin(actor)
+    if value is None:
+        user.verified_manually = False
+        apply_domain_verification(user)
+    else:
+        user.verified_manually = True
+        user.verified_staff = value
+
+
+def create_user(email: str, password: str, role: Role = Role.MEMBER, *, username: str | None = None,
+                display_name: str | None = None, confirmed: bool = True) -> User:
+    """CLI and seeds: an account that is confirmed at once."""
+    email = normalise_email(email)
+    username = check_username(username or re.sub(r"[^a-z0-9_]", "_", email.partition("@")[0])[:30])
+    check_password_strength(password)
+    if db.session.scalar(select(func.count()).where((User.email == email) | (User.username == username))):
+        raise ValidationFailed(_("An account with that email or username exists."))
+    user = User(email=email, username=username, display_name=display_name or username, role=role)
+    user.set_password(password)
+    if confirmed:
+        user.email_confirmed_at = utcnow()
+    db.session.add(user)
+    db.session.flush()
+    apply_domain_verification(user)
+    from community.profiles.services import ensure_profile
+
+    ensure_profile(user)
+    return user
+
+

@@ -1,0 +1,80 @@
+"""`flask seed …` and `flask users …`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from community.auth.models import Role
+from community.errors import ValidationFailed
+from community.extensions import db
+
+seed_cli = AppGroup("seed", help="Load reference and demo data.")
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@seed_cli.command("reference")
+def seed_reference():
+    """Load prefectures, population bands, fields, topics and default staff domains."""
+    from community.admin.services import ensure_default_domains
+    from community.reference.loader import load_reference
+
+    changed = load_reference()
+    ensure_default_domains(current_app.config["DEFAULT_VERIFIED_DOMAINS"])
+    db.session.commit()
+    click.echo(f"reference data loaded ({changed} changes)")
+
+
+@seed_cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
+def seed_demo(if_empty: bool):
+    """Load demo people (and later circles, questions, cases, bookings)."""
+    from community import demo
+
+    if if_empty and not demo.database_is_empty():
+        click.echo("database has accounts; demo data not loaded")
+        return
+    counts = demo.load_demo()
+    db.session.commit()
+    click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@seed_cli.command("logins")
+def seed_logins():
+    """Print a few demo logins."""
+    from community import demo
+
+    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for role, username, email in demo.demo_logins():
+        click.echo(f"  {role:8} {username:20} {email}")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
+@click.option("--username", default=None)
+@click.option("--display-name", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, role: str, username: str | None, display_name: str | None, password_stdin: bool):
+    """Create a confirmed account (e.g. the first admin)."""
+    from community.auth.services import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, password, Role(role), username=username, display_name=display_name)
+    except ValidationFailed as err:
+        db.session.rollback()
+        raise click.ClickException(err.message or "; ".join(m for ms in err.fields.values() for m in ms)) from err
+    db.session.commit()
+    click.echo(f"created {user.username} <{user.email}> as {user.role.value}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,60 @@
+"""Site-wide pages."""
+
+from __future__ import annotations
+
+from flask import jsonify, make_response, redirect, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select, text
+
+from community.auth.models import Role, User
+from community.auth.services import set_locale
+from community.core import bp
+from community.extensions import csrf, db
+from community.forms import EmptyForm
+from community.i18n import LANG_COOKIE, supported
+from community.profiles.models import Profile, Visibility
+from community.profiles.services import DirectoryFilters, search_directory
+from community.urls import safe_next
+
+
+@bp.route("/")
+def home():
+    # Until circles, questions and office hours land, home shows the network itself.
+    newest = search_directory(current_user, DirectoryFilters(), page=1, per_page=6).items
+    people = select(func.count()).select_from(User).join(Profile).where(User.deleted_at.is_(None))
+    if not current_user.is_authenticated:
+        people = people.where(Profile.visibility == Visibility.PUBLIC)
+    stats = {
+        "people": db.session.scalar(people),
+        "advisers": db.session.scalar(people.where(User.role == Role.ADVISER)),
+        "prefectures": db.session.scalar(
+            select(func.count(func.distinct(Profile.prefecture_code)))
+            .select_from(User).join(Profile).where(User.deleted_at.is_(None))
+        ),
+    }
+    return render_template("core/home.html", newest=newest, stats=stats)
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        status, code = "ok", 200
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        db.session.rollback()
+        status, code = "error", 503
+    return jsonify({"status": "ok" if code == 200 else "error", "db": status}), code
+
+
+@bp.route("/lang", methods=["POST"])
+def switch_language():
+    form = EmptyForm()
+    lang = supported(request.form.get("lang"))
+    if not form.validate_on_submit() or lang is None:
+        return redirect(safe_next())
+    if current_user.is_authenticated:
+        set_locale(current_user, lang)
+    response = make_response(redirect(safe_next()))
+    response.set_cookie(LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,88 @@
+"""Demo data loader (seeds/demo/*.yaml), shared by `flask seed demo`, `make run` and tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from community.auth.models import Role, User
+from community.auth.services import apply_domain_verification
+from community.config import ROOT
+from community.db import utcnow
+from community.extensions import db
+from community.profiles.models import Visibility
+from community.profiles.services import _codes_to_rows, ensure_profile, set_bio
+from community.reference.loader import read_yaml
+from community.reference.models import Field, Topic
+
+DEMO_DIR = ROOT / "seeds" / "demo"
+DEMO_PASSWORD = "kakehashi-demo"  # noqa: S105 - printed by `make run`; demo data only
+
+
+def load_people(path: Path = DEMO_DIR / "people.yaml", password: str = DEMO_PASSWORD) -> list[User]:
+    """Create the demo people that do not exist yet (matched by username)."""
+    rows = read_yaml(path)
+    existing = set(db.session.scalars(select(User.username)))
+    # One hash for everyone: hashing 30+ passwords with scrypt would take seconds.
+    template = User()
+    template.set_password(password)
+    now = utcnow()
+    created = []
+    for row in rows:
+        if row["username"] in existing:
+            continue
+        user = User(
+            email=row["email"].lower(),
+            username=row["username"],
+            display_name=row["display_name"],
+            role=Role(row.get("role", "member")),
+            locale=row.get("locale"),
+            password_hash=template.password_hash,
+            email_confirmed_at=now - timedelta(days=90),
+            created_at=now - timedelta(days=120),
+            last_seen_at=now - timedelta(days=int(row.get("last_active_days_ago", 0)), hours=len(created)),
+        )
+        db.session.add(user)
+        db.session.flush()
+        apply_domain_verification(user)
+        if row.get("verified_staff") and not user.verified_staff:
+            user.verified_staff = True
+            user.verified_manually = True
+        p = ensure_profile(user)
+        p.organisation = row.get("organisation", "")
+        p.prefecture_code = str(row["prefecture"]).zfill(2) if row.get("prefecture") else None
+        p.population_band_code = row.get("population_band")
+        p.department = row.get("department", "")
+        p.job_title = row.get("job_title", "")
+        p.years_experience = row.get("years_experience")
+        p.qualifications = row.get("qualifications", "") or ""
+        p.visibility = Visibility(row.get("visibility", "members"))
+        p.fields = _codes_to_rows(Field, row.get("fields"), "fields")
+        p.help_topics = _codes_to_rows(Topic, row.get("help_topics"), "help_topics")
+        p.learn_topics = _codes_to_rows(Topic, row.get("learn_topics"), "learn_topics")
+        set_bio(p, row.get("bio", "") or "")
+        created.append(user)
+    db.session.flush()
+    return created
+
+
+def load_demo() -> dict[str, int]:
+    """Load every demo file; returns counts of what was created."""
+    return {"people": len(load_people())}
+
+
+def demo_logins(limit_per_role: int = 2) -> list[tuple[str, str, str]]:
+    """(role, username, email) of a few demo accounts per role, for `make run` to print."""
+    out = []
+    for role in (Role.ADMIN, Role.EDITOR, Role.ADVISER, Role.MEMBER):
+        users = db.session.scalars(
+            select(User).where(User.role == role, User.deleted_at.is_(None)).order_by(User.id).limit(limit_per_role)
+        )
+        out.extend((role.value, u.username, u.email) for u in users)
+    return out
+
+
+def database_is_empty() -> bool:
+    return not db.session.scalar(select(func.count()).select_from(User))

@@ -1,0 +1,258 @@
+"""Profile rules: editing, who sees whom, the directory query, own data and deletion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import selectinload
+
+from community import markdown
+from community.auth.models import Role, User
+from community.db import utcnow
+from community.errors import ValidationFailed
+from community.extensions import db
+from community.profiles.models import (
+    Profile,
+    Visibility,
+    profile_fields,
+    profile_help_topics,
+)
+from community.reference.models import Field, PopulationBand, Prefecture, Topic
+
+BIO_MAX = 4000
+
+
+def ensure_profile(user: User) -> Profile:
+    """Every account has exactly one profile row."""
+    if user.profile is None:
+        user.profile = Profile()
+        db.session.flush()
+    return user.profile
+
+
+def _codes_to_rows(model, codes, label: str):
+    codes = list(dict.fromkeys(codes or []))
+    if not codes:
+        return []
+    rows = list(db.session.scalars(select(model).where(model.code.in_(codes))))
+    if len(rows) != len(codes):
+        raise ValidationFailed(_("Unknown choice."), {label: [_("Unknown choice.")]})
+    return sorted(rows, key=lambda r: r.position)
+
+
+def update_profile(actor: User, user: User, data: dict) -> Profile:
+    """Apply the profile form; only the owner edits their profile."""
+    if actor.id != user.id:
+        from community.errors import PermissionDenied
+
+        raise PermissionDenied(_("You can only edit your own profile."))
+    profile = ensure_profile(user)
+    display_name = (data.get("display_name") or "").strip()
+    if not display_name:
+        raise ValidationFailed(_("Enter a display name."), {"display_name": [_("Enter a display name.")]})
+    user.display_name = display_name[:80]
+    for name in ("organisation", "department", "job_title", "qualifications"):
+        setattr(profile, name, (data.get(name) or "").strip())
+    pref = data.get("prefecture") or None
+    if pref and db.session.get(Prefecture, pref) is None:
+        raise ValidationFailed(_("Unknown choice."), {"prefecture": [_("Unknown choice.")]})
+    profile.prefecture_code = pref
+    band = data.get("population_band") or None
+    if band and db.session.get(PopulationBand, band) is None:
+        raise ValidationFailed(_("Unknown choice."), {"population_band": [_("Unknown choice.")]})
+    profile.population_band_code = band
+    years = data.get("years_experience")
+    if years is not None and not 0 <= years <= 60:
+        raise ValidationFailed(_("Enter a number from 0 to 60."), {"years_experience": [_("Enter a number from 0 to 60.")]})
+    profile.years_experience = years
+    profile.fields = _codes_to_rows(Field, data.get("fields"), "fields")
+    profile.help_topics = _codes_to_rows(Topic, data.get("help_topics"), "help_topics")
+    profile.learn_topics = _codes_to_rows(Topic, data.get("learn_topics"), "learn_topics")
+    set_bio(profile, data.get("bio") or "")
+    try:
+        profile.visibility = Visibility(data.get("visibility") or Visibility.MEMBERS)
+    except ValueError as exc:
+        raise ValidationFailed(_("Unknown choice."), {"visibility": [_("Unknown choice.")]}) from exc
+    profile.updated_at = utcnow()
+    db.session.flush()
+    return profile
+
+
+def set_bio(profile: Profile, source: str) -> None:
+    """Store the Markdown and its sanitised rendering together."""
+    if len(source) > BIO_MAX:
+        msg = _("Use at most %(n)d characters.", n=BIO_MAX)
+        raise ValidationFailed(msg, {"bio": [msg]})
+    profile.bio_md = source
+    profile.bio_html = markdown.render(source)
+    profile.bio_renderer = markdown.RENDERER_VERSION
+
+
+# --- visibility -----------------------------------------------------------------------------
+
+def can_view(viewer, user: User) -> bool:
+    """Public profiles for everyone; members-only profiles for signed-in members."""
+    if user.is_deleted:
+        return False
+    if viewer is not None and viewer.is_authenticated:
+        return True
+    return user.profile is not None and user.profile.visibility == Visibility.PUBLIC
+
+
+def profile_for(viewer, username: str) -> User | None:
+    """Load a profile page's user with everything it shows in one query, or None."""
+    user = db.session.scalar(
+        select(User)
+        .where(User.username == username, User.deleted_at.is_(None))
+        .options(
+            selectinload(User.profile).selectinload(Profile.fields),
+            selectinload(User.profile).selectinload(Profile.help_topics),
+            selectinload(User.profile).selectinload(Profile.learn_topics),
+            selectinload(User.profile).joinedload(Profile.prefecture),
+            selectinload(User.profile).joinedload(Profile.population_band),
+        )
+    )
+    if user is None or not can_view(viewer, user):
+        return None
+    return user
+
+
+# --- directory ------------------------------------------------------------------------------
+
+@dataclass
+class DirectoryFilters:
+    q: str = ""
+    field: str = ""
+    prefecture: str = ""
+    band: str = ""
+    topic: str = ""
+    adviser: bool = False
+    verified: bool = False
+    terms: list[str] = dc_field(default_factory=list)
+
+    def __post_init__(self):
+        self.q = (self.q or "").strip()[:100]
+        self.terms = [t for t in self.q.split() if t][:5]
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.field or self.prefecture or self.band or self.topic or self.adviser or self.verified)
+
+
+def _like(term: str) -> str:
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def directory_query(viewer, f: DirectoryFilters) -> Select:
+    """People the viewer may see, filtered, by relevance then recent activity."""
+    stmt = select(User).join(Profile, Profile.user_id == User.id).where(User.deleted_at.is_(None))
+    if viewer is None or not viewer.is_authenticated:
+        stmt = stmt.where(Profile.visibility == Visibility.PUBLIC)
+    if f.field:
+        stmt = stmt.where(exists().where(and_(profile_fields.c.profile_id == Profile.user_id, profile_fields.c.field_code == f.field)))
+    if f.topic:
+        stmt = stmt.where(exists().where(and_(profile_help_topics.c.profile_id == Profile.user_id, profile_help_topics.c.topic_code == f.topic)))
+    if f.prefecture:
+        stmt = stmt.where(Profile.prefecture_code == f.prefecture)
+    if f.band:
+        stmt = stmt.where(Profile.population_band_code == f.band)
+    if f.adviser:
+        stmt = stmt.where(User.role == Role.ADVISER)
+    if f.verified:
+        stmt = stmt.where(User.verified_staff.is_(True))
+    score = literal(0)
+    for term in f.terms:
+        pattern = _like(term)
+        in_name = or_(func.lower(User.display_name).like(pattern, escape="\\"), func.lower(User.username).like(pattern, escape="\\"))
+        in_org = func.lower(Profile.organisation).like(pattern, escape="\\")
+        in_bio = func.lower(Profile.bio_md).like(pattern, escape="\\")
+        stmt = stmt.where(or_(in_name, in_org, in_bio))
+        # Name matches rank above organisation matches, which rank above bio mentions.
+        score = score + case((in_name, 3), else_=0) + case((in_org, 2), else_=0) + case((in_bio, 1), else_=0)
+    order = [User.last_seen_at.desc(), User.id.desc()]
+    if f.terms:
+        order.insert(0, score.desc())
+    return stmt.order_by(*order).options(
+        selectinload(User.profile).selectinload(Profile.fields),
+        selectinload(User.profile).selectinload(Profile.help_topics),
+        selectinload(User.profile).joinedload(Profile.prefecture),
+        selectinload(User.profile).joinedload(Profile.population_band),
+    )
+
+
+def search_directory(viewer, f: DirectoryFilters, page: int, per_page: int):
+    """One page of the directory (a fixed number of queries whatever the page holds)."""
+    return db.paginate(directory_query(viewer, f), page=page, per_page=per_page, error_out=False)
+
+
+# --- own data -------------------------------------------------------------------------------
+
+def export_data(user: User) -> dict:
+    """Everything Kakehashi holds about the user, as JSON-ready data."""
+    p = ensure_profile(user)
+    return {
+        "format": "kakehashi-export/1",
+        "exported_at": utcnow().isoformat(),
+        "account": {
+            "username": user.username,
+            "email": user.email,
+            "display_name": user.display_name,
+            "role": user.role.value,
+            "locale": user.locale,
+            "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,
+            "verified_staff": user.verified_staff,
+            "created_at": user.created_at.isoformat(),
+            "last_seen_at": user.last_seen_at.isoformat(),
+        },
+        "profile": {
+            "organisation": p.organisation,
+            "prefecture": p.prefecture_code,
+            "population_band": p.population_band_code,
+            "department": p.department,
+            "job_title": p.job_title,
+            "years_experience": p.years_experience,
+            "fields": [f.code for f in p.fields],
+            "help_topics": [t.code for t in p.help_topics],
+            "learn_topics": [t.code for t in p.learn_topics],
+            "qualifications": p.qualifications,
+            "bio": p.bio_md,
+            "visibility": p.visibility.value,
+        },
+        # Questions, answers and comments join this list as those features land.
+        "posts": [],
+    }
+
+
+def delete_account(actor: User, user: User, password: str) -> None:
+    """Erase personal fields and disable login; posts stay, shown as by a deleted member."""
+    if actor.id != user.id:
+        from community.errors import PermissionDenied
+
+        raise PermissionDenied(_("You can only delete your own account."))
+    if not user.check_password(password):
+        msg = _("Your current password is not correct.")
+        raise ValidationFailed(msg, {"password": [msg]})
+    if user.role == Role.ADMIN:
+        others = db.session.scalar(
+            select(func.count()).where(User.role == Role.ADMIN, User.deleted_at.is_(None), User.id != user.id)
+        )
+        if not others:
+            raise ValidationFailed(_("The last administrator cannot delete their account."))
+    if user.profile is not None:
+        db.session.delete(user.profile)
+    user.profile = None
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.username = f"deleted-{user.id}"
+    user.display_name = ""
+    user.password_hash = "!"  # matches no password
+    user.locale = None
+    user.role = Role.MEMBER
+    user.verified_staff = False
+    user.verified_manually = False
+    user.deleted_at = utcnow()
+    user.rotate_session_token()
+    db.session.flush()

@@ -1,0 +1,1 @@
+"""Reference data: prefectures, population bands, infrastructure fields and topics."""

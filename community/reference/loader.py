@@ -1,0 +1,65 @@
+"""Idempotent loaders for reference YAML, shared by the CLI, `make run` and tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from community.config import ROOT
+from community.extensions import db
+from community.reference.models import Field, PopulationBand, Prefecture, Region, Topic
+
+REFERENCE_DIR = ROOT / "seeds" / "reference"
+
+
+def read_yaml(path: Path) -> list[dict]:
+    """Read one seed file as a list of mappings."""
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or []
+
+
+def _upsert(model, rows: list[dict], key: str, to_attrs) -> int:
+    """Insert or update rows by primary key; returns how many rows changed."""
+    existing = {getattr(o, key): o for o in db.session.scalars(select(model))}
+    changed = 0
+    for position, row in enumerate(rows):
+        attrs = to_attrs(row, position)
+        obj = existing.get(attrs[key])
+        if obj is None:
+            db.session.add(model(**attrs))
+            changed += 1
+            continue
+        for name, value in attrs.items():
+            if getattr(obj, name) != value:
+                setattr(obj, name, value)
+                changed += 1
+    db.session.flush()
+    return changed
+
+
+def _named(row: dict, position: int) -> dict:
+    return {"code": row["code"], "name_ja": row["ja"], "name_en": row["en"], "position": position}
+
+
+def load_reference(directory: Path = REFERENCE_DIR) -> int:
+    """Load regions, prefectures, bands, fields and topics; running twice changes nothing."""
+    changed = _upsert(Region, read_yaml(directory / "regions.yaml"), "code", _named)
+    changed += _upsert(
+        Prefecture,
+        read_yaml(directory / "prefectures.yaml"),
+        "code",
+        lambda r, _p: {
+            "code": str(r["code"]).zfill(2),
+            "name_ja": r["ja"],
+            "name_en": r["en"],
+            "region_code": r["region"],
+        },
+    )
+    changed += _upsert(
+        PopulationBand, read_yaml(directory / "population_bands.yaml"), "code", _named
+    )
+    changed += _upsert(Field, read_yaml(directory / "fields.yaml"), "code", _named)
+    changed += _upsert(Topic, read_yaml(directory / "topics.yaml"), "code", _named)
+    return changed

@@ -1,0 +1,61 @@
+"""Reference tables loaded from seeds/reference/*.yaml."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from community.extensions import db
+
+
+class Named:
+    """Bilingual name; `name` follows the viewer's language."""
+
+    name_ja: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+
+    @property
+    def name(self) -> str:
+        locale = get_locale()
+        return self.name_en if locale is not None and locale.language == "en" else self.name_ja
+
+
+class Region(Named, db.Model):
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Prefecture(Named, db.Model):
+    __tablename__ = "prefectures"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)  # JIS X 0401
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    region: Mapped[Region] = relationship(lazy="joined")
+
+
+class PopulationBand(Named, db.Model):
+    __tablename__ = "population_bands"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Field(Named, db.Model):
+    """An infrastructure field (橋梁, 下水道 …)."""
+
+    __tablename__ = "fields"
+
+    code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Topic(Named, db.Model):
+    """A topic engineers ask about (定期点検, 包括的民間委託 …)."""
+
+    __tablename__ = "topics"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)

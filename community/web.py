@@ -1,0 +1,126 @@
+"""The request edge: one commit per request, security headers, error pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from community import mail
+from community.db import utcnow
+from community.errors import DomainError
+from community.extensions import db
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.context_processor
+    def template_helpers():
+        from flask_babel import get_locale
+
+        return {"current_locale": lambda: str(get_locale() or "ja")}
+
+    @app.before_request
+    def touch_last_seen():
+        # Throttled so that reading pages does not write on every request.
+        if current_user.is_authenticated and request.endpoint != "static":
+            now = utcnow()
+            if now - current_user.last_seen_at > LAST_SEEN_RESOLUTION:
+                current_user.last_seen_at = now
+
+    @app.after_request
+    def finish_transaction(response):
+        if response.status_code < 400:
+            db.session.commit()
+            mail.flush_outbox()
+        else:
+            db.session.rollback()
+            mail.discard_outbox()
+        return response
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.teardown_request
+    def rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+
+
+ERROR_TITLES = {
+    400: lambda: _("Bad request"),
+    403: lambda: _("You do not have permission to do that"),
+    404: lambda: _("Page not found"),
+    405: lambda: _("Method not allowed"),
+    409: lambda: _("Conflict"),
+    422: lambda: _("Please check your input"),
+    429: lambda: _("Too many requests"),
+    500: lambda: _("Something went wrong"),
+}
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None, fields=None):
+    """Render an error as JSON for API clients or as a page in the user's language."""
+    title = ERROR_TITLES.get(status, ERROR_TITLES[500])()
+    if wants_json():
+        body = {"error": {"code": code or str(status), "message": message or title}}
+        body["error"]["fields"] = fields or {}
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        db.session.rollback()
+        return error_response(err.status, err.message, err.code, err.fields)
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        status = err.code or 500
+        message = None
+        if status == 429:
+            message = _("Please wait a little and try again.")
+        elif status == 400 and getattr(err, "description", "") and "CSRF" in err.description:
+            message = _("The form expired. Please reload the page and try again.")
+        return error_response(status, message)
+
+    @app.errorhandler(Exception)
+    def server_error(err: Exception):
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        g.pop("outbox", None)
+        return error_response(500)
