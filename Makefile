@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations db lint bench clean
+.PHONY: run test install translations messages db lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ install: $(STAMP) translations
 
 translations: $(STAMP)
 	@$(BIN)/pybabel compile --use-fuzzy -d community/translations -D messages >/dev/null
+
+# Re-extract UI strings after changing templates or code, then translate the new entries.
+# --ignore-dirs: Babel skips folders starting with "_" by default, which hides templates/_macros.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.* __pycache__ .venv' -o /tmp/kakehashi-messages.pot .
+	$(BIN)/pybabel update -i /tmp/kakehashi-messages.pot -d community/translations --no-fuzzy-matching
 
 db: install
 	@mkdir -p instance
