@@ -42,7 +42,8 @@ def load_people(path: Path = DEMO_DIR / "people.yaml", password: str = DEMO_PASS
             password_hash=template.password_hash,
             email_confirmed_at=now - timedelta(days=90),
             created_at=now - timedelta(days=120),
-            last_seen_at=now - timedelta(days=int(row.get("last_active_days_ago", 0)), hours=len(created)),
+            last_seen_at=now
+            - timedelta(days=int(row.get("last_active_days_ago", 0)), hours=len(created)),
         )
         db.session.add(user)
         db.session.flush()
@@ -78,7 +79,10 @@ def demo_logins(limit_per_role: int = 2) -> list[tuple[str, str, str]]:
     out = []
     for role in (Role.ADMIN, Role.EDITOR, Role.ADVISER, Role.MEMBER):
         users = db.session.scalars(
-            select(User).where(User.role == role, User.deleted_at.is_(None)).order_by(User.id).limit(limit_per_role)
+            select(User)
+            .where(User.role == role, User.deleted_at.is_(None))
+            .order_by(User.id)
+            .limit(limit_per_role)
         )
         out.extend((role.value, u.username, u.email) for u in users)
     return out

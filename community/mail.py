@@ -49,7 +49,12 @@ def deliver(msg: EmailMessage) -> None:
     """Send through SMTP when MAIL_URL is set, otherwise write the whole mail to the log."""
     url = current_app.config.get("MAIL_URL")
     if not url:
-        current_app.logger.info("mail (MAIL_URL unset, not sent):\n%s", msg.as_string())
+        current_app.logger.info(
+            "mail (MAIL_URL unset, not sent)\nTo: %s\nSubject: %s\n\n%s",
+            msg["To"],
+            msg["Subject"],
+            msg.get_content(),
+        )
         return
     parsed = urlparse(url)
     with smtplib.SMTP(parsed.hostname or "localhost", parsed.port or 25, timeout=10) as smtp:

@@ -32,9 +32,7 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def register_request_hooks(app: Flask) -> None:

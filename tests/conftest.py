@@ -31,11 +31,12 @@ def database_url(tmp_path_factory) -> str:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     for prefix in ("postgres://", "postgresql://"):
         if target.startswith(prefix):
-            return "postgresql+psycopg://" + target[len(prefix):]
+            return "postgresql+psycopg://" + target[len(prefix) :]
     return target
 
 
 # --- mail ------------------------------------------------------------------------------------
+
 
 class Mailbox:
     """Messages received by the local SMTP sink."""
@@ -99,6 +100,7 @@ def mailbox(smtp_sink) -> Mailbox:
 
 # --- app and database ------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def db_url(tmp_path_factory) -> str:
     return database_url(tmp_path_factory)
@@ -107,7 +109,9 @@ def db_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def app(db_url, smtp_sink):
     _box, port = smtp_sink
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=db_url, MAIL_URL=f"smtp://127.0.0.1:{port}")
+    app = create_app(
+        TestConfig, SQLALCHEMY_DATABASE_URI=db_url, MAIL_URL=f"smtp://127.0.0.1:{port}"
+    )
     with app.app_context():
         _db.drop_all()
         _db.create_all()
@@ -173,6 +177,7 @@ def csrf_on(app):
 
 # --- query counting --------------------------------------------------------------------------
 
+
 class QueryCounter:
     def __init__(self):
         self.statements: list[str] = []
@@ -204,6 +209,7 @@ def count_queries(app):
 
 
 # --- helpers for requests ---------------------------------------------------------------------
+
 
 def login(client, identifier: str, password: str = "correct horse battery", remember: bool = False):
     data = {"identifier": identifier, "password": password}

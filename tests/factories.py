@@ -28,7 +28,11 @@ def make_user(
     username = username or f"user{n}"
     email = email or f"{username}@example.com"
     user = create_user(
-        email, password, Role(role), username=username, display_name=display_name or f"User {n}",
+        email,
+        password,
+        Role(role),
+        username=username,
+        display_name=display_name or f"User {n}",
         confirmed=confirmed,
     )
     if profile:
@@ -41,8 +45,16 @@ def make_user(
 _HASH_CACHE: dict[str, str] = {}
 
 
-def make_people(n: int, *, prefix: str = "p", fields=("bridge",), help_topics=("inspection",),
-                prefecture: str = "16", band: str = "lt10k", visibility: str = "public") -> list[User]:
+def make_people(
+    n: int,
+    *,
+    prefix: str = "p",
+    fields=("bridge",),
+    help_topics=("inspection",),
+    prefecture: str = "16",
+    band: str = "lt10k",
+    visibility: str = "public",
+) -> list[User]:
     """Many confirmed users with full profiles, fast: one password hash shared by all."""
     from werkzeug.security import generate_password_hash
 
@@ -58,11 +70,18 @@ def make_people(n: int, *, prefix: str = "p", fields=("bridge",), help_topics=("
     users = []
     for i in range(n):
         user = User(
-            email=f"{prefix}{i}@example.com", username=f"{prefix}{i}", display_name=f"Person {prefix}{i}",
-            password_hash=_HASH_CACHE[PASSWORD], email_confirmed_at=utcnow(),
+            email=f"{prefix}{i}@example.com",
+            username=f"{prefix}{i}",
+            display_name=f"Person {prefix}{i}",
+            password_hash=_HASH_CACHE[PASSWORD],
+            email_confirmed_at=utcnow(),
         )
-        profile = Profile(organisation=f"町{i}", prefecture_code=prefecture, population_band_code=band,
-                          visibility=Visibility(visibility))
+        profile = Profile(
+            organisation=f"町{i}",
+            prefecture_code=prefecture,
+            population_band_code=band,
+            visibility=Visibility(visibility),
+        )
         profile.fields = list(field_rows)
         profile.help_topics = list(topic_rows)
         profile.learn_topics = list(topic_rows)

@@ -24,17 +24,24 @@ def test_wrong_password_and_unknown_user_get_the_same_message(client, make_user)
     wrong = login(client, "kenji", "wrong password!")
     unknown = login(client, "nobody", "wrong password!")
     assert wrong.status_code == unknown.status_code == 422
-    message = lambda r: re.search(r'class="form-errors".*?</div>', r.get_data(as_text=True), re.S).group(0)  # noqa: E731
+
+    def message(response):
+        return re.search(r'class="form-errors".*?</div>', response.get_data(as_text=True), re.S)[0]
+
     assert message(wrong) == message(unknown)
 
 
 def test_login_redirects_only_to_local_next(client, make_user):
     make_user(username="kenji")
-    ok = client.post("/auth/login?next=/people/", data={"identifier": "kenji", "password": PASSWORD})
+    ok = client.post(
+        "/auth/login?next=/people/", data={"identifier": "kenji", "password": PASSWORD}
+    )
     assert ok.headers["Location"] == "/people/"
     client.post("/auth/logout")
     for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
-        r = client.post(f"/auth/login?next={evil}", data={"identifier": "kenji", "password": PASSWORD})
+        r = client.post(
+            f"/auth/login?next={evil}", data={"identifier": "kenji", "password": PASSWORD}
+        )
         assert r.headers["Location"] == "/", evil
 
 
@@ -69,6 +76,7 @@ def test_deleted_user_cannot_log_in(client, app, make_user):
 
 # --- password reset ---------------------------------------------------------------------------
 
+
 def _reset_path(mailbox, email):
     return mailbox.link(email, r"http://localhost/auth/reset/\S+").removeprefix("http://localhost")
 
@@ -90,7 +98,12 @@ def test_reset_is_single_use_and_logs_out_other_sessions(client, app, make_user,
     assert other_device.get("/settings/profile").status_code == 302, "old sessions end"
     # The link is spent.
     assert client.get(path).status_code == 400
-    assert client.post(path, data={"password": "another password!", "password_confirm": "another password!"}).status_code == 400
+    assert (
+        client.post(
+            path, data={"password": "another password!", "password_confirm": "another password!"}
+        ).status_code
+        == 400
+    )
 
 
 def test_reset_request_does_not_reveal_accounts(client, make_user, mailbox):
@@ -117,20 +130,36 @@ def test_reset_with_weak_password_is_422_and_keeps_old(client, make_user, mailbo
     make_user(username="kenji", email="kenji@example.com")
     client.post("/auth/reset", data={"identifier": "kenji"})
     path = _reset_path(mailbox, "kenji@example.com")
-    assert client.post(path, data={"password": "short", "password_confirm": "short"}).status_code == 422
+    assert (
+        client.post(path, data={"password": "short", "password_confirm": "short"}).status_code
+        == 422
+    )
     assert login(client, "kenji").status_code == 302
 
 
 # --- changing password and email --------------------------------------------------------------
 
+
 def test_change_password(client, make_user, mailbox):
     make_user(username="kenji", email="kenji@example.com")
     login(client, "kenji")
-    bad = client.post("/settings/account/password", data={
-        "current_password": "not it at all", "new_password": "new password 123", "new_password_confirm": "new password 123"})
+    bad = client.post(
+        "/settings/account/password",
+        data={
+            "current_password": "not it at all",
+            "new_password": "new password 123",
+            "new_password_confirm": "new password 123",
+        },
+    )
     assert bad.status_code == 422
-    ok = client.post("/settings/account/password", data={
-        "current_password": PASSWORD, "new_password": "new password 123", "new_password_confirm": "new password 123"})
+    ok = client.post(
+        "/settings/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "new password 123",
+            "new_password_confirm": "new password 123",
+        },
+    )
     assert ok.status_code == 302
     assert client.get("/settings/profile").status_code == 200, "this browser stays logged in"
     client.post("/auth/logout")
@@ -142,10 +171,15 @@ def test_change_password(client, make_user, mailbox):
 def test_change_email_takes_effect_only_after_confirmation(client, app, make_user, mailbox):
     make_user(username="kenji", email="kenji@example.com")
     login(client, "kenji")
-    response = client.post("/settings/account/email", data={"email": "kenji@town.example.lg.jp", "password": PASSWORD})
+    response = client.post(
+        "/settings/account/email", data={"email": "kenji@town.example.lg.jp", "password": PASSWORD}
+    )
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(User.email).where(User.username == "kenji")) == "kenji@example.com"
+        assert (
+            db.session.scalar(select(User.email).where(User.username == "kenji"))
+            == "kenji@example.com"
+        )
     path = mailbox.link("kenji@town.example.lg.jp").removeprefix("http://localhost")
     assert client.get(path).status_code == 302
     with app.app_context():
@@ -156,11 +190,14 @@ def test_change_email_takes_effect_only_after_confirmation(client, app, make_use
     assert client.get(path).status_code == 400, "single use"
 
 
-@pytest.mark.parametrize(("email", "password", "field"), [
-    ("kenji@example.com", PASSWORD, "email"),
-    ("not an email", PASSWORD, "email"),
-    ("new@example.com", "wrong password", "password"),
-])
+@pytest.mark.parametrize(
+    ("email", "password", "field"),
+    [
+        ("kenji@example.com", PASSWORD, "email"),
+        ("not an email", PASSWORD, "email"),
+        ("new@example.com", "wrong password", "password"),
+    ],
+)
 def test_change_email_bad_input(client, make_user, mailbox, email, password, field):
     make_user(username="kenji", email="kenji@example.com")
     login(client, "kenji")
@@ -174,9 +211,14 @@ def test_change_email_to_taken_address_does_not_reveal(client, app, make_user, m
     make_user(username="kenji", email="kenji@example.com")
     make_user(username="other", email="other@example.com")
     login(client, "kenji")
-    response = client.post("/settings/account/email", data={"email": "other@example.com", "password": PASSWORD})
+    response = client.post(
+        "/settings/account/email", data={"email": "other@example.com", "password": PASSWORD}
+    )
     assert response.status_code == 302
     body = mailbox.body(mailbox.last_to("other@example.com"))
     assert "/auth/email/" not in body
     with app.app_context():
-        assert db.session.scalar(select(User.email).where(User.username == "kenji")) == "kenji@example.com"
+        assert (
+            db.session.scalar(select(User.email).where(User.username == "kenji"))
+            == "kenji@example.com"
+        )

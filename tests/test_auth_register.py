@@ -54,10 +54,16 @@ def test_lookalike_domain_is_not_verified(client, app, mailbox):
         assert not db.session.scalar(select(User.verified_staff).where(User.username == "sato_h"))
 
 
-def test_registered_email_gets_same_page_and_a_notice_not_a_second_account(client, app, mailbox, make_user):
+def test_registered_email_gets_same_page_and_a_notice_not_a_second_account(
+    client, app, mailbox, make_user
+):
     make_user(username="taken", email="taken@example.com")
-    first = client.post("/auth/register", data={**VALID, "email": "new@example.com", "username": "fresh_one"})
-    second = client.post("/auth/register", data={**VALID, "email": "TAKEN@example.com", "username": "other_one"})
+    first = client.post(
+        "/auth/register", data={**VALID, "email": "new@example.com", "username": "fresh_one"}
+    )
+    second = client.post(
+        "/auth/register", data={**VALID, "email": "TAKEN@example.com", "username": "other_one"}
+    )
     assert first.status_code == second.status_code == 200
     # The page must not reveal which of the two addresses already had an account.
     strip = lambda r, e: r.get_data(as_text=True).replace(e, "EMAIL")  # noqa: E731
@@ -101,13 +107,17 @@ def test_username_taken_is_a_field_error(client, app, make_user):
 
 def test_bad_input_message_in_english_when_chosen(client):
     client.post("/lang", data={"lang": "en"})
-    response = client.post("/auth/register", data={**VALID, "password": "x", "password_confirm": "x"})
+    response = client.post(
+        "/auth/register", data={**VALID, "password": "x", "password_confirm": "x"}
+    )
     assert response.status_code == 422
     assert "Use at least 10 characters." in response.get_data(as_text=True)
 
 
 def test_bad_input_message_in_japanese_by_default(client):
-    response = client.post("/auth/register", data={**VALID, "password": "x", "password_confirm": "x"})
+    response = client.post(
+        "/auth/register", data={**VALID, "password": "x", "password_confirm": "x"}
+    )
     assert "10" in response.get_data(as_text=True)
     assert "Use at least" not in response.get_data(as_text=True)
 
@@ -126,7 +136,9 @@ def test_confirmation_link_expires(client, app, mailbox):
     finally:
         app.config["CONFIRM_TOKEN_MAX_AGE"] = 3 * 86400
     with app.app_context():
-        assert not db.session.scalar(select(User.email_confirmed_at).where(User.username == "sato_h"))
+        assert not db.session.scalar(
+            select(User.email_confirmed_at).where(User.username == "sato_h")
+        )
 
 
 def test_unconfirmed_user_can_read_but_not_post(app, make_user, ctx):

@@ -16,22 +16,56 @@ def names(response) -> list[str]:
     """Usernames on a directory page, in order."""
     import re
 
-    return re.findall(r'class="person-head" href="/people/([^"]+)"', response.get_data(as_text=True))
+    return re.findall(
+        r'class="person-head" href="/people/([^"]+)"', response.get_data(as_text=True)
+    )
 
 
 @pytest.fixture
 def network(app, make_user):
     """Four people that differ on every filter."""
-    make_user(username="bridge_toyama", display_name="富山 橋子", organisation="富山市", prefecture="16",
-              population_band="ge300k", fields=["bridge"], help_topics=["inspection"], visibility="public",
-              bio="橋梁トリアージの経験があります。")
-    make_user(username="sewer_gifu", display_name="岐阜 下水", organisation="下呂市", prefecture="21",
-              population_band="10k-50k", fields=["sewer"], help_topics=["outsourcing"], visibility="public",
-              bio="包括的民間委託を導入しました。")
-    make_user(username="adviser_ehime", display_name="愛媛 先生", organisation="愛媛大学", prefecture="38",
-              role=Role.ADVISER, fields=["bridge"], help_topics=["inspection", "skill_transfer"], visibility="public")
-    make_user(username="village", email="v@vill.example.lg.jp", display_name="村 一人", organisation="十津川村",
-              prefecture="29", population_band="lt10k", fields=["road", "bridge"], visibility="members")
+    make_user(
+        username="bridge_toyama",
+        display_name="富山 橋子",
+        organisation="富山市",
+        prefecture="16",
+        population_band="ge300k",
+        fields=["bridge"],
+        help_topics=["inspection"],
+        visibility="public",
+        bio="橋梁トリアージの経験があります。",
+    )
+    make_user(
+        username="sewer_gifu",
+        display_name="岐阜 下水",
+        organisation="下呂市",
+        prefecture="21",
+        population_band="10k-50k",
+        fields=["sewer"],
+        help_topics=["outsourcing"],
+        visibility="public",
+        bio="包括的民間委託を導入しました。",
+    )
+    make_user(
+        username="adviser_ehime",
+        display_name="愛媛 先生",
+        organisation="愛媛大学",
+        prefecture="38",
+        role=Role.ADVISER,
+        fields=["bridge"],
+        help_topics=["inspection", "skill_transfer"],
+        visibility="public",
+    )
+    make_user(
+        username="village",
+        email="v@vill.example.lg.jp",
+        display_name="村 一人",
+        organisation="十津川村",
+        prefecture="29",
+        population_band="lt10k",
+        fields=["road", "bridge"],
+        visibility="members",
+    )
     return app
 
 
@@ -116,7 +150,9 @@ def _directory_queries(client, count_queries, path="/people/?field=bridge") -> i
 
 
 @pytest.mark.parametrize("logged_in", [False, True])
-def test_directory_query_count_does_not_grow_with_profiles(client, app, make_user, count_queries, logged_in):
+def test_directory_query_count_does_not_grow_with_profiles(
+    client, app, make_user, count_queries, logged_in
+):
     if logged_in:
         make_user(username="viewer")
         login(client, "viewer")

@@ -64,7 +64,7 @@ def test_bad_profile_input_is_422_and_writes_nothing(client, app, make_user, cha
     response = client.post("/settings/profile", data={**FORM, **changes})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert f'{field}-error' in html or 'aria-invalid="true"' in html
+    assert f"{field}-error" in html or 'aria-invalid="true"' in html
     with app.app_context():
         p = db.session.get(Profile, user.id)
         assert p.organisation == "" and p.fields == []
@@ -138,8 +138,16 @@ def test_form_with_csrf_on_rejects_missing_token(client, make_user, csrf_on):
     import re
 
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    assert client.post("/auth/login", data={"identifier": "tanaka", "password": "correct horse battery"}).status_code == 400
-    ok = client.post("/auth/login", data={"identifier": "tanaka", "password": "correct horse battery", "csrf_token": token})
+    assert (
+        client.post(
+            "/auth/login", data={"identifier": "tanaka", "password": "correct horse battery"}
+        ).status_code
+        == 400
+    )
+    ok = client.post(
+        "/auth/login",
+        data={"identifier": "tanaka", "password": "correct horse battery", "csrf_token": token},
+    )
     assert ok.status_code == 302
     assert client.post("/settings/profile", data=FORM).status_code == 400
     assert client.post("/lang", data={"lang": "en"}).status_code == 400

@@ -35,8 +35,19 @@ def admin_required(view):
 @admin_required
 def users():
     q = request.args.get("q", "")
-    pagination = db.paginate(services.user_list_query(q), page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
-    return render_template("admin/users.html", pagination=pagination, q=q, role_form=RoleForm(), verification_form=VerificationForm())
+    pagination = db.paginate(
+        services.user_list_query(q),
+        page=request.args.get("page", 1, type=int),
+        per_page=50,
+        error_out=False,
+    )
+    return render_template(
+        "admin/users.html",
+        pagination=pagination,
+        q=q,
+        role_form=RoleForm(),
+        verification_form=VerificationForm(),
+    )
 
 
 def _target(user_id: int) -> User:
@@ -58,7 +69,14 @@ def change_role(user_id: int):
     except ValidationFailed as err:
         flash(err.message, "error")
         return redirect(url_for("admin.users"))
-    flash(_("%(name)s is now: %(role)s.", name=user.display_name, role=dict(form.role.choices)[form.role.data]), "success")
+    flash(
+        _(
+            "%(name)s is now: %(role)s.",
+            name=user.display_name,
+            role=dict(form.role.choices)[form.role.data],
+        ),
+        "success",
+    )
     return redirect(request.referrer or url_for("admin.users"))
 
 
@@ -91,7 +109,9 @@ def domains():
     if form.is_submitted() and form.errors:
         status = 422
     rows = list(db.session.scalars(select(VerifiedDomain).order_by(VerifiedDomain.domain)))
-    return render_template("admin/domains.html", form=form, rows=rows, delete_form=EmptyForm()), status
+    return render_template(
+        "admin/domains.html", form=form, rows=rows, delete_form=EmptyForm()
+    ), status
 
 
 @bp.route("/domains/<int:domain_id>/delete", methods=["POST"])

@@ -16,7 +16,11 @@ DOMAIN_RE = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+
 
 
 def user_list_query(q: str = ""):
-    stmt = select(User).where(User.deleted_at.is_(None)).order_by(User.created_at.desc(), User.id.desc())
+    stmt = (
+        select(User)
+        .where(User.deleted_at.is_(None))
+        .order_by(User.created_at.desc(), User.id.desc())
+    )
     q = (q or "").strip().lower()
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -31,7 +35,9 @@ def user_list_query(q: str = ""):
 
 
 def _reapply_all() -> None:
-    for user in db.session.scalars(select(User).where(User.verified_manually.is_(False), User.deleted_at.is_(None))):
+    for user in db.session.scalars(
+        select(User).where(User.verified_manually.is_(False), User.deleted_at.is_(None))
+    ):
         apply_domain_verification(user)
 
 

@@ -3,17 +3,26 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
 REQUIRED = _l("This field is required.")
+# The services check all of these again; the form repeats them so that every problem
+# is reported at once instead of one per submission.
+EMAIL = Email(_l("Enter a valid email address."), check_deliverability=False)
+USERNAME = Regexp(
+    r"^[A-Za-z0-9_]{3,30}$", message=_l("Use 3–30 characters: lower-case letters, digits and _.")
+)
+PASSWORD_LENGTH = Length(min=10, max=200, message=_l("Use at least %(n)d characters.", n=10))
 
 
 class RegisterForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254), EMAIL])
     username = StringField(
         _l("Username"),
-        validators=[DataRequired(REQUIRED), Length(max=30)],
-        description=_l("3–30 characters: lower-case letters, digits and _. Shown in your profile URL."),
+        validators=[DataRequired(REQUIRED), USERNAME],
+        description=_l(
+            "3–30 characters: lower-case letters, digits and _. Shown in your profile URL."
+        ),
     )
     display_name = StringField(
         _l("Display name"),
@@ -22,7 +31,7 @@ class RegisterForm(FlaskForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(REQUIRED)],
+        validators=[DataRequired(REQUIRED), PASSWORD_LENGTH],
         description=_l("At least 10 characters."),
     )
     password_confirm = PasswordField(
@@ -42,8 +51,11 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED)],
-                             description=_l("At least 10 characters."))
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(REQUIRED), PASSWORD_LENGTH],
+        description=_l("At least 10 characters."),
+    )
     password_confirm = PasswordField(
         _l("New password (again)"),
         validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
@@ -52,14 +64,20 @@ class ResetForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED)],
-                                 description=_l("At least 10 characters."))
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(REQUIRED), PASSWORD_LENGTH],
+        description=_l("At least 10 characters."),
+    )
     new_password_confirm = PasswordField(
         _l("New password (again)"),
-        validators=[DataRequired(REQUIRED), EqualTo("new_password", _l("The passwords do not match."))],
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("new_password", _l("The passwords do not match.")),
+        ],
     )
 
 
 class ChangeEmailForm(FlaskForm):
-    email = EmailField(_l("New email"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    email = EmailField(_l("New email"), validators=[DataRequired(REQUIRED), Length(max=254), EMAIL])
     password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])

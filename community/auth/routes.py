@@ -153,7 +153,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
         except ValidationFailed as err:
             apply_errors(form, err)
         else:
@@ -161,7 +163,9 @@ def change_password():
             login_user(current_user._get_current_object())
             flash(_("Your password is changed. Other devices were logged out."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", password_form=form, email_form=ChangeEmailForm()), 422
+    return render_template(
+        "auth/account.html", password_form=form, email_form=ChangeEmailForm()
+    ), 422
 
 
 @bp.route("/settings/account/email", methods=["POST"])
@@ -175,9 +179,12 @@ def change_email():
         except ValidationFailed as err:
             apply_errors(form, err)
         else:
-            flash(_("We sent a confirmation link to the new address. Your email changes when you follow it."), "info")
+            msg = _("We sent a confirmation link to the new address. Your email changes when you follow it.")  # noqa: E501
+            flash(msg, "info")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", password_form=ChangePasswordForm(), email_form=form), 422
+    return render_template(
+        "auth/account.html", password_form=ChangePasswordForm(), email_form=form
+    ), 422
 
 
 @bp.route("/auth/email/<token>")

@@ -28,12 +28,15 @@ _DUMMY_HASH = "scrypt:32768:8:1$kakehashi$" + "0" * 128
 
 # --- validation -----------------------------------------------------------------------------
 
+
 def normalise_email(value: str) -> str:
     """Validate syntax (no DNS lookups) and return the lower-cased address."""
     try:
         result = validate_email((value or "").strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationFailed(_("Enter a valid email address."), {"email": [_("Enter a valid email address.")]}) from exc
+        raise ValidationFailed(
+            _("Enter a valid email address."), {"email": [_("Enter a valid email address.")]}
+        ) from exc
     return result.normalized.lower()
 
 
@@ -58,6 +61,7 @@ def check_password_strength(password: str, *, field: str = "password", user_word
 
 
 # --- lookups --------------------------------------------------------------------------------
+
 
 def find_by_login(identifier: str) -> User | None:
     """Find a live account by email or username (case-insensitive)."""
@@ -98,7 +102,10 @@ def apply_domain_verification(user: User) -> None:
 
 # --- registration and confirmation ----------------------------------------------------------
 
-def register(*, email: str, username: str, display_name: str, password: str, locale: str | None = None) -> User | None:
+
+def register(
+    *, email: str, username: str, display_name: str, password: str, locale: str | None = None
+) -> User | None:
     """Create an unconfirmed account and mail a confirmation link.
 
     When the email is already registered nothing is created and the owner of that address
@@ -117,9 +124,14 @@ def register(*, email: str, username: str, display_name: str, password: str, loc
         raise ValidationFailed(msg, {"username": [msg]})
     existing = db.session.scalar(select(User).where(User.email == email))
     if existing is not None:
-        mail.queue(email, _("Someone tried to register with your address"), "already_registered",
-                   user=existing, login_url=absolute_url("auth.login"),
-                   reset_url=absolute_url("auth.reset_request"))
+        mail.queue(
+            email,
+            _("Someone tried to register with your address"),
+            "already_registered",
+            user=existing,
+            login_url=absolute_url("auth.login"),
+            reset_url=absolute_url("auth.reset_request"),
+        )
         return None
     user = User(email=email, username=username, display_name=display_name, locale=locale)
     user.set_password(password)
@@ -144,8 +156,13 @@ def absolute_url(endpoint: str, **values) -> str:
 
 def send_confirmation(user: User) -> None:
     token = tokens.make("confirm", user, email=user.email)
-    mail.queue(user.email, _("Confirm your email address"), "confirm",
-               user=user, url=absolute_url("auth.confirm", token=token))
+    mail.queue(
+        user.email,
+        _("Confirm your email address"),
+        "confirm",
+        user=user,
+        url=absolute_url("auth.confirm", token=token),
+    )
 
 
 def confirm_email(token: str) -> User | None:
@@ -172,6 +189,7 @@ def ensure_can_post(user) -> None:
 
 # --- passwords and email --------------------------------------------------------------------
 
+
 def authenticate(identifier: str, password: str) -> User | None:
     """The account when the credentials match, else None (one message for every failure)."""
     user = find_by_login(identifier)
@@ -189,8 +207,13 @@ def change_password(user: User, current: str, new: str) -> None:
     check_password_strength(new, field="new_password", user_words=(user.username,))
     user.set_password(new)
     user.rotate_session_token()
-    mail.queue(user.email, _("Your password was changed"), "password_changed", user=user,
-               reset_url=absolute_url("auth.reset_request"))
+    mail.queue(
+        user.email,
+        _("Your password was changed"),
+        "password_changed",
+        user=user,
+        reset_url=absolute_url("auth.reset_request"),
+    )
 
 
 def request_email_change(user: User, password: str, new_email: str) -> None:
@@ -206,8 +229,13 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
         mail.queue(new_email, _("Someone tried to use your address"), "email_taken")
         return
     token = tokens.make("email", user, old=user.email, new=new_email)
-    mail.queue(new_email, _("Confirm your new email address"), "email_change", user=user,
-               url=absolute_url("auth.confirm_email_change", token=token))
+    mail.queue(
+        new_email,
+        _("Confirm your new email address"),
+        "email_change",
+        user=user,
+        url=absolute_url("auth.confirm_email_change", token=token),
+    )
 
 
 def confirm_email_change(token: str) -> User | None:
@@ -235,8 +263,13 @@ def request_password_reset(identifier: str) -> None:
     user = find_by_login(identifier)
     if user is None:
         return
-    mail.queue(user.email, _("Reset your password"), "reset", user=user,
-               url=absolute_url("auth.reset", token=tokens.reset_token(user)))
+    mail.queue(
+        user.email,
+        _("Reset your password"),
+        "reset",
+        user=user,
+        url=absolute_url("auth.reset", token=tokens.reset_token(user)),
+    )
 
 
 def user_for_reset_token(token: str) -> User | None:
@@ -269,6 +302,7 @@ def set_locale(user: User, locale: str) -> None:
 
 # --- administration -------------------------------------------------------------------------
 
+
 def require_admin(actor: User) -> None:
     if actor is None or not actor.is_authenticated or actor.role != Role.ADMIN:
         raise PermissionDenied(_("Only administrators may do that."))
@@ -296,13 +330,22 @@ def set_verified(actor: User, user: User, value: bool | None) -> None:
         user.verified_staff = value
 
 
-def create_user(email: str, password: str, role: Role = Role.MEMBER, *, username: str | None = None,
-                display_name: str | None = None, confirmed: bool = True) -> User:
+def create_user(
+    email: str,
+    password: str,
+    role: Role = Role.MEMBER,
+    *,
+    username: str | None = None,
+    display_name: str | None = None,
+    confirmed: bool = True,
+) -> User:
     """CLI and seeds: an account that is confirmed at once."""
     email = normalise_email(email)
     username = check_username(username or re.sub(r"[^a-z0-9_]", "_", email.partition("@")[0])[:30])
     check_password_strength(password)
-    if db.session.scalar(select(func.count()).where((User.email == email) | (User.username == username))):
+    if db.session.scalar(
+        select(func.count()).where((User.email == email) | (User.username == username))
+    ):
         raise ValidationFailed(_("An account with that email or username exists."))
     user = User(email=email, username=username, display_name=display_name or username, role=role)
     user.set_password(password)
@@ -315,5 +358,3 @@ def create_user(email: str, password: str, role: Role = Role.MEMBER, *, username
 
     ensure_profile(user)
     return user
-
-

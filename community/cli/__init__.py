@@ -58,7 +58,9 @@ def seed_logins():
 @click.option("--username", default=None)
 @click.option("--display-name", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def users_create(email: str, role: str, username: str | None, display_name: str | None, password_stdin: bool):
+def users_create(
+    email: str, role: str, username: str | None, display_name: str | None, password_stdin: bool
+):
     """Create a confirmed account (e.g. the first admin)."""
     from community.auth.services import create_user
 
@@ -67,10 +69,14 @@ def users_create(email: str, role: str, username: str | None, display_name: str 
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(email, password, Role(role), username=username, display_name=display_name)
+        user = create_user(
+            email, password, Role(role), username=username, display_name=display_name
+        )
     except ValidationFailed as err:
         db.session.rollback()
-        raise click.ClickException(err.message or "; ".join(m for ms in err.fields.values() for m in ms)) from err
+        raise click.ClickException(
+            err.message or "; ".join(m for ms in err.fields.values() for m in ms)
+        ) from err
     db.session.commit()
     click.echo(f"created {user.username} <{user.email}> as {user.role.value}")
 

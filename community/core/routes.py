@@ -29,7 +29,9 @@ def home():
         "advisers": db.session.scalar(people.where(User.role == Role.ADVISER)),
         "prefectures": db.session.scalar(
             select(func.count(func.distinct(Profile.prefecture_code)))
-            .select_from(User).join(Profile).where(User.deleted_at.is_(None))
+            .select_from(User)
+            .join(Profile)
+            .where(User.deleted_at.is_(None))
         ),
     }
     return render_template("core/home.html", newest=newest, stats=stats)
@@ -56,5 +58,7 @@ def switch_language():
     if current_user.is_authenticated:
         set_locale(current_user, lang)
     response = make_response(redirect(safe_next()))
-    response.set_cookie(LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True)
+    response.set_cookie(
+        LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True
+    )
     return response

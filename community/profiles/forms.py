@@ -24,9 +24,12 @@ class CheckboxesField(SelectMultipleField):
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField(_l("Display name"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    display_name = StringField(
+        _l("Display name"), validators=[DataRequired(REQUIRED), Length(max=80)]
+    )
     organisation = StringField(
-        _l("Organisation"), validators=[Length(max=120)],
+        _l("Organisation"),
+        validators=[Length(max=120)],
         description=_l("Your municipality or body, e.g. 黒部市, 岐阜大学."),
     )
     prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
@@ -41,12 +44,16 @@ class ProfileForm(FlaskForm):
     help_topics = CheckboxesField(_l("Topics I can help with"), validators=[Optional()])
     learn_topics = CheckboxesField(_l("Topics I want to learn"), validators=[Optional()])
     qualifications = StringField(
-        _l("Qualifications"), validators=[Length(max=300)],
+        _l("Qualifications"),
+        validators=[Length(max=300)],
         description=_l("e.g. 技術士(建設部門), 道路橋点検士"),
     )
     bio = TextAreaField(
-        _l("About me"), validators=[Length(max=4000)],
-        description=_l("Markdown: **bold**, lists, links. What you look after and what you can share."),
+        _l("About me"),
+        validators=[Length(max=4000)],
+        description=_l(
+            "Markdown: **bold**, lists, links. What you look after and what you can share."
+        ),
     )
     visibility = RadioField(
         _l("Who can see my profile"),

@@ -75,9 +75,7 @@ class Profile(db.Model):
     user: Mapped[User] = relationship(back_populates="profile")
     prefecture: Mapped[Prefecture | None] = relationship()
     population_band: Mapped[PopulationBand | None] = relationship()
-    fields: Mapped[list[Field]] = relationship(
-        secondary=profile_fields, order_by=Field.position
-    )
+    fields: Mapped[list[Field]] = relationship(secondary=profile_fields, order_by=Field.position)
     help_topics: Mapped[list[Topic]] = relationship(
         secondary=profile_help_topics, order_by=Topic.position
     )

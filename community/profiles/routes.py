@@ -32,7 +32,10 @@ def directory():
         current_user, filters, page=max(page, 1), per_page=current_app.config["PEOPLE_PER_PAGE"]
     )
     return render_template(
-        "profiles/directory.html", pagination=pagination, filters=filters, ref=choices.all_reference()
+        "profiles/directory.html",
+        pagination=pagination,
+        filters=filters,
+        ref=choices.all_reference(),
     )
 
 
@@ -62,7 +65,13 @@ def edit():
     _fill_choices(form, ref)
     if request.method == "GET":
         form.display_name.data = current_user.display_name
-        for name in ("organisation", "department", "job_title", "years_experience", "qualifications"):
+        for name in (
+            "organisation",
+            "department",
+            "job_title",
+            "years_experience",
+            "qualifications",
+        ):
             getattr(form, name).data = getattr(profile, name)
         form.prefecture.data = profile.prefecture_code or ""
         form.population_band.data = profile.population_band_code or ""
@@ -96,7 +105,10 @@ def export():
     return Response(
         body,
         mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -52,7 +52,9 @@ def update_profile(actor: User, user: User, data: dict) -> Profile:
     profile = ensure_profile(user)
     display_name = (data.get("display_name") or "").strip()
     if not display_name:
-        raise ValidationFailed(_("Enter a display name."), {"display_name": [_("Enter a display name.")]})
+        raise ValidationFailed(
+            _("Enter a display name."), {"display_name": [_("Enter a display name.")]}
+        )
     user.display_name = display_name[:80]
     for name in ("organisation", "department", "job_title", "qualifications"):
         setattr(profile, name, (data.get(name) or "").strip())
@@ -66,7 +68,10 @@ def update_profile(actor: User, user: User, data: dict) -> Profile:
     profile.population_band_code = band
     years = data.get("years_experience")
     if years is not None and not 0 <= years <= 60:
-        raise ValidationFailed(_("Enter a number from 0 to 60."), {"years_experience": [_("Enter a number from 0 to 60.")]})
+        raise ValidationFailed(
+            _("Enter a number from 0 to 60."),
+            {"years_experience": [_("Enter a number from 0 to 60.")]},
+        )
     profile.years_experience = years
     profile.fields = _codes_to_rows(Field, data.get("fields"), "fields")
     profile.help_topics = _codes_to_rows(Topic, data.get("help_topics"), "help_topics")
@@ -75,7 +80,9 @@ def update_profile(actor: User, user: User, data: dict) -> Profile:
     try:
         profile.visibility = Visibility(data.get("visibility") or Visibility.MEMBERS)
     except ValueError as exc:
-        raise ValidationFailed(_("Unknown choice."), {"visibility": [_("Unknown choice.")]}) from exc
+        raise ValidationFailed(
+            _("Unknown choice."), {"visibility": [_("Unknown choice.")]}
+        ) from exc
     profile.updated_at = utcnow()
     db.session.flush()
     return profile
@@ -92,6 +99,7 @@ def set_bio(profile: Profile, source: str) -> None:
 
 
 # --- visibility -----------------------------------------------------------------------------
+
 
 def can_view(viewer, user: User) -> bool:
     """Public profiles for everyone; members-only profiles for signed-in members."""
@@ -122,6 +130,7 @@ def profile_for(viewer, username: str) -> User | None:
 
 # --- directory ------------------------------------------------------------------------------
 
+
 @dataclass
 class DirectoryFilters:
     q: str = ""
@@ -139,7 +148,15 @@ class DirectoryFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.q or self.field or self.prefecture or self.band or self.topic or self.adviser or self.verified)
+        return bool(
+            self.q
+            or self.field
+            or self.prefecture
+            or self.band
+            or self.topic
+            or self.adviser
+            or self.verified
+        )
 
 
 def _like(term: str) -> str:
@@ -153,9 +170,23 @@ def directory_query(viewer, f: DirectoryFilters) -> Select:
     if viewer is None or not viewer.is_authenticated:
         stmt = stmt.where(Profile.visibility == Visibility.PUBLIC)
     if f.field:
-        stmt = stmt.where(exists().where(and_(profile_fields.c.profile_id == Profile.user_id, profile_fields.c.field_code == f.field)))
+        stmt = stmt.where(
+            exists().where(
+                and_(
+                    profile_fields.c.profile_id == Profile.user_id,
+                    profile_fields.c.field_code == f.field,
+                )
+            )
+        )
     if f.topic:
-        stmt = stmt.where(exists().where(and_(profile_help_topics.c.profile_id == Profile.user_id, profile_help_topics.c.topic_code == f.topic)))
+        stmt = stmt.where(
+            exists().where(
+                and_(
+                    profile_help_topics.c.profile_id == Profile.user_id,
+                    profile_help_topics.c.topic_code == f.topic,
+                )
+            )
+        )
     if f.prefecture:
         stmt = stmt.where(Profile.prefecture_code == f.prefecture)
     if f.band:
@@ -167,12 +198,20 @@ def directory_query(viewer, f: DirectoryFilters) -> Select:
     score = literal(0)
     for term in f.terms:
         pattern = _like(term)
-        in_name = or_(func.lower(User.display_name).like(pattern, escape="\\"), func.lower(User.username).like(pattern, escape="\\"))
+        in_name = or_(
+            func.lower(User.display_name).like(pattern, escape="\\"),
+            func.lower(User.username).like(pattern, escape="\\"),
+        )
         in_org = func.lower(Profile.organisation).like(pattern, escape="\\")
         in_bio = func.lower(Profile.bio_md).like(pattern, escape="\\")
         stmt = stmt.where(or_(in_name, in_org, in_bio))
         # Name matches rank above organisation matches, which rank above bio mentions.
-        score = score + case((in_name, 3), else_=0) + case((in_org, 2), else_=0) + case((in_bio, 1), else_=0)
+        score = (
+            score
+            + case((in_name, 3), else_=0)
+            + case((in_org, 2), else_=0)
+            + case((in_bio, 1), else_=0)
+        )
     order = [User.last_seen_at.desc(), User.id.desc()]
     if f.terms:
         order.insert(0, score.desc())
@@ -191,6 +230,7 @@ def search_directory(viewer, f: DirectoryFilters, page: int, per_page: int):
 
 # --- own data -------------------------------------------------------------------------------
 
+
 def export_data(user: User) -> dict:
     """Everything Kakehashi holds about the user, as JSON-ready data."""
     p = ensure_profile(user)
@@ -203,7 +243,9 @@ def export_data(user: User) -> dict:
             "display_name": user.display_name,
             "role": user.role.value,
             "locale": user.locale,
-            "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,
+            "email_confirmed_at": user.email_confirmed_at.isoformat()
+            if user.email_confirmed_at
+            else None,
             "verified_staff": user.verified_staff,
             "created_at": user.created_at.isoformat(),
             "last_seen_at": user.last_seen_at.isoformat(),
@@ -238,7 +280,9 @@ def delete_account(actor: User, user: User, password: str) -> None:
         raise ValidationFailed(msg, {"password": [msg]})
     if user.role == Role.ADMIN:
         others = db.session.scalar(
-            select(func.count()).where(User.role == Role.ADMIN, User.deleted_at.is_(None), User.id != user.id)
+            select(func.count()).where(
+                User.role == Role.ADMIN, User.deleted_at.is_(None), User.id != user.id
+            )
         )
         if not others:
             raise ValidationFailed(_("The last administrator cannot delete their account."))
@@ -248,7 +292,7 @@ def delete_account(actor: User, user: User, password: str) -> None:
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.username = f"deleted-{user.id}"
     user.display_name = ""
-    user.password_hash = "!"  # matches no password
+    user.password_hash = "!"  # noqa: S105 - not a hash of anything, so no password matches
     user.locale = None
     user.role = Role.MEMBER
     user.verified_staff = False

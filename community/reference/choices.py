@@ -24,7 +24,9 @@ def all_reference() -> Reference:
     if "reference" not in g:
         g.reference = Reference(
             prefectures=list(db.session.scalars(select(Prefecture).order_by(Prefecture.code))),
-            bands=list(db.session.scalars(select(PopulationBand).order_by(PopulationBand.position))),
+            bands=list(
+                db.session.scalars(select(PopulationBand).order_by(PopulationBand.position))
+            ),
             fields=list(db.session.scalars(select(Field).order_by(Field.position))),
             topics=list(db.session.scalars(select(Topic).order_by(Topic.position))),
         )
