@@ -50,6 +50,7 @@ class Config:
     RATELIMIT_REGISTER = "5 per minute;20 per hour"
     RATELIMIT_MAIL = "5 per minute;20 per hour"
 
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     CONFIRM_TOKEN_MAX_AGE = 60 * 60 * 24 * 3
     RESET_TOKEN_MAX_AGE = 60 * 60
     PEOPLE_PER_PAGE = 20
@@ -68,3 +69,5 @@ class TestConfig(Config):
     MAIL_URL = None
     REDIS_URL = None
     BASE_URL = "http://localhost"
+    # Cheap hashes keep account-heavy tests fast; test_security checks the real default.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105

@@ -127,3 +127,16 @@ def test_mail_server_down_does_not_lose_the_registration(db_url, app):
     assert response.status_code == 200
     with app.app_context():
         assert db.session.scalar(select(User).where(User.username == "down")) is not None
+
+
+def test_production_config_hashes_with_scrypt(db_url, app):
+    from community.auth.models import User
+    from community.config import Config
+
+    real = create_app(Config, SQLALCHEMY_DATABASE_URI=db_url, RATELIMIT_ENABLED=False)
+    with real.app_context():
+        user = User()
+        user.set_password("a long enough password")
+        assert user.password_hash.startswith("scrypt:")
+        assert user.check_password("a long enough password")
+        assert not user.check_password("a long enough passworD")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from community.auth.models import User, VerifiedDomain
 from community.auth.services import apply_domain_verification, require_admin
@@ -24,11 +24,12 @@ def user_list_query(q: str = ""):
     q = (q or "").strip().lower()
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        # lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
         stmt = stmt.where(
             or_(
                 User.email.like(pattern, escape="\\"),
                 User.username.like(pattern, escape="\\"),
-                User.display_name.like(pattern, escape="\\"),
+                func.lower(User.display_name).like(pattern, escape="\\"),
             )
         )
     return stmt

@@ -179,8 +179,10 @@ def change_email():
         except ValidationFailed as err:
             apply_errors(form, err)
         else:
-            msg = _("We sent a confirmation link to the new address. Your email changes when you follow it.")  # noqa: E501
-            flash(msg, "info")
+            flash(
+                _("We sent a link to the new address. Your email changes when you follow it."),
+                "info",
+            )
             return redirect(url_for("auth.account"))
     return render_template(
         "auth/account.html", password_form=ChangePasswordForm(), email_form=form

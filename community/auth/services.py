@@ -330,6 +330,20 @@ def set_verified(actor: User, user: User, value: bool | None) -> None:
         user.verified_staff = value
 
 
+def _username_from_email(email: str) -> str:
+    """A free, valid username from the address (admin@… becomes admin_1, not a refusal)."""
+    base = re.sub(r"[^a-z0-9_]", "_", email.partition("@")[0])[:26].ljust(3, "_")
+    candidate, n = base, 0
+    while (
+        candidate in RESERVED_USERNAMES
+        or candidate.startswith("deleted")
+        or db.session.scalar(select(func.count()).where(User.username == candidate))
+    ):
+        n += 1
+        candidate = f"{base}_{n}"
+    return candidate
+
+
 def create_user(
     email: str,
     password: str,
@@ -341,7 +355,7 @@ def create_user(
 ) -> User:
     """CLI and seeds: an account that is confirmed at once."""
     email = normalise_email(email)
-    username = check_username(username or re.sub(r"[^a-z0-9_]", "_", email.partition("@")[0])[:30])
+    username = check_username(username) if username else _username_from_email(email)
     check_password_strength(password)
     if db.session.scalar(
         select(func.count()).where((User.email == email) | (User.username == username))
