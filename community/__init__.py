@@ -63,6 +63,7 @@ def import_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from community.admin import bp as admin_bp
+    from community.api import bp as api_bp
     from community.auth import bp as auth_bp
     from community.core import bp as core_bp
     from community.profiles import bp as profiles_bp
@@ -71,3 +72,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api")

@@ -49,6 +49,7 @@ class Config:
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_REGISTER = "5 per minute;20 per hour"
     RATELIMIT_MAIL = "5 per minute;20 per hour"
+    RATELIMIT_PREVIEW = "60 per minute"
 
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     CONFIRM_TOKEN_MAX_AGE = 60 * 60 * 24 * 3

@@ -100,7 +100,6 @@ def page_token(client) -> str:
 # send the token, as a browser would.
 
 
-
 def bulk_users(app, n: int, prefix: str) -> list[int]:
     """n confirmed members made in one app context with one commit; returns their ids."""
     with app.app_context():

@@ -51,7 +51,6 @@ HANAKO = dict(
 )
 
 
-
 def users_row(app, user_id: int) -> dict:
     with app.app_context():
         row = (

@@ -41,6 +41,9 @@ def test_register_confirm_fill_profile_and_find_yourself(page, live_server, mail
     page.check("input[name=fields][value=sewer]")
     page.check("input[name=help_topics][value=inspection]")
     page.fill("#bio", "町の橋梁 **60 橋** を一人で担当しています。")
+    page.get_by_role("tab", name="プレビュー").click()
+    expect(page.locator(".md-output strong")).to_have_text("60 橋")
+    page.get_by_role("tab", name="編集").click()
     page.check("input[name=visibility][value=public]")
     page.get_by_role("button", name="プロフィールを保存").click()
 

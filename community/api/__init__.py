@@ -1,0 +1,7 @@
+"""JSON endpoints used by the pages' scripts (and later by API clients)."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from community.api import routes  # noqa: E402,F401

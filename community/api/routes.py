@@ -1,0 +1,31 @@
+"""JSON endpoints. Errors answer as {"error": {"code", "message", "fields"}} (web.py)."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from community import markdown
+from community.api import bp
+from community.errors import PermissionDenied, ValidationFailed
+from community.extensions import limiter
+
+PREVIEW_MAX = 20_000
+
+
+@bp.route("/markdown/preview", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_PREVIEW"])
+def markdown_preview():
+    """Render Markdown exactly as saving would, for the editors' preview tab."""
+    if not current_user.is_authenticated:
+        raise PermissionDenied(_("Please log in first."))
+    payload = request.get_json(silent=True) or {}
+    source = payload.get("source")
+    if not isinstance(source, str):
+        msg = _("Send the text to preview as 'source'.")
+        raise ValidationFailed(msg, {"source": [msg]})
+    if len(source) > PREVIEW_MAX:
+        msg = _("Use at most %(n)d characters.", n=PREVIEW_MAX)
+        raise ValidationFailed(msg, {"source": [msg]})
+    return jsonify({"html": markdown.render(source)})
