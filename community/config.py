@@ -50,6 +50,7 @@ class Config:
     RATELIMIT_REGISTER = "5 per minute;20 per hour"
     RATELIMIT_MAIL = "5 per minute;20 per hour"
     RATELIMIT_PREVIEW = "60 per minute"
+    RATELIMIT_POST = "10 per minute;200 per day"  # questions, answers, comments per user
 
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     CONFIRM_TOKEN_MAX_AGE = 60 * 60 * 24 * 3

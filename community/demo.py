@@ -71,7 +71,12 @@ def load_people(path: Path = DEMO_DIR / "people.yaml", password: str = DEMO_PASS
 
 def load_demo() -> dict[str, int]:
     """Load every demo file; returns counts of what was created."""
-    return {"people": len(load_people())}
+    from community.demo_qa import load_circles, load_questions
+
+    counts = {"people": len(load_people())}
+    counts["circles"] = len(load_circles())
+    counts["questions"] = len(load_questions())
+    return counts
 
 
 def demo_logins(limit_per_role: int = 2) -> list[tuple[str, str, str]]:

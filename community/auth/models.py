@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from community.db import UTCDateTime, utcnow
+from community.db import UTCDateTime, str_enum, utcnow
 from community.extensions import db
 
 if TYPE_CHECKING:
@@ -39,10 +39,7 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(30), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
-        default=Role.MEMBER,
-    )
+    role: Mapped[Role] = mapped_column(str_enum(Role, 20), default=Role.MEMBER)
     locale: Mapped[str | None] = mapped_column(String(5))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     verified_staff: Mapped[bool] = mapped_column(default=False)

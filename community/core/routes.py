@@ -19,8 +19,10 @@ from community.urls import safe_next
 
 @bp.route("/")
 def home():
-    # Until circles, questions and office hours land, home shows the network itself.
+    from community.questions.home import home_feeds
+
     newest = search_directory(current_user, DirectoryFilters(), page=1, per_page=6).items
+    feeds = home_feeds(current_user)
     people = select(func.count()).select_from(User).join(Profile).where(User.deleted_at.is_(None))
     if not current_user.is_authenticated:
         people = people.where(Profile.visibility == Visibility.PUBLIC)
@@ -34,7 +36,7 @@ def home():
             .where(User.deleted_at.is_(None))
         ),
     }
-    return render_template("core/home.html", newest=newest, stats=stats)
+    return render_template("core/home.html", newest=newest, stats=stats, feeds=feeds)
 
 
 @bp.route("/healthz")

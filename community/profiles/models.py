@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from community.db import UTCDateTime, utcnow
+from community.db import UTCDateTime, str_enum, utcnow
 from community.extensions import db
 from community.reference.models import Field, PopulationBand, Prefecture, Topic
 
@@ -62,13 +62,7 @@ class Profile(db.Model):
     bio_html: Mapped[str] = mapped_column(Text, default="")
     bio_renderer: Mapped[int] = mapped_column(default=0)
     visibility: Mapped[Visibility] = mapped_column(
-        Enum(
-            Visibility,
-            native_enum=False,
-            length=10,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        default=Visibility.MEMBERS,
+        str_enum(Visibility, 10), default=Visibility.MEMBERS
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

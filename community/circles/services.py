@@ -1,0 +1,375 @@
+"""Circle rules: who sees a circle, who posts in it, joining, requests and roles."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
+
+from community import markdown
+from community.auth.models import Role, User
+from community.auth.services import ensure_can_post, require_admin
+from community.circles.models import (
+    Circle,
+    CircleMembership,
+    CircleRole,
+    CircleVisibility,
+    MembershipStatus,
+)
+from community.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from community.extensions import db
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def _is_admin(user) -> bool:
+    return _signed_in(user) and user.role == Role.ADMIN
+
+
+# --- visibility -------------------------------------------------------------------------------
+
+
+def member_circle_ids(user):
+    """Subquery: ids of circles where the user is an active member."""
+    return select(CircleMembership.circle_id).where(
+        CircleMembership.user_id == user.id, CircleMembership.status == MembershipStatus.ACTIVE
+    )
+
+
+def visible_circles_clause(viewer) -> ColumnElement[bool]:
+    """SQL condition on Circle: not private, or the viewer belongs (admins see all)."""
+    if _is_admin(viewer):
+        return true()
+    public = Circle.visibility != CircleVisibility.PRIVATE
+    if not _signed_in(viewer):
+        return public
+    return or_(public, Circle.id.in_(member_circle_ids(viewer)))
+
+
+def visible_circle_id_clause(column, viewer) -> ColumnElement[bool]:
+    """SQL condition on a `circle_id` column (NULL = the open square) for what the viewer sees."""
+    if _is_admin(viewer):
+        return true()
+    hidden = select(Circle.id).where(Circle.visibility == CircleVisibility.PRIVATE)
+    if _signed_in(viewer):
+        hidden = hidden.where(Circle.id.not_in(member_circle_ids(viewer)))
+    return or_(column.is_(None), column.not_in(hidden))
+
+
+def membership(user, circle: Circle | None) -> CircleMembership | None:
+    if circle is None or not _signed_in(user):
+        return None
+    return db.session.scalar(
+        select(CircleMembership).where(
+            CircleMembership.circle_id == circle.id, CircleMembership.user_id == user.id
+        )
+    )
+
+
+def can_view(viewer, circle: Circle | None, m: CircleMembership | None = None) -> bool:
+    if circle is None or circle.visibility != CircleVisibility.PRIVATE or _is_admin(viewer):
+        return True
+    m = m if m is not None else membership(viewer, circle)
+    return m is not None and m.is_active
+
+
+def can_moderate(viewer, circle: Circle | None, m: CircleMembership | None = None) -> bool:
+    """Admins everywhere; owners and moderators in their own circle."""
+    if _is_admin(viewer):
+        return True
+    if circle is None or not _signed_in(viewer):
+        return False
+    m = m if m is not None else membership(viewer, circle)
+    return m is not None and m.can_moderate
+
+
+def can_ask(user, circle: Circle | None, m: CircleMembership | None = None) -> bool:
+    """Asking in a circle needs active membership; the open square needs a confirmed account."""
+    if not _signed_in(user) or not user.is_confirmed:
+        return False
+    if circle is None:
+        return True
+    m = m if m is not None else membership(user, circle)
+    return m is not None and m.is_active
+
+
+def can_reply(user, circle: Circle | None, m: CircleMembership | None = None) -> bool:
+    """Answer, comment, vote: anyone confirmed in open circles, members in the others."""
+    if not _signed_in(user) or not user.is_confirmed:
+        return False
+    if circle is None or circle.visibility == CircleVisibility.OPEN:
+        return can_view(user, circle, m)
+    return can_ask(user, circle, m)
+
+
+def require_view(viewer, circle: Circle | None) -> None:
+    if not can_view(viewer, circle):
+        # Not 403: a private circle's existence is itself private.
+        raise NotFound(_("Not found."))
+
+
+def require_reply(user, circle: Circle | None, m: CircleMembership | None = None) -> None:
+    ensure_can_post(user)
+    require_view(user, circle)
+    if not can_reply(user, circle, m):
+        raise PermissionDenied(_("Only members of this circle can post here."))
+
+
+def require_moderator(viewer, circle: Circle) -> None:
+    if not can_moderate(viewer, circle):
+        raise PermissionDenied(_("Only the circle's moderators can do that."))
+
+
+def get_visible(viewer, slug: str) -> Circle:
+    """The circle by slug, or NotFound when it does not exist or is hidden from the viewer."""
+    circle = db.session.scalar(select(Circle).where(Circle.slug == slug))
+    if circle is None:
+        raise NotFound(_("Not found."))
+    require_view(viewer, circle)
+    return circle
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+def member_counts_subquery():
+    return (
+        select(CircleMembership.circle_id, func.count().label("n"))
+        .where(CircleMembership.status == MembershipStatus.ACTIVE)
+        .group_by(CircleMembership.circle_id)
+        .subquery()
+    )
+
+
+def list_circles(viewer) -> list[tuple[Circle, int, CircleMembership | None]]:
+    """Circles the viewer may see, with member counts and the viewer's membership (2 queries)."""
+    counts = member_counts_subquery()
+    rows = db.session.execute(
+        select(Circle, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.circle_id == Circle.id)
+        .where(visible_circles_clause(viewer))
+        .order_by(func.coalesce(counts.c.n, 0).desc(), Circle.id)
+    ).all()
+    mine = {}
+    if _signed_in(viewer):
+        mine = {
+            m.circle_id: m
+            for m in db.session.scalars(
+                select(CircleMembership).where(CircleMembership.user_id == viewer.id)
+            )
+        }
+    return [(c, n, mine.get(c.id)) for c, n in rows]
+
+
+def my_circles(user) -> list[Circle]:
+    if not _signed_in(user):
+        return []
+    return list(
+        db.session.scalars(
+            select(Circle)
+            .join(CircleMembership, CircleMembership.circle_id == Circle.id)
+            .where(
+                CircleMembership.user_id == user.id,
+                CircleMembership.status == MembershipStatus.ACTIVE,
+            )
+            .order_by(Circle.name_ja)
+        )
+    )
+
+
+def member_count(circle: Circle) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            CircleMembership.circle_id == circle.id,
+            CircleMembership.status == MembershipStatus.ACTIVE,
+        )
+    )
+
+
+def members(
+    circle: Circle, status: MembershipStatus = MembershipStatus.ACTIVE
+) -> list[CircleMembership]:
+    from sqlalchemy.orm import joinedload
+
+    order = {CircleRole.OWNER: 0, CircleRole.MODERATOR: 1, CircleRole.MEMBER: 2}
+    rows = list(
+        db.session.scalars(
+            select(CircleMembership)
+            .where(CircleMembership.circle_id == circle.id, CircleMembership.status == status)
+            .options(joinedload(CircleMembership.user))
+            .order_by(CircleMembership.created_at)
+        )
+    )
+    return sorted(rows, key=lambda m: order[m.role])
+
+
+# --- changes ----------------------------------------------------------------------------------
+
+
+def _render(circle: Circle, description: str, rules: str) -> None:
+    circle.description_md, circle.rules_md = description, rules
+    circle.description_html = markdown.render(description)
+    circle.rules_html = markdown.render(rules)
+    circle.renderer = markdown.RENDERER_VERSION
+
+
+def save_circle(actor: User, circle: Circle | None, data: dict) -> Circle:
+    """Create (admins) or edit (admins, owners) a circle."""
+    if circle is None:
+        require_admin(actor)
+    elif not (
+        _is_admin(actor)
+        or ((m := membership(actor, circle)) and m.is_active and m.role == CircleRole.OWNER)
+    ):
+        raise PermissionDenied(_("Only the circle's owners and administrators can edit it."))
+    slug = (data.get("slug") or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not SLUG_RE.match(slug) or slug in {"new"}:
+        errors["slug"] = [_("Use 3–60 characters: lower-case letters, digits and hyphens.")]
+    elif db.session.scalar(
+        select(Circle.id).where(Circle.slug == slug, Circle.id != (circle.id if circle else -1))
+    ):
+        errors["slug"] = [_("That address is taken.")]
+    for key in ("name_ja", "name_en"):
+        if not (data.get(key) or "").strip():
+            errors[key] = [_("This field is required.")]
+    try:
+        visibility = CircleVisibility(data.get("visibility") or "")
+    except ValueError:
+        errors["visibility"] = [_("Unknown choice.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
+    if circle is None:
+        circle = Circle()
+        db.session.add(circle)
+    circle.slug = slug
+    circle.name_ja = data["name_ja"].strip()
+    circle.name_en = data["name_en"].strip()
+    circle.visibility = visibility
+    _render(circle, data.get("description") or "", data.get("rules") or "")
+    db.session.flush()
+    if membership(actor, circle) is None:
+        db.session.add(CircleMembership(circle=circle, user_id=actor.id, role=CircleRole.OWNER))
+        db.session.flush()
+    return circle
+
+
+def join(user: User, circle: Circle, message: str = "") -> CircleMembership:
+    """Open circles: member at once. Request circles: a pending request. Private: refused."""
+    ensure_can_post(user)
+    require_view(user, circle)
+    existing = membership(user, circle)
+    if existing is not None:
+        raise Conflict(_("You are already a member or have asked to join."))
+    if circle.visibility == CircleVisibility.PRIVATE:
+        raise PermissionDenied(_("This circle is by invitation only."))
+    status = (
+        MembershipStatus.ACTIVE
+        if circle.visibility == CircleVisibility.OPEN
+        else MembershipStatus.PENDING
+    )
+    m = CircleMembership(
+        circle=circle, user_id=user.id, status=status, message=(message or "").strip()[:500]
+    )
+    db.session.add(m)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # a double click raced
+        db.session.rollback()
+        raise Conflict(_("You are already a member or have asked to join.")) from exc
+    return m
+
+
+def leave(user: User, circle: Circle) -> None:
+    m = membership(user, circle)
+    if m is None:
+        raise NotFound(_("You are not a member of this circle."))
+    if m.role == CircleRole.OWNER and m.is_active:
+        owners = db.session.scalar(
+            select(func.count()).where(
+                CircleMembership.circle_id == circle.id,
+                CircleMembership.role == CircleRole.OWNER,
+                CircleMembership.status == MembershipStatus.ACTIVE,
+            )
+        )
+        if owners <= 1:
+            raise ValidationFailed(_("Appoint another owner before you leave."))
+    db.session.delete(m)
+    db.session.flush()
+
+
+def _membership_in(circle: Circle, membership_id: int) -> CircleMembership:
+    m = db.session.get(CircleMembership, membership_id)
+    if m is None or m.circle_id != circle.id:
+        raise NotFound(_("Not found."))
+    return m
+
+
+def decide_request(
+    actor: User, circle: Circle, membership_id: int, approve: bool
+) -> CircleMembership:
+    """A moderator approves or declines a pending join request."""
+    require_moderator(actor, circle)
+    m = _membership_in(circle, membership_id)
+    if m.status != MembershipStatus.PENDING:
+        raise Conflict(_("This request was already decided."))
+    if approve:
+        m.status = MembershipStatus.ACTIVE
+    else:
+        db.session.delete(m)
+    db.session.flush()
+    return m
+
+
+def add_member(actor: User, circle: Circle, username: str) -> CircleMembership:
+    """Moderators add someone directly (the way into a private circle)."""
+    require_moderator(actor, circle)
+    user = db.session.scalar(
+        select(User).where(
+            User.username == (username or "").strip().lower(), User.deleted_at.is_(None)
+        )
+    )
+    if user is None:
+        msg = _("No member has that username.")
+        raise ValidationFailed(msg, {"username": [msg]})
+    m = membership(user, circle)
+    if m is not None and m.is_active:
+        msg = _("They are already a member.")
+        raise ValidationFailed(msg, {"username": [msg]})
+    if m is None:
+        m = CircleMembership(circle=circle, user_id=user.id)
+        db.session.add(m)
+    m.status = MembershipStatus.ACTIVE
+    db.session.flush()
+    return m
+
+
+def set_member_role(
+    actor: User, circle: Circle, membership_id: int, role: CircleRole
+) -> CircleMembership:
+    """Owners and admins appoint moderators and owners (and take the role back)."""
+    mine = membership(actor, circle)
+    if not (_is_admin(actor) or (mine and mine.is_active and mine.role == CircleRole.OWNER)):
+        raise PermissionDenied(_("Only the circle's owners and administrators can change roles."))
+    m = _membership_in(circle, membership_id)
+    if not m.is_active:
+        raise Conflict(_("Approve the request first."))
+    if m.role == CircleRole.OWNER and role != CircleRole.OWNER:
+        owners = db.session.scalar(
+            select(func.count()).where(
+                CircleMembership.circle_id == circle.id,
+                CircleMembership.role == CircleRole.OWNER,
+                CircleMembership.status == MembershipStatus.ACTIVE,
+            )
+        )
+        if owners <= 1:
+            raise ValidationFailed(_("A circle needs at least one owner."))
+    m.role = role
+    db.session.flush()
+    return m

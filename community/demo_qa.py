@@ -1,0 +1,126 @@
+"""Demo circles and questions (seeds/demo/circles.yaml, questions.yaml).
+
+Posts go through the real services (markdown rendering, counters, revisions, follows), then
+their timestamps are moved into the past so the demo network looks lived-in.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from community.auth.models import User
+from community.circles.models import Circle, CircleMembership, CircleRole, CircleVisibility
+from community.circles.services import _render
+from community.config import ROOT
+from community.db import utcnow
+from community.extensions import db
+from community.questions import services as qa
+from community.questions.models import Answer, Comment, Question, QuestionFollow, Revision
+from community.reference.loader import read_yaml
+
+DEMO_DIR = ROOT / "seeds" / "demo"
+
+
+def _users() -> dict[str, User]:
+    return {u.username: u for u in db.session.scalars(select(User))}
+
+
+def load_circles(path: Path = DEMO_DIR / "circles.yaml") -> list[Circle]:
+    """Create the demo circles that do not exist yet, with owners, moderators and members."""
+    users = _users()
+    existing = set(db.session.scalars(select(Circle.slug)))
+    created = []
+    for row in read_yaml(path):
+        if row["slug"] in existing:
+            continue
+        circle = Circle(
+            slug=row["slug"],
+            name_ja=row["name_ja"],
+            name_en=row["name_en"],
+            visibility=CircleVisibility(row.get("visibility", "open")),
+            created_at=utcnow() - timedelta(days=120),
+        )
+        _render(circle, row.get("description", ""), row.get("rules", ""))
+        db.session.add(circle)
+        seen = set()
+        roles = [(row["owner"], CircleRole.OWNER)]
+        roles += [(u, CircleRole.MODERATOR) for u in row.get("moderators", [])]
+        roles += [(u, CircleRole.MEMBER) for u in row.get("members", [])]
+        for username, role in roles:
+            if username in seen or username not in users:
+                continue
+            seen.add(username)
+            db.session.add(CircleMembership(circle=circle, user_id=users[username].id, role=role))
+        created.append(circle)
+    db.session.flush()
+    return created
+
+
+def _backdate(model, obj_id: int, when, **extra) -> None:
+    values = {"created_at": when, **extra}
+    db.session.execute(update(model).where(model.id == obj_id).values(**values))
+
+
+def load_questions(path: Path = DEMO_DIR / "questions.yaml") -> list[Question]:
+    """Create demo questions with answers, comments, votes and accepted answers."""
+    if db.session.scalar(select(Question.id).limit(1)) is not None:
+        return []
+    users = _users()
+    now = utcnow()
+    created = []
+    for row in read_yaml(path):
+        author = users[row["author"]]
+        asked = now - timedelta(days=int(row.get("days_ago", 0)), hours=len(created) % 9)
+        question = qa.ask(
+            author,
+            {
+                "circle": row.get("circle"),
+                "title": row["title"],
+                "body": row["body"],
+                "field": row.get("field"),
+                "topics": row.get("topics") or [],
+                "tags": row.get("tags") or [],
+                "stage": row.get("stage"),
+            },
+        )
+        _backdate(Question, question.id, asked, last_activity_at=asked)
+        db.session.execute(
+            update(Revision).where(Revision.question_id == question.id).values(created_at=asked)
+        )
+        latest = asked
+        for c in row.get("comments") or []:
+            comment = qa.comment(users[c["author"]], question, c["body"])
+            _backdate(Comment, comment.id, asked + timedelta(hours=1))
+        for voter in row.get("votes") or []:
+            qa.vote(users[voter], question, 1)
+        for a in row.get("answers") or []:
+            when = asked + timedelta(hours=int(a.get("hours_after", 3)))
+            answer = qa.answer(users[a["author"]], question, a["body"])
+            _backdate(Answer, answer.id, when)
+            db.session.execute(
+                update(Revision).where(Revision.answer_id == answer.id).values(created_at=when)
+            )
+            latest = max(latest, when)
+            for voter in a.get("votes") or []:
+                qa.vote(users[voter], answer, 1)
+            for c in a.get("comments") or []:
+                comment = qa.comment(users[c["author"]], question, c["body"], answer)
+                _backdate(Comment, comment.id, when + timedelta(hours=2))
+            if a.get("accepted"):
+                qa.accept(author, question, answer)
+        db.session.execute(
+            update(Question)
+            .where(Question.id == question.id)
+            .values(last_activity_at=min(latest, now), view_count=int(row.get("views", 0)))
+        )
+        db.session.execute(
+            update(QuestionFollow)
+            .where(QuestionFollow.question_id == question.id)
+            .values(created_at=asked)
+        )
+        created.append(question)
+    db.session.flush()
+    return created

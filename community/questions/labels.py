@@ -1,0 +1,22 @@
+"""Short labels for stages and statuses, shared by templates (one place to translate)."""
+
+from flask_babel import lazy_gettext as _l
+
+STAGE_LABELS = {
+    1: _l("Problem unclear"),
+    2: _l("Method unknown"),
+    3: _l("Know-how lacking"),
+}
+STATUS_LABELS = {
+    "open": _l("Unanswered"),
+    "answered": _l("Answered"),
+    "resolved": _l("Resolved"),
+}
+
+
+def stage_label(stage) -> str:
+    return str(STAGE_LABELS.get(int(stage), "")) if stage else ""
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))

@@ -1,0 +1,116 @@
+"""Everything a question page shows, loaded in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from community.auth.models import User
+from community.circles import services as circles
+from community.circles.models import CircleMembership
+from community.errors import NotFound
+from community.extensions import db
+from community.questions import services
+from community.questions.models import Answer, AnswerVote, Comment, Question, QuestionVote
+
+
+@dataclass
+class Permissions:
+    """What the viewer may do on this page, worked out once (not per post)."""
+
+    reply: bool = False
+    moderate: bool = False
+    is_author: bool = False
+    user_id: int | None = None
+
+    def can_edit(self, post) -> bool:
+        return self.user_id is not None and post.author_id == self.user_id
+
+    def can_vote(self, post) -> bool:
+        return self.reply and post.author_id != self.user_id
+
+
+@dataclass
+class QuestionPage:
+    question: Question
+    answers: list[Answer]
+    comments: dict[tuple[str, int], list[Comment]]
+    my_question_vote: int
+    my_answer_votes: dict[int, int]
+    following: bool
+    perms: Permissions
+    membership: CircleMembership | None
+    similar: list[Question] = field(default_factory=list)
+
+    def comments_for(self, kind: str, post_id: int) -> list[Comment]:
+        return self.comments.get((kind, post_id), [])
+
+
+def load(viewer, question_id: int) -> QuestionPage:
+    """The question, its answers, comments and the viewer's votes (a fixed number of queries)."""
+    question = db.session.scalar(
+        select(Question)
+        .where(Question.id == question_id)
+        .options(
+            joinedload(Question.author).joinedload(User.profile),
+            joinedload(Question.circle),
+            joinedload(Question.field),
+            joinedload(Question.duplicate_of),
+            selectinload(Question.topics),
+            selectinload(Question.tags),
+        )
+    )
+    if question is None:
+        services.get_visible(viewer, question_id)  # raises NotFound
+    m = circles.membership(viewer, question.circle)
+    if not circles.can_view(viewer, question.circle, m):
+        raise NotFound(_("Not found."))
+    signed_in = getattr(viewer, "is_authenticated", False)
+    perms = Permissions(
+        reply=circles.can_reply(viewer, question.circle, m) and not question.is_closed,
+        moderate=circles.can_moderate(viewer, question.circle, m),
+        is_author=signed_in and viewer.id == question.author_id,
+        user_id=viewer.id if signed_in else None,
+    )
+    answers = list(
+        db.session.scalars(
+            select(Answer)
+            .where(Answer.question_id == question.id)
+            .options(joinedload(Answer.author).joinedload(User.profile))
+            .order_by(Answer.score.desc(), Answer.created_at)
+        )
+    )
+    # The accepted answer leads, the rest by votes then age (Stack Overflow's order).
+    answers.sort(key=lambda a: a.id != question.accepted_answer_id)
+    comments: dict[tuple[str, int], list[Comment]] = defaultdict(list)
+    for c in db.session.scalars(
+        select(Comment)
+        .where(Comment.thread_id == question.id)
+        .options(joinedload(Comment.author))
+        .order_by(Comment.created_at)
+    ):
+        key = ("answer", c.answer_id) if c.answer_id else ("question", c.question_id)
+        comments[key].append(c)
+    my_q, my_a, following = 0, {}, False
+    if signed_in:
+        my_q = (
+            db.session.scalar(
+                select(QuestionVote.value).where(
+                    QuestionVote.question_id == question.id, QuestionVote.user_id == viewer.id
+                )
+            )
+            or 0
+        )
+        my_a = dict(
+            db.session.execute(
+                select(AnswerVote.answer_id, AnswerVote.value)
+                .join(Answer, Answer.id == AnswerVote.answer_id)
+                .where(Answer.question_id == question.id, AnswerVote.user_id == viewer.id)
+            ).all()
+        )
+        following = services.is_following(viewer, question)
+    return QuestionPage(question, answers, dict(comments), my_q, my_a, following, perms, m)

@@ -1,0 +1,358 @@
+"""Q&A pages. Handlers validate a form, call one service and redirect or re-render."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from community.circles import services as circles
+from community.circles.models import Circle
+from community.errors import ValidationFailed
+from community.extensions import db, limiter
+from community.forms import EmptyForm, apply_errors, status_for
+from community.questions import bp, page, revisions, services
+from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm, CommentForm
+from community.questions.models import CloseReason
+from community.reference import choices
+
+
+def _post_limit() -> str:
+    return current_app.config["RATELIMIT_POST"]
+
+
+def _user_key() -> str:
+    return (
+        f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "?"
+    )
+
+
+def _viewer_key() -> str:
+    if current_user.is_authenticated:
+        return f"u:{current_user.id}"
+    raw = f"{request.remote_addr}|{request.user_agent.string}"
+    return "a:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+@bp.route("/questions/")
+def index():
+    args = request.args
+    circle = None
+    if args.get("circle"):
+        circle = db.session.scalar(select(Circle).where(Circle.slug == args["circle"]))
+        if circle is None or not circles.can_view(current_user, circle):
+            circle = None
+    stmt = services.list_query(
+        current_user,
+        circle=circle,
+        field=args.get("field", ""),
+        topic=args.get("topic", ""),
+        stage=args.get("stage", ""),
+        status=args.get("status", ""),
+        sort=args.get("sort", "activity"),
+    )
+    pagination = db.paginate(
+        stmt, page=max(args.get("page", 1, type=int), 1), per_page=20, error_out=False
+    )
+    visible_circles = [c for c, _n, _m in circles.list_circles(current_user)]
+    return render_template(
+        "questions/index.html",
+        pagination=pagination,
+        args=args,
+        circle=circle,
+        circles=visible_circles,
+        ref=choices.all_reference(),
+    )
+
+
+def _fill_ask_choices(form: AskForm) -> None:
+    ref = choices.all_reference()
+    form.circle.choices = [("", _("The open square (everyone)"))] + [
+        (c.slug, c.name) for c in circles.my_circles(current_user)
+    ]
+    form.field.choices = [("", _("Not set"))] + [(f.code, f.name) for f in ref.fields]
+    form.topics.choices = [(t.code, t.name) for t in ref.topics]
+
+
+@bp.route("/questions/ask", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_post_limit, key_func=_user_key, exempt_when=lambda: request.method != "POST")
+def ask():
+    form = AskForm()
+    _fill_ask_choices(form)
+    if request.method == "GET":
+        form.circle.data = request.args.get("circle", "")
+    if form.validate_on_submit():
+        try:
+            question = services.ask(current_user, form.data)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            flash(_("Your question is posted. You will find answers here."), "success")
+            return redirect(url_for("questions.show", question_id=question.id))
+    return render_template("questions/ask.html", form=form, stage_help=STAGE_HELP), status_for(form)
+
+
+def _render_question(question_id: int, answer_form=None, comment_form=None, status=200):
+    data = page.load(current_user, question_id)
+    if status == 200 and request.method == "GET":
+        services.record_view(data.question, _viewer_key())
+    return render_template(
+        "questions/show.html",
+        p=data,
+        q=data.question,
+        answer_form=answer_form or AnswerForm(),
+        comment_form=comment_form or CommentForm(),
+        close_form=CloseForm(),
+        button=EmptyForm(),
+    ), status
+
+
+@bp.route("/questions/<int:question_id>")
+def show(question_id: int):
+    return _render_question(question_id)
+
+
+@bp.route("/questions/<int:question_id>/answers", methods=["POST"])
+@login_required
+@limiter.limit(_post_limit, key_func=_user_key)
+def post_answer(question_id: int):
+    question = services.get_visible(current_user, question_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            answer = services.answer(current_user, question, form.body.data)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            return redirect(
+                url_for("questions.show", question_id=question.id, _anchor=f"answer-{answer.id}")
+            )
+    return _render_question(question_id, answer_form=form, status=422)
+
+
+@bp.route("/questions/<int:question_id>/comments", methods=["POST"])
+@login_required
+@limiter.limit(_post_limit, key_func=_user_key)
+def post_comment(question_id: int):
+    question = services.get_visible(current_user, question_id)
+    answer = None
+    if request.form.get("answer_id"):
+        answer = services.get_answer(current_user, request.form.get("answer_id", type=int) or 0)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            c = services.comment(current_user, question, form.body.data, answer)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            return redirect(
+                url_for("questions.show", question_id=question.id, _anchor=f"comment-{c.id}")
+            )
+    return _render_question(question_id, comment_form=form, status=422)
+
+
+def _vote_response(question_id: int, anchor: str, score: int):
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"score": score})
+    return redirect(url_for("questions.show", question_id=question_id, _anchor=anchor))
+
+
+def _vote_value() -> int:
+    value = request.form.get("value", type=int)
+    if value not in (1, -1):
+        abort(400)
+    return value
+
+
+@bp.route("/questions/<int:question_id>/vote", methods=["POST"])
+@login_required
+def vote_question(question_id: int):
+    question = services.get_visible(current_user, question_id)
+    score = services.vote(current_user, question, _vote_value())
+    return _vote_response(question.id, "question", score)
+
+
+@bp.route("/answers/<int:answer_id>/vote", methods=["POST"])
+@login_required
+def vote_answer(answer_id: int):
+    answer = services.get_answer(current_user, answer_id)
+    score = services.vote(current_user, answer, _vote_value())
+    return _vote_response(answer.question_id, f"answer-{answer.id}", score)
+
+
+@bp.route("/questions/<int:question_id>/accept", methods=["POST"])
+@login_required
+def accept(question_id: int):
+    question = services.get_visible(current_user, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    answer_id = request.form.get("answer_id", type=int)
+    answer = services.get_answer(current_user, answer_id) if answer_id else None
+    services.accept(current_user, question, answer)
+    flash(_("Marked as the accepted answer.") if answer else _("Acceptance withdrawn."), "success")
+    return redirect(
+        url_for("questions.show", question_id=question.id, _anchor=f"answer-{answer_id or ''}")
+    )
+
+
+@bp.route("/questions/<int:question_id>/follow", methods=["POST"])
+@login_required
+def follow(question_id: int):
+    question = services.get_visible(current_user, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if services.is_following(current_user, question):
+        services.unfollow(current_user, question)
+        flash(_("You no longer follow this question."), "info")
+    else:
+        services.follow(current_user, question)
+        flash(_("You follow this question."), "success")
+    return redirect(url_for("questions.show", question_id=question.id))
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(question_id: int):
+    question = services.get_visible(current_user, question_id)
+    if question.author_id != current_user.id:
+        abort(403)
+    form = AskForm()
+    _fill_ask_choices(form)
+    if request.method == "GET":
+        form.title.data, form.body.data = question.title, question.body_md
+        form.field.data = question.field_code or ""
+        form.topics.data = [t.code for t in question.topics]
+        form.tags.data = " ".join(t.name for t in question.tags)
+        form.stage.data = str(question.stage or "")
+    elif form.validate_on_submit():
+        try:
+            services.edit_question(current_user, question, form.data)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            flash(_("Your question is updated."), "success")
+            return redirect(url_for("questions.show", question_id=question.id))
+    return render_template(
+        "questions/ask.html", form=form, stage_help=STAGE_HELP, question=question
+    ), status_for(form)
+
+
+@bp.route("/answers/<int:answer_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_answer(answer_id: int):
+    answer = services.get_answer(current_user, answer_id)
+    if answer.author_id != current_user.id:
+        abort(403)
+    form = AnswerForm()
+    if request.method == "GET":
+        form.body.data = answer.body_md
+    elif form.validate_on_submit():
+        try:
+            services.edit_answer(current_user, answer, form.body.data)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            flash(_("Your answer is updated."), "success")
+            return redirect(
+                url_for(
+                    "questions.show", question_id=answer.question_id, _anchor=f"answer-{answer.id}"
+                )
+            )
+    return render_template("questions/edit_answer.html", form=form, answer=answer), status_for(form)
+
+
+@bp.route("/questions/<int:question_id>/delete", methods=["POST"])
+@login_required
+def delete(question_id: int):
+    question = services.get_visible(current_user, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.delete_question(current_user, question)
+    flash(_("Your question is deleted."), "info")
+    return redirect(url_for("questions.index"))
+
+
+@bp.route("/questions/<int:question_id>/close", methods=["POST"])
+@login_required
+def close(question_id: int):
+    question = services.get_visible(current_user, question_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.close(
+            current_user, question, CloseReason(form.reason.data), form.duplicate_of.data
+        )
+    except ValidationFailed as err:
+        flash(err.message, "error")
+    else:
+        flash(_("The question is closed."), "info")
+    return redirect(url_for("questions.show", question_id=question.id))
+
+
+@bp.route("/questions/<int:question_id>/reopen", methods=["POST"])
+@login_required
+def reopen(question_id: int):
+    question = services.get_visible(current_user, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.reopen(current_user, question)
+    flash(_("The question is open again."), "info")
+    return redirect(url_for("questions.show", question_id=question.id))
+
+
+@bp.route("/questions/<int:question_id>/pin", methods=["POST"])
+@login_required
+def pin(question_id: int):
+    question = services.get_visible(current_user, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.set_pinned(current_user, question, not question.pinned)
+    return redirect(url_for("questions.show", question_id=question.id))
+
+
+@bp.route("/questions/<int:question_id>/history")
+def history(question_id: int):
+    question = services.get_visible(current_user, question_id)
+    return render_template(
+        "questions/history.html",
+        post=question,
+        question=question,
+        versions=revisions.history(question_id=question.id),
+    )
+
+
+@bp.route("/answers/<int:answer_id>/history")
+def answer_history(answer_id: int):
+    answer = services.get_answer(current_user, answer_id)
+    return render_template(
+        "questions/history.html",
+        post=answer,
+        question=answer.question,
+        versions=revisions.history(answer_id=answer.id),
+    )
+
+
+@bp.route("/api/questions/similar")
+def similar_api():
+    """Questions like the title being typed (for the ask form)."""
+    title = (request.args.get("title") or "")[:150]
+    found = services.similar(current_user, title)
+    return jsonify(
+        {
+            "questions": [
+                {
+                    "id": q.id,
+                    "title": q.title,
+                    "url": url_for("questions.show", question_id=q.id),
+                    "status": q.status.value,
+                    "answers": q.answer_count,
+                }
+                for q in found
+            ]
+        }
+    )
