@@ -47,6 +47,7 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench.people_directory
+	$(BIN)/python -m bench.questions
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache

@@ -292,3 +292,37 @@ def test_service_refuses_to_delete_someone_elses_account(ctx):
     db.session.flush()
     assert hanako.deleted_at is None and hanako.email == "hanako@example.com"
     assert hanako.profile is not None and hanako.check_password(PASSWORD)
+
+
+def test_export_includes_own_posts_only(client, app, make_user):
+    from tests import qa_helpers
+
+    me = make_user(username="writer")
+    other = make_user(username="other_writer")
+    with app.app_context():
+        mine = qa_helpers.ask(me.id, title="自分の質問のタイトルです")
+        theirs = qa_helpers.ask(other.id, title="他人の質問のタイトルです")
+        qa_helpers.answer(me.id, theirs, body="自分の回答の本文です。")
+        qa_helpers.answer(other.id, mine, body="他人の回答の本文です。")
+        db.session.commit()
+    login(client, "writer")
+    data = client.get("/settings/data/export.json").get_json()
+    assert [q["title"] for q in data["posts"]["questions"]] == ["自分の質問のタイトルです"]
+    assert [a["body"] for a in data["posts"]["answers"]] == ["自分の回答の本文です。"]
+
+
+def test_deleted_authors_posts_stay_as_by_a_deleted_member(client, app, make_user):
+    from tests import qa_helpers
+
+    me = make_user(username="leaver", display_name="去る人")
+    with app.app_context():
+        qid = qa_helpers.ask(me.id, title="残る質問のタイトルです").id
+        db.session.commit()
+    login(client, "leaver")
+    assert client.post("/settings/delete", data={"password": PASSWORD}).status_code == 302
+    page = client.get(f"/questions/{qid}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert (
+        "残る質問のタイトルです" in html and "去る人" not in html and "/people/deleted-" not in html
+    )

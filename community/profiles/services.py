@@ -264,8 +264,51 @@ def export_data(user: User) -> dict:
             "bio": p.bio_md,
             "visibility": p.visibility.value,
         },
-        # Questions, answers and comments join this list as those features land.
-        "posts": [],
+        "posts": _own_posts(user),
+    }
+
+
+def _own_posts(user: User) -> dict[str, list[dict]]:
+    """The user's questions, answers and comments (their own words, in Markdown)."""
+    from community.questions.models import Answer, Comment, Question
+
+    questions = db.session.scalars(
+        select(Question).where(Question.author_id == user.id).order_by(Question.id)
+    )
+    answers = db.session.scalars(
+        select(Answer).where(Answer.author_id == user.id).order_by(Answer.id)
+    )
+    comments = db.session.scalars(
+        select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)
+    )
+    return {
+        "questions": [
+            {
+                "id": q.id,
+                "title": q.title,
+                "body": q.body_md,
+                "created_at": q.created_at.isoformat(),
+            }
+            for q in questions
+        ],
+        "answers": [
+            {
+                "id": a.id,
+                "question_id": a.question_id,
+                "body": a.body_md,
+                "created_at": a.created_at.isoformat(),
+            }
+            for a in answers
+        ],
+        "comments": [
+            {
+                "id": c.id,
+                "question_id": c.thread_id,
+                "body": c.body,
+                "created_at": c.created_at.isoformat(),
+            }
+            for c in comments
+        ],
     }
 
 
