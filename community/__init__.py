@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
 def import_models() -> None:
     """Import every model module so metadata (and Alembic) sees all tables."""
     import community.auth.models  # noqa: F401
+    import community.casebook.models  # noqa: F401
     import community.circles.models  # noqa: F401
     import community.profiles.models  # noqa: F401
     import community.questions.models  # noqa: F401
@@ -67,15 +68,19 @@ def register_blueprints(app: Flask) -> None:
     from community.admin import bp as admin_bp
     from community.api import bp as api_bp
     from community.auth import bp as auth_bp
+    from community.casebook import bp as casebook_bp
     from community.circles import bp as circles_bp
     from community.core import bp as core_bp
     from community.profiles import bp as profiles_bp
     from community.questions import bp as questions_bp
+    from community.support import bp as support_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(circles_bp)
     app.register_blueprint(questions_bp)
+    app.register_blueprint(casebook_bp)
+    app.register_blueprint(support_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")

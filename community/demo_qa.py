@@ -124,3 +124,84 @@ def load_questions(path: Path = DEMO_DIR / "questions.yaml") -> list[Question]:
         created.append(question)
     db.session.flush()
     return created
+
+
+def load_casebook(
+    cases_path: Path = DEMO_DIR / "cases.yaml",
+    orgs_path: Path = DEMO_DIR / "support_organisations.yaml",
+) -> tuple[int, int]:
+    """Support organisations and published cases (through the same validation as the form)."""
+    from community import markdown
+    from community.auth.models import Role
+    from community.casebook import services as casebook
+    from community.casebook.models import Case, SupportOrganisation
+
+    existing_orgs = {o.slug: o for o in db.session.scalars(select(SupportOrganisation))}
+    new_orgs = 0
+    for row in read_yaml(orgs_path):
+        if row["slug"] in existing_orgs:
+            continue
+        org = SupportOrganisation(
+            slug=row["slug"],
+            name=row["name"],
+            kind=row.get("kind", ""),
+            offers_md=row.get("offers", ""),
+            offers_html=markdown.render(row.get("offers", "")),
+            area=row.get("area", ""),
+            prefectures=[str(p).zfill(2) for p in row.get("prefectures") or []],
+            menu_codes=row.get("support_menus") or [],
+            field_codes=row.get("fields") or [],
+            contact=row.get("contact", "") or "",
+            url=row.get("url"),
+        )
+        db.session.add(org)
+        existing_orgs[org.slug] = org
+        new_orgs += 1
+    db.session.flush()
+
+    editor = db.session.scalar(select(User).where(User.role == Role.EDITOR).order_by(User.id))
+    editor = editor or db.session.scalar(
+        select(User).where(User.role == Role.ADMIN).order_by(User.id)
+    )
+    if editor is None:
+        return new_orgs, 0
+    known = set(db.session.scalars(select(Case.slug)))
+    new_cases = 0
+    for row in read_yaml(cases_path):
+        if row["slug"] in known:
+            continue
+        data = casebook.CaseInput(
+            slug=row["slug"],
+            title=row["title"],
+            summary_points="\n".join(row.get("summary_points") or []),
+            overview=row.get("overview", "") or "",
+            organisations=row.get("organisations", "") or "",
+            prefecture=str(row["prefecture"]).zfill(2) if row.get("prefecture") else "",
+            population_band=row.get("population_band") or "",
+            direction=row["direction"],
+            menus=row.get("support_menus") or [],
+            stages=[str(s) for s in row.get("stages") or []],
+            fields=row.get("fields") or [],
+            topics=row.get("topics") or [],
+            effects=row.get("effects", "") or "",
+            effect_figures=row.get("effect_figures") or [],
+            cost_initial=str(row.get("cost_initial") or ""),
+            cost_running=str(row.get("cost_running") or ""),
+            costs=[{**c, "amount": str(c.get("amount") or "")} for c in row.get("cost_rows") or []],
+            schedule=[{k: str(v) for k, v in r.items()} for r in row.get("schedule") or []],
+            participants=row.get("participants", "") or "",
+            contact_department=row.get("contact_department") or "",
+            interview=row.get("interview") or [],
+            sources=[
+                {"title": s["title"], "url": s.get("url") or ""} for s in row.get("sources") or []
+            ],
+            is_new=bool(row.get("is_new")),
+            status=row.get("status", "published"),
+        )
+        case = casebook.save_case(editor, None, data)
+        case.organisations_list = [
+            existing_orgs[s] for s in row.get("organisation_slugs") or [] if s in existing_orgs
+        ]
+        new_cases += 1
+    db.session.flush()
+    return new_orgs, new_cases

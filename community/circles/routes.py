@@ -49,6 +49,10 @@ def show(slug: str):
         moderators=[x for x in services.members(circle) if x.role != CircleRole.MEMBER],
         member_count=services.member_count(circle),
         can_moderate=services.can_moderate(current_user, circle, m),
+        can_edit=current_user.is_authenticated
+        and (
+            current_user.is_admin or (m is not None and m.is_active and m.role == CircleRole.OWNER)
+        ),
         can_ask=services.can_ask(current_user, circle, m),
         join_form=JoinForm(),
         leave_form=EmptyForm(),

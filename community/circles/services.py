@@ -245,7 +245,8 @@ def save_circle(actor: User, circle: Circle | None, data: dict) -> Circle:
         errors["visibility"] = [_("Unknown choice.")]
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), errors)
-    if circle is None:
+    creating = circle is None
+    if creating:
         circle = Circle()
         db.session.add(circle)
     circle.slug = slug
@@ -254,7 +255,7 @@ def save_circle(actor: User, circle: Circle | None, data: dict) -> Circle:
     circle.visibility = visibility
     _render(circle, data.get("description") or "", data.get("rules") or "")
     db.session.flush()
-    if membership(actor, circle) is None:
+    if creating:
         db.session.add(CircleMembership(circle=circle, user_id=actor.id, role=CircleRole.OWNER))
         db.session.flush()
     return circle

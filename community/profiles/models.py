@@ -56,6 +56,8 @@ class Profile(db.Model):
     department: Mapped[str] = mapped_column(String(120), default="")
     job_title: Mapped[str] = mapped_column(String(80), default="")
     years_experience: Mapped[int | None]
+    # 課題ステータス chosen in the support navigator; offered when asking a question.
+    problem_stage: Mapped[int | None]
     qualifications: Mapped[str] = mapped_column(String(300), default="")
     bio_md: Mapped[str] = mapped_column(Text, default="")
     # Rendered once when written (DESIGN.md: render once, read many).

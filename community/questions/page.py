@@ -44,7 +44,8 @@ class QuestionPage:
     following: bool
     perms: Permissions
     membership: CircleMembership | None
-    similar: list[Question] = field(default_factory=list)
+    case_links: list = field(default_factory=list)
+    case_choices: list = field(default_factory=list)
 
     def comments_for(self, kind: str, post_id: int) -> list[Comment]:
         return self.comments.get((kind, post_id), [])
@@ -113,4 +114,10 @@ def load(viewer, question_id: int) -> QuestionPage:
             ).all()
         )
         following = services.is_following(viewer, question)
-    return QuestionPage(question, answers, dict(comments), my_q, my_a, following, perms, m)
+    from community.casebook import services as casebook
+
+    page = QuestionPage(question, answers, dict(comments), my_q, my_a, following, perms, m)
+    page.case_links = casebook.links_for_question(question.id)
+    if perms.reply:
+        page.case_choices = casebook.published_choices()
+    return page

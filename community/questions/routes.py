@@ -85,6 +85,8 @@ def ask():
     _fill_ask_choices(form)
     if request.method == "GET":
         form.circle.data = request.args.get("circle", "")
+        kept = current_user.profile.problem_stage if current_user.profile else None
+        form.stage.data = request.args.get("stage") or (str(kept) if kept else "")
     if form.validate_on_submit():
         try:
             question = services.ask(current_user, form.data)

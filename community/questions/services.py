@@ -128,6 +128,13 @@ def _apply_classification(question: Question, data: dict) -> None:
             raise _field_error("stage", _("Unknown choice.")) from exc
 
 
+def _sync_case_mentions(question: Question, body: str, author: User, answer_post=None) -> None:
+    """`#case:<slug>` or a case URL in a post links that case to the question."""
+    from community.casebook.services import sync_mentions
+
+    sync_mentions(question, body, author, answer_post)
+
+
 def _set_body(post, body: str) -> None:
     post.body_md = body
     post.body_html = markdown.render(body)
@@ -219,6 +226,7 @@ def answer(author: User, question: Question, body: str) -> Answer:
     db.session.add(Revision(answer_id=post.id, editor_id=author.id, body_md=body))
     follow(author, question)
     db.session.flush()
+    _sync_case_mentions(question, body, author, post)
     return post
 
 
@@ -232,6 +240,7 @@ def edit_answer(actor: User, post: Answer, body: str) -> Answer:
         post.edited_at = utcnow()
         db.session.add(Revision(answer_id=post.id, editor_id=actor.id, body_md=body))
     db.session.flush()
+    _sync_case_mentions(post.question, body, actor, post)
     return post
 
 

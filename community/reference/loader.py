@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from community.config import ROOT
 from community.extensions import db
-from community.reference.models import Field, PopulationBand, Prefecture, Region, Topic
+from community.reference.models import (
+    Field,
+    PopulationBand,
+    Prefecture,
+    Region,
+    SupportMenu,
+    Topic,
+)
 
 REFERENCE_DIR = ROOT / "seeds" / "reference"
 
@@ -62,4 +69,16 @@ def load_reference(directory: Path = REFERENCE_DIR) -> int:
     )
     changed += _upsert(Field, read_yaml(directory / "fields.yaml"), "code", _named)
     changed += _upsert(Topic, read_yaml(directory / "topics.yaml"), "code", _named)
+    changed += _upsert(
+        SupportMenu,
+        read_yaml(directory / "support_menus.yaml"),
+        "code",
+        lambda r, p: {
+            **_named(r, p),
+            "direction": r["direction"],
+            "stages": list(r.get("stages") or []),
+            "description_ja": r.get("description_ja", ""),
+            "description_en": r.get("description_en", ""),
+        },
+    )
     return changed

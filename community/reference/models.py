@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.extensions import db
@@ -59,3 +59,22 @@ class Topic(Named, db.Model):
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     position: Mapped[int] = mapped_column(default=0)
+
+
+class SupportMenu(Named, db.Model):
+    """支援メニュー: training, exchange, accompanying support, adviser dispatch …"""
+
+    __tablename__ = "support_menus"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    direction: Mapped[str] = mapped_column(String(10))  # outside (外から) | inside (内から)
+    stages: Mapped[list[int]] = mapped_column(JSON, default=list)  # problem stages it serves
+    description_ja: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def description(self) -> str:
+        locale = get_locale()
+        en = locale is not None and locale.language == "en"
+        return self.description_en if en else self.description_ja

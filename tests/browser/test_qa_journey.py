@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from community.auth.models import Role, User
 from community.circles import services as circles
 from community.extensions import db
+from tests.browser.conftest import ARTIFACTS
 from tests.factories import PASSWORD
 
 
@@ -80,6 +81,8 @@ def test_join_ask_answer_accept(browser, live_server, app, make_user):
         expect(helper.locator(".post.answer.accepted")).to_contain_text("迂回路")
         helper.goto("/circles/bridge-inspection")
         expect(helper.locator(".qrow.resolved")).to_have_count(1)
+        ARTIFACTS.mkdir(exist_ok=True)
+        asker.screenshot(path=str(ARTIFACTS / "qa_journey_asker.png"), full_page=True)
     finally:
         asker_ctx.close()
         helper_ctx.close()

@@ -1,0 +1,103 @@
+"""The case form: repeating parts as lists of sub-forms that work without JavaScript."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+
+from community.profiles.forms import CheckboxesField
+
+
+class ScheduleRow(Form):
+    period = StringField(_l("Period"))
+    content = StringField(_l("What happened"))
+
+
+class CostRow(Form):
+    kind = SelectField(_l("Kind"), choices=[("initial", _l("Initial")), ("running", _l("Running"))])
+    item = StringField(_l("Item"))
+    amount = StringField(_l("Amount (yen)"))
+
+
+class InterviewRow(Form):
+    question = TextAreaField(_l("Question"))
+    answer = TextAreaField(_l("Answer"))
+
+
+class SourceRow(Form):
+    title = StringField(_l("Title"))
+    url = StringField(_l("Link"))
+
+
+class FigureRow(Form):
+    label = StringField(_l("Figure"))
+    value = StringField(_l("Value"))
+
+
+STAGE_CHOICES = [
+    ("1", _l("I do not yet know what the problem is")),
+    ("2", _l("I know the problem but not how to solve it")),
+    ("3", _l("I know the method but lack the know-how to carry it out")),
+]
+
+
+class CaseForm(FlaskForm):
+    slug = StringField(
+        _l("Address"), description=_l("Lower-case letters, digits and hyphens: /cases/<address>")
+    )
+    title = StringField(_l("Case name"))
+    summary_points = TextAreaField(_l("Points"), description=_l("One point per line."))
+    overview = TextAreaField(_l("Overview"), description=_l("Markdown."))
+    organisations = StringField(_l("Organisations involved"))
+    prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
+    population_band = SelectField(_l("Population"), validators=[Optional()])
+    direction = RadioField(
+        _l("Direction"),
+        choices=[
+            ("outside", _l("From outside (外から): support by organisations and advisers")),
+            ("inside", _l("From inside (内から): talent development and staff exchange")),
+        ],
+    )
+    menus = CheckboxesField(_l("Support menus"), validators=[Optional()])
+    stages = CheckboxesField(
+        _l("Problem stages it serves"), choices=STAGE_CHOICES, validators=[Optional()]
+    )
+    fields = CheckboxesField(_l("Fields"), validators=[Optional()])
+    topics = CheckboxesField(_l("Topics"), validators=[Optional()])
+    effects = TextAreaField(_l("Effects"), description=_l("Markdown."))
+    effect_figures = FieldList(FormField(FigureRow), label=_l("Figures"))
+    cost_initial = StringField(_l("Initial cost (yen)"))
+    cost_running = StringField(_l("Running cost per year (yen)"))
+    costs = FieldList(FormField(CostRow), label=_l("Cost breakdown"))
+    schedule = FieldList(FormField(ScheduleRow), label=_l("Schedule"))
+    participants = TextAreaField(_l("Providers and other participants"))
+    contact_department = StringField(_l("Contact department"))
+    interview = FieldList(FormField(InterviewRow), label=_l("Interview"))
+    sources = FieldList(FormField(SourceRow), label=_l("Sources"))
+    is_new = BooleanField(_l("Mark as New in this edition"))
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            ("draft", _l("Draft")),
+            ("review", _l("In review")),
+            ("published", _l("Published")),
+        ],
+    )
+
+    REPEATING = ("effect_figures", "costs", "schedule", "interview", "sources")
+
+    def pad(self, extra: int = 2, minimum: int = 3) -> None:
+        """Blank rows to fill in: `extra` more, and at least `minimum` per list."""
+        for name in self.REPEATING:
+            lst = getattr(self, name)
+            for _ in range(max(extra, minimum - len(lst.entries))):
+                lst.append_entry()

@@ -1,0 +1,236 @@
+"""The casebook (事例集): structured cases, their repeating parts, revisions and question links."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from community.auth.models import User
+from community.db import UTCDateTime, str_enum, utcnow
+from community.extensions import db
+from community.reference.models import Field, PopulationBand, Prefecture, SupportMenu, Topic
+
+
+class Direction(enum.StrEnum):
+    OUTSIDE = "outside"  # 「外」から: support by existing organisations and dispatched advisers
+    INSIDE = "inside"  # 「内」から: in-house talent development and staff exchange
+
+
+class CaseStatus(enum.StrEnum):
+    DRAFT = "draft"
+    REVIEW = "review"  # suggested by a member, or submitted by an editor for a second look
+    PUBLISHED = "published"
+
+
+def _link(name: str, column: str, target: str) -> Table:
+    return Table(
+        name,
+        db.metadata,
+        Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+        Column(column, ForeignKey(target), primary_key=True, index=True),
+    )
+
+
+case_menus = _link("case_menus", "menu_code", "support_menus.code")
+case_fields = _link("case_fields", "field_code", "fields.code")
+case_topics = _link("case_topics", "topic_code", "topics.code")
+case_organisations = _link("case_organisations", "organisation_id", "support_organisations.id")
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(150))
+    summary_points: Mapped[list[str]] = mapped_column(JSON, default=list)
+    overview_md: Mapped[str] = mapped_column(Text, default="")
+    overview_html: Mapped[str] = mapped_column(Text, default="")
+    organisations: Mapped[str] = mapped_column(String(500), default="")
+    prefecture_code: Mapped[str | None] = mapped_column(ForeignKey("prefectures.code"), index=True)
+    population_band_code: Mapped[str | None] = mapped_column(
+        ForeignKey("population_bands.code"), index=True
+    )
+    direction: Mapped[Direction] = mapped_column(str_enum(Direction, 10), index=True)
+    effects_md: Mapped[str] = mapped_column(Text, default="")
+    effects_html: Mapped[str] = mapped_column(Text, default="")
+    effect_figures: Mapped[list[dict]] = mapped_column(JSON, default=list)  # [{label, value}]
+    cost_initial: Mapped[int | None] = mapped_column(BigInteger)  # yen
+    cost_running: Mapped[int | None] = mapped_column(BigInteger)  # yen per year
+    participants: Mapped[str] = mapped_column(Text, default="")
+    contact_department: Mapped[str] = mapped_column(String(300), default="")
+    is_new: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[CaseStatus] = mapped_column(
+        str_enum(CaseStatus, 10), default=CaseStatus.DRAFT, index=True
+    )
+    renderer: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    prefecture: Mapped[Prefecture | None] = relationship()
+    population_band: Mapped[PopulationBand | None] = relationship()
+    menus: Mapped[list[SupportMenu]] = relationship(
+        secondary=case_menus, order_by=SupportMenu.position
+    )
+    fields: Mapped[list[Field]] = relationship(secondary=case_fields, order_by=Field.position)
+    topics: Mapped[list[Topic]] = relationship(secondary=case_topics, order_by=Topic.position)
+    stage_rows: Mapped[list[CaseStage]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseStage.stage"
+    )
+    schedule: Mapped[list[CaseScheduleRow]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseScheduleRow.position"
+    )
+    costs: Mapped[list[CaseCostRow]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseCostRow.position"
+    )
+    interview: Mapped[list[CaseInterviewPair]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseInterviewPair.position"
+    )
+    sources: Mapped[list[CaseSource]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseSource.position"
+    )
+    organisations_list: Mapped[list[SupportOrganisation]] = relationship(
+        secondary=case_organisations, back_populates="cases"
+    )
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == CaseStatus.PUBLISHED
+
+    @property
+    def stages(self) -> list[int]:
+        """Problem stages served (1–3); most cases serve more than one."""
+        return [r.stage for r in self.stage_rows]
+
+
+class CaseStage(db.Model):
+    __tablename__ = "case_stages"
+    __table_args__ = (CheckConstraint("stage BETWEEN 1 AND 3", name="stage_range"),)
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    stage: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, index=True)
+
+
+class _Row:
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class CaseScheduleRow(_Row, db.Model):
+    __tablename__ = "case_schedule_rows"
+
+    period: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+
+
+class CaseCostRow(_Row, db.Model):
+    __tablename__ = "case_cost_rows"
+    __table_args__ = (
+        CheckConstraint("kind IN ('initial', 'running')", name="kind"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(10))
+    item: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int | None] = mapped_column(BigInteger)  # yen
+
+
+class CaseInterviewPair(_Row, db.Model):
+    __tablename__ = "case_interview_pairs"
+
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+
+
+class CaseSource(_Row, db.Model):
+    __tablename__ = "case_sources"
+
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(500))
+
+
+class CaseRevision(db.Model):
+    """A snapshot of the whole case after each save (who, when, what)."""
+
+    __tablename__ = "case_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    editor: Mapped[User | None] = relationship()
+
+
+class CaseLink(db.Model):
+    """A question linked to a case: by a member with a note, or by a mention in a post."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("question_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    case: Mapped[Case] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class AnswerCitation(db.Model):
+    """An answer that cites a case (#case:<slug> or its URL); feeds "helped resolve"."""
+
+    __tablename__ = "answer_citations"
+    __table_args__ = (UniqueConstraint("answer_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+
+
+class SupportOrganisation(db.Model):
+    """An organisation in the support catalogue (支援カタログ)."""
+
+    __tablename__ = "support_organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    offers_md: Mapped[str] = mapped_column(Text, default="")
+    offers_html: Mapped[str] = mapped_column(Text, default="")
+    area: Mapped[str] = mapped_column(String(200), default="")
+    prefectures: Mapped[list[str]] = mapped_column(JSON, default=list)  # JIS codes; [] = nationwide
+    menu_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    field_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str | None] = mapped_column(String(500))
+
+    cases: Mapped[list[Case]] = relationship(
+        secondary=case_organisations, back_populates="organisations_list"
+    )

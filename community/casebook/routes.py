@@ -1,0 +1,287 @@
+"""Casebook pages: the list with facets, the case page, the editor form, history, links."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
+
+from community import markdown
+from community.casebook import bp, services
+from community.casebook.forms import CaseForm
+from community.casebook.models import Case, CaseLink
+from community.errors import Conflict, NotFound, ValidationFailed
+from community.extensions import db
+from community.forms import EmptyForm, apply_errors
+from community.questions import services as questions
+from community.reference import choices
+
+
+def _filters() -> services.CaseFilters:
+    a = request.args
+    return services.CaseFilters(
+        q=a.get("q", "")[:100],
+        direction=a.get("direction", ""),
+        menu=a.get("menu", ""),
+        stage=a.get("stage", ""),
+        band=a.get("band", ""),
+        prefecture=a.get("prefecture", ""),
+        field=a.get("field", ""),
+        status=a.get("status", "") if services.is_editor(current_user) else "",
+    )
+
+
+def _menus():
+    from sqlalchemy import select
+
+    from community.reference.models import SupportMenu
+
+    return list(db.session.scalars(select(SupportMenu).order_by(SupportMenu.position)))
+
+
+@bp.route("/cases/")
+def index():
+    f = _filters()
+    pagination = db.paginate(
+        services.list_query(current_user, f),
+        page=max(request.args.get("page", 1, type=int), 1),
+        per_page=20,
+        error_out=False,
+    )
+    helped = services.helped_resolve(current_user, [c.id for c in pagination.items])
+    return render_template(
+        "casebook/index.html",
+        pagination=pagination,
+        f=f,
+        facets=services.facets(current_user, f),
+        helped=helped,
+        ref=choices.all_reference(),
+        menus=_menus(),
+        can_write=current_user.is_authenticated and current_user.is_confirmed,
+    )
+
+
+@bp.route("/cases/<slug>")
+def show(slug: str):
+    case = services.get_visible(current_user, slug)
+    # One query per repeating part, whatever their sizes.
+    db.session.scalars(
+        db.select(Case)
+        .where(Case.id == case.id)
+        .options(
+            selectinload(Case.menus),
+            selectinload(Case.fields),
+            selectinload(Case.topics),
+            selectinload(Case.stage_rows),
+            selectinload(Case.schedule),
+            selectinload(Case.costs),
+            selectinload(Case.interview),
+            selectinload(Case.sources),
+            selectinload(Case.organisations_list),
+            joinedload(Case.prefecture),
+            joinedload(Case.population_band),
+        )
+    ).one()
+    linked = services.questions_for_case(current_user, case)
+    return render_template(
+        "casebook/show.html",
+        case=case,
+        linked=linked,
+        helped=services.helped_resolve(current_user, [case.id]).get(case.id, 0),
+        can_edit=services.can_edit(current_user, case),
+    )
+
+
+@bp.route("/cases/<slug>/history")
+def history(slug: str):
+    case = services.get_visible(current_user, slug)
+    if not services.can_edit(current_user, case):
+        abort(403)
+    return render_template("casebook/history.html", case=case, revisions=services.revisions(case))
+
+
+def _fill_choices(form: CaseForm) -> None:
+    ref = choices.all_reference()
+    blank = [("", _("Not set"))]
+    form.prefecture.choices = blank + [(p.code, p.name) for p in ref.prefectures]
+    form.population_band.choices = blank + [(b.code, b.name) for b in ref.bands]
+    form.menus.choices = [(m.code, m.name) for m in _menus()]
+    form.fields.choices = [(f.code, f.name) for f in ref.fields]
+    form.topics.choices = [(t.code, t.name) for t in ref.topics]
+
+
+def _load_form(form: CaseForm, case: Case) -> None:
+    snap = services.snapshot(case)
+    for name in (
+        "slug",
+        "title",
+        "overview",
+        "organisations",
+        "effects",
+        "participants",
+        "contact_department",
+        "is_new",
+        "status",
+    ):
+        getattr(form, name).data = snap[name]
+    form.summary_points.data = "\n".join(snap["summary_points"])
+    form.prefecture.data = snap["prefecture"] or ""
+    form.population_band.data = snap["population_band"] or ""
+    form.direction.data = snap["direction"]
+    form.menus.data, form.fields.data, form.topics.data = (
+        snap["menus"],
+        snap["fields"],
+        snap["topics"],
+    )
+    form.stages.data = [str(s) for s in snap["stages"]]
+    form.cost_initial.data = "" if snap["cost_initial"] is None else str(snap["cost_initial"])
+    form.cost_running.data = "" if snap["cost_running"] is None else str(snap["cost_running"])
+    for name in CaseForm.REPEATING:
+        rows = snap[name]
+        for row in rows:
+            getattr(form, name).append_entry({k: ("" if v is None else v) for k, v in row.items()})
+
+
+def _input(form: CaseForm) -> services.CaseInput:
+    d = form.data
+    return services.CaseInput(
+        **{
+            k: (d.get(k) or "")
+            for k in (
+                "slug",
+                "title",
+                "summary_points",
+                "overview",
+                "organisations",
+                "prefecture",
+                "population_band",
+                "direction",
+                "effects",
+                "cost_initial",
+                "cost_running",
+                "participants",
+                "contact_department",
+            )
+        },
+        menus=d.get("menus") or [],
+        stages=d.get("stages") or [],
+        fields=d.get("fields") or [],
+        topics=d.get("topics") or [],
+        effect_figures=d.get("effect_figures") or [],
+        costs=d.get("costs") or [],
+        schedule=d.get("schedule") or [],
+        interview=d.get("interview") or [],
+        sources=d.get("sources") or [],
+        is_new=bool(d.get("is_new")),
+        status=d.get("status") or "draft",
+    )
+
+
+def _editor(case: Case | None):
+    if not services.can_edit(current_user, case):
+        abort(403)
+    form = CaseForm()
+    _fill_choices(form)
+    row_errors: dict[str, list[str]] = {}
+    preview = None
+    status = 200
+    if request.method == "GET":
+        if case is not None:
+            _load_form(form, case)
+        form.pad(extra=1 if case else 0)
+    elif form.validate_on_submit():
+        action = request.form.get("action", "save")
+        data = _input(form)
+        if action == "more":
+            form.pad(extra=2, minimum=0)
+        elif action == "preview":
+            values, errors = services.validate(data, case)
+            row_errors = errors.fields
+            if errors.fields:
+                status = 422
+                apply_errors(
+                    form,
+                    ValidationFailed("", {k: v for k, v in errors.fields.items() if "-" not in k}),
+                )
+            else:
+                preview = {
+                    **values,
+                    "overview_html": markdown.render(values["overview"]),
+                    "effects_html": markdown.render(values["effects"]),
+                }
+        else:
+            try:
+                saved = services.save_case(current_user, case, data)
+            except ValidationFailed as err:
+                row_errors = err.fields
+                apply_errors(
+                    form,
+                    ValidationFailed(
+                        err.message, {k: v for k, v in err.fields.items() if "-" not in k}
+                    ),
+                )
+                status = 422
+            else:
+                flash(
+                    _("The case is saved.")
+                    if saved.is_published
+                    else _("The case is saved. Editors will review it."),
+                    "success",
+                )
+                return redirect(url_for("casebook.show", slug=saved.slug))
+    else:
+        status = 422
+    return render_template(
+        "casebook/form.html",
+        form=form,
+        case=case,
+        row_errors=row_errors,
+        preview=preview,
+        is_editor=services.is_editor(current_user),
+    ), status
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def create():
+    return _editor(None)
+
+
+@bp.route("/cases/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    return _editor(services.get_visible(current_user, slug))
+
+
+@bp.route("/questions/<int:question_id>/cases", methods=["POST"])
+@login_required
+def link(question_id: int):
+    question = questions.get_visible(current_user, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    slug = (request.form.get("case") or "").strip().rsplit("/", 1)[-1].removeprefix("#case:")
+    try:
+        case = services.get_visible(current_user, slug)
+        services.link_question(current_user, question, case, request.form.get("note", ""))
+    except NotFound:
+        flash(_("No published case has that address."), "error")
+    except (Conflict, ValidationFailed) as err:
+        flash(err.message, "error")
+    else:
+        flash(_("The case is linked."), "success")
+    return redirect(url_for("questions.show", question_id=question.id, _anchor="cases"))
+
+
+@bp.route("/case-links/<int:link_id>/delete", methods=["POST"])
+@login_required
+def unlink(link_id: int):
+    link_row = db.session.get(CaseLink, link_id)
+    if link_row is None:
+        abort(404)
+    question = questions.get_visible(current_user, link_row.question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.unlink(current_user, link_row)
+    flash(_("The link is removed."), "info")
+    return redirect(url_for("questions.show", question_id=question.id, _anchor="cases"))

@@ -1,0 +1,108 @@
+"""/support/: the navigator (a plain GET form) and the support catalogue."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from community.casebook.models import CaseStatus, SupportOrganisation
+from community.extensions import db
+from community.forms import EmptyForm
+from community.reference import choices
+from community.support import bp, services
+
+
+@bp.route("/support/")
+def navigator():
+    args = request.args
+    stage = args.get("stage", type=int)
+    profile = current_user.profile if current_user.is_authenticated else None
+    if stage not in (1, 2, 3):
+        stage = None
+    # Preselect the stage the member kept on their profile.
+    stage_hint = stage or (profile.problem_stage if profile else None)
+    ref = choices.all_reference()
+    need = None
+    recs = None
+    if stage:
+        need = services.Need(
+            stage=stage,
+            field=args.get("field", "") or "",
+            band=args.get("band", "") or "",
+            prefecture=args.get("prefecture", "") or "",
+        )
+        recs = services.recommend(current_user, need)
+    defaults = {
+        "field": args.get("field")
+        or (profile.fields[0].code if profile and profile.fields else ""),
+        "band": args.get("band") or (profile.population_band_code if profile else "") or "",
+        "prefecture": args.get("prefecture") or (profile.prefecture_code if profile else "") or "",
+    }
+    return render_template(
+        "support/navigator.html",
+        ref=ref,
+        stage=stage,
+        stage_hint=stage_hint,
+        need=need,
+        recs=recs,
+        defaults=defaults,
+        remember_form=EmptyForm(),
+    )
+
+
+@bp.route("/support/stage", methods=["POST"])
+@login_required
+def remember():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    stage = request.form.get("stage", type=int)
+    if stage not in (1, 2, 3):
+        abort(400)
+    services.remember_stage(current_user, stage)
+    flash(_("Your problem stage is kept on your profile and offered when you ask."), "success")
+    return redirect(
+        request.form.get("back")
+        if (request.form.get("back") or "").startswith("/support/")
+        else url_for("support.navigator")
+    )
+
+
+@bp.route("/support/catalogue/")
+def catalogue():
+    orgs = list(
+        db.session.scalars(
+            select(SupportOrganisation)
+            .order_by(SupportOrganisation.id)
+            .options(selectinload(SupportOrganisation.cases))
+        )
+    )
+    return render_template(
+        "support/catalogue.html", orgs=orgs, menus=_menus(), ref=choices.all_reference()
+    )
+
+
+def _menus():
+    from community.reference.models import SupportMenu
+
+    return {
+        m.code: m for m in db.session.scalars(select(SupportMenu).order_by(SupportMenu.position))
+    }
+
+
+@bp.route("/support/catalogue/<slug>")
+def organisation(slug: str):
+    org = db.session.scalar(select(SupportOrganisation).where(SupportOrganisation.slug == slug))
+    if org is None:
+        abort(404)
+    cases = [c for c in org.cases if c.status == CaseStatus.PUBLISHED]
+    cases.sort(key=lambda c: c.title)
+    return render_template(
+        "support/organisation.html",
+        org=org,
+        cases=cases,
+        menus=_menus(),
+        ref=choices.all_reference(),
+    )

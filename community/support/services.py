@@ -1,0 +1,138 @@
+"""Recommendations for a problem stage, field, population band and prefecture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from community.auth.models import Role, User
+from community.casebook.models import Case, CaseStage, CaseStatus, SupportOrganisation, case_fields
+from community.circles.models import Circle
+from community.circles.services import visible_circles_clause
+from community.extensions import db
+from community.profiles.models import Profile, profile_fields
+from community.questions.models import Question
+from community.reference.models import Prefecture, SupportMenu
+
+
+@dataclass
+class Need:
+    stage: int
+    field: str = ""
+    band: str = ""
+    prefecture: str = ""
+
+
+@dataclass
+class Recommendations:
+    menus: list[SupportMenu] = field(default_factory=list)
+    circles: list[Circle] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)
+    advisers: list[User] = field(default_factory=list)
+    organisations: list[SupportOrganisation] = field(default_factory=list)
+
+
+def recommend(viewer, need: Need, limit: int = 5) -> Recommendations:
+    """What fits this need: menus for the stage, circles, cases, advisers, organisations."""
+    r = Recommendations()
+    menus = list(db.session.scalars(select(SupportMenu).order_by(SupportMenu.position)))
+    r.menus = [m for m in menus if need.stage in (m.stages or [])]
+    menu_codes = {m.code for m in r.menus}
+
+    # Circles where questions of this field (and stage) are asked most.
+    relevance = func.count(Question.id)
+    stmt = (
+        select(Circle)
+        .outerjoin(Question, Question.circle_id == Circle.id)
+        .where(visible_circles_clause(viewer))
+        .group_by(Circle.id)
+        .order_by(
+            func.sum(sql_case((Question.field_code == (need.field or None), 2), else_=0)).desc(),
+            func.sum(sql_case((Question.stage == need.stage, 1), else_=0)).desc(),
+            relevance.desc(),
+        )
+        .limit(4)
+    )
+    r.circles = list(db.session.scalars(stmt))
+
+    # Cases: serving the stage; same field first, then the same population band.
+    field_match = Case.id.in_(
+        select(case_fields.c.case_id).where(case_fields.c.field_code == need.field)
+    )
+    r.cases = list(
+        db.session.scalars(
+            select(Case)
+            .where(
+                Case.status == CaseStatus.PUBLISHED,
+                Case.id.in_(select(CaseStage.case_id).where(CaseStage.stage == need.stage)),
+            )
+            .order_by(
+                sql_case((field_match, 0), else_=1) if need.field else Case.id.is_(None),
+                sql_case((Case.population_band_code == need.band, 0), else_=1)
+                if need.band
+                else Case.id.is_(None),
+                Case.is_new.desc(),
+                Case.published_at.desc(),
+            )
+            .options(
+                selectinload(Case.menus), selectinload(Case.fields), selectinload(Case.stage_rows)
+            )
+            .limit(limit)
+        )
+    )
+
+    # Advisers in the prefecture (or its region) with the field first.
+    region = None
+    if need.prefecture:
+        pref = db.session.get(Prefecture, need.prefecture)
+        region = pref.region_code if pref else None
+    same_pref = Profile.prefecture_code == (need.prefecture or None)
+    same_region = Profile.prefecture_code.in_(
+        select(Prefecture.code).where(Prefecture.region_code == region)
+    )
+    has_field = Profile.user_id.in_(
+        select(profile_fields.c.profile_id).where(profile_fields.c.field_code == need.field)
+    )
+    score = (
+        sql_case((same_pref, 4), else_=0)
+        + (sql_case((same_region, 2), else_=0) if region else 0)
+        + (sql_case((has_field, 3), else_=0) if need.field else 0)
+    )
+    r.advisers = list(
+        db.session.scalars(
+            select(User)
+            .join(Profile, Profile.user_id == User.id)
+            .where(User.role == Role.ADVISER, User.deleted_at.is_(None))
+            .order_by(score.desc(), User.last_seen_at.desc())
+            .options(
+                selectinload(User.profile).selectinload(Profile.fields),
+                selectinload(User.profile).joinedload(Profile.prefecture),
+            )
+            .limit(limit)
+        )
+    )
+
+    orgs = list(db.session.scalars(select(SupportOrganisation).order_by(SupportOrganisation.id)))
+    r.organisations = [
+        o
+        for o in orgs
+        if set(o.menu_codes or []) & menu_codes
+        and (not o.prefectures or need.prefecture in o.prefectures)
+        and (not need.field or not o.field_codes or need.field in o.field_codes)
+    ][:limit]
+    return r
+
+
+def remember_stage(user: User, stage: int) -> None:
+    """Keep the chosen stage on the profile; the ask form offers it next time."""
+    from community.profiles.services import ensure_profile
+
+    if stage not in (1, 2, 3):
+        from community.errors import ValidationFailed
+
+        raise ValidationFailed("stage")
+    ensure_profile(user).problem_stage = stage
+    db.session.flush()
