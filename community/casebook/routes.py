@@ -40,6 +40,16 @@ def _menus():
     return list(db.session.scalars(select(SupportMenu).order_by(SupportMenu.position)))
 
 
+def _facet_options() -> dict[str, list[tuple[str, str]]]:
+    ref = choices.all_reference()
+    return {
+        "menu": [(m.code, m.name) for m in _menus()],
+        "band": [(b.code, b.name) for b in ref.bands],
+        "field": [(x.code, x.name) for x in ref.fields],
+        "prefecture": [(p.code, p.name) for p in ref.prefectures],
+    }
+
+
 @bp.route("/cases/")
 def index():
     f = _filters()
@@ -56,8 +66,7 @@ def index():
         f=f,
         facets=services.facets(current_user, f),
         helped=helped,
-        ref=choices.all_reference(),
-        menus=_menus(),
+        facet_options=_facet_options(),
         can_write=current_user.is_authenticated and current_user.is_confirmed,
     )
 

@@ -128,11 +128,12 @@ def recommend(viewer, need: Need, limit: int = 5) -> Recommendations:
 
 def remember_stage(user: User, stage: int) -> None:
     """Keep the chosen stage on the profile; the ask form offers it next time."""
+    from flask_babel import gettext as _
+
+    from community.errors import ValidationFailed
     from community.profiles.services import ensure_profile
 
     if stage not in (1, 2, 3):
-        from community.errors import ValidationFailed
-
-        raise ValidationFailed("stage")
+        raise ValidationFailed(_("Unknown choice."), {"stage": [_("Unknown choice.")]})
     ensure_profile(user).problem_stage = stage
     db.session.flush()
