@@ -59,6 +59,7 @@ def import_models() -> None:
     import community.auth.models  # noqa: F401
     import community.casebook.models  # noqa: F401
     import community.circles.models  # noqa: F401
+    import community.office_hours.models  # noqa: F401
     import community.profiles.models  # noqa: F401
     import community.questions.models  # noqa: F401
     import community.reference.models  # noqa: F401

@@ -21,7 +21,14 @@ from community.config import TestConfig
 from community.extensions import db as _db
 from community.reference.loader import load_reference
 
-REFERENCE_TABLES = {"regions", "prefectures", "population_bands", "fields", "topics", "support_menus"}
+REFERENCE_TABLES = {
+    "regions",
+    "prefectures",
+    "population_bands",
+    "fields",
+    "topics",
+    "support_menus",
+}
 
 
 def database_url(tmp_path_factory) -> str:
