@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from community.config import DEV_SECRET, Config
@@ -24,6 +26,10 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         raise RuntimeError("SECRET_KEY must be set outside development (KAKEHASHI_ENV).")
     if app.config["BASE_URL"].startswith("https://"):
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+
+    # Mail is written to the log when MAIL_URL is unset: the log must show INFO.
+    if not app.logger.level:
+        app.logger.setLevel(logging.INFO)
 
     from community import web
     from community.cli import register_commands
@@ -72,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from community.casebook import bp as casebook_bp
     from community.circles import bp as circles_bp
     from community.core import bp as core_bp
+    from community.office_hours import bp as office_hours_bp
     from community.profiles import bp as profiles_bp
     from community.questions import bp as questions_bp
     from community.support import bp as support_bp
@@ -83,5 +90,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(questions_bp)
     app.register_blueprint(casebook_bp)
     app.register_blueprint(support_bp)
+    app.register_blueprint(office_hours_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")

@@ -71,12 +71,13 @@ def load_people(path: Path = DEMO_DIR / "people.yaml", password: str = DEMO_PASS
 
 def load_demo() -> dict[str, int]:
     """Load every demo file; returns counts of what was created."""
-    from community.demo_qa import load_casebook, load_circles, load_questions
+    from community.demo_qa import load_casebook, load_circles, load_office_hours, load_questions
 
     counts = {"people": len(load_people())}
     counts["support organisations"], counts["cases"] = load_casebook()
     counts["circles"] = len(load_circles())
     counts["questions"] = len(load_questions())
+    counts["advisers with office hours"] = load_office_hours()
     return counts
 
 

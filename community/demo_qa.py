@@ -205,3 +205,84 @@ def load_casebook(
         new_cases += 1
     db.session.flush()
     return new_orgs, new_cases
+
+
+def load_office_hours(path: Path = DEMO_DIR / "office_hours.yaml") -> int:
+    """Advisers' settings and weekly rules, plus a few past and upcoming bookings."""
+    from datetime import time as dtime
+
+    from community import markdown
+    from community.office_hours import services as oh
+    from community.office_hours.models import (
+        AdviserSettings,
+        AvailabilityRule,
+        Booking,
+        BookingStatus,
+        Mode,
+    )
+
+    if db.session.scalar(select(AdviserSettings.user_id).limit(1)) is not None:
+        return 0
+    users = _users()
+    count = 0
+    for row in read_yaml(path):
+        adviser = users.get(row["adviser"])
+        if adviser is None:
+            continue
+        s = oh.settings_for(adviser)
+        s.affiliation = row.get("affiliation", "")
+        s.intro_md = row.get("intro", "")
+        s.intro_html = markdown.render(s.intro_md)
+        s.modes = row.get("modes") or ["online"]
+        s.meeting_url = row.get("meeting_url", "")
+        s.regions = [str(r).zfill(2) for r in row.get("regions") or []]
+        s.requires_confirmation = bool(row.get("requires_confirmation", True))
+        for r in row.get("rules") or []:
+            h1, m1 = map(int, r["start"].split(":"))
+            h2, m2 = map(int, r["end"].split(":"))
+            db.session.add(
+                AvailabilityRule(
+                    adviser_id=adviser.id,
+                    weekday=r["weekday"],
+                    start_time=dtime(h1, m1),
+                    end_time=dtime(h2, m2),
+                    slot_minutes=r["slot"],
+                    mode=Mode(r.get("mode", "online")),
+                )
+            )
+        count += 1
+    db.session.flush()
+    # A few bookings so that /bookings/ and ratings are not empty.
+    members = [u for name, u in users.items() if name in ("sasaki_d", "igarashi_s", "tanaka_k")]
+    now = utcnow()
+    for i, member in enumerate(members):
+        for adviser_name in ("kondo_m", "mori_t"):
+            adviser = users.get(adviser_name)
+            if adviser is None:
+                continue
+            slots = oh.free_slots_for(adviser)
+            if len(slots) > i:
+                oh.book(
+                    member,
+                    adviser,
+                    slots[i].start,
+                    "点検調書の判定の考え方について相談したいです。",
+                )
+        past = now - timedelta(days=10 + i * 3)
+        kondo = users.get("kondo_m")
+        if kondo is not None:
+            db.session.add(
+                Booking(
+                    adviser_id=kondo.id,
+                    member_id=member.id,
+                    starts_at=past,
+                    ends_at=past + timedelta(hours=1),
+                    mode=Mode.ONLINE,
+                    agenda="一人担当で点検計画の立て方に悩んでいます。",
+                    status=BookingStatus.DONE,
+                    rating=5 - (i % 2),
+                    rating_comment="具体的な進め方が分かりました。",
+                )
+            )
+    db.session.flush()
+    return count

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -151,7 +151,11 @@ def register(
 
 def absolute_url(endpoint: str, **values) -> str:
     """A link for mail, built on KAKEHASHI_BASE_URL rather than the request's host header."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:  # CLI and cron jobs: no request to borrow a URL adapter from
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"] + path
 
 
 def send_confirmation(user: User) -> None:

@@ -84,6 +84,8 @@ class CaseForm(FlaskForm):
     interview = FieldList(FormField(InterviewRow), label=_l("Interview"))
     sources = FieldList(FormField(SourceRow), label=_l("Sources"))
     is_new = BooleanField(_l("Mark as New in this edition"))
+    # Only editors see this field; members' suggestions are always "in review" (the service
+    # decides), so a missing value must not fail the form.
     status = SelectField(
         _l("Status"),
         choices=[
@@ -91,6 +93,9 @@ class CaseForm(FlaskForm):
             ("review", _l("In review")),
             ("published", _l("Published")),
         ],
+        default="draft",
+        validators=[Optional()],
+        validate_choice=False,
     )
 
     REPEATING = ("effect_figures", "costs", "schedule", "interview", "sources")

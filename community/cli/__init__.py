@@ -14,6 +14,17 @@ from community.extensions import db
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage accounts.")
+office_hours_cli = AppGroup("office-hours", help="Office hours (for cron).")
+
+
+@office_hours_cli.command("send-reminders")
+def send_reminders():
+    """Mail reminders for sessions in the next 24 hours; never the same reminder twice."""
+    from community.office_hours.services import send_reminders as send
+
+    sent = send()
+    db.session.commit()
+    click.echo(f"reminders sent: {sent}")
 
 
 @seed_cli.command("reference")
@@ -37,8 +48,12 @@ def seed_demo(if_empty: bool):
     if if_empty and not demo.database_is_empty():
         click.echo("database has accounts; demo data not loaded")
         return
-    counts = demo.load_demo()
-    db.session.commit()
+    current_app.config["MAIL_SUPPRESS"] = True  # demo bookings notify fictional people
+    try:
+        counts = demo.load_demo()
+        db.session.commit()
+    finally:
+        current_app.config["MAIL_SUPPRESS"] = False
     click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
@@ -84,3 +99,4 @@ def users_create(
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(office_hours_cli)

@@ -160,6 +160,7 @@ def ask(author: User, data: dict) -> Question:
         Revision(question_id=question.id, editor_id=author.id, title=title, body_md=body)
     )
     follow(author, question)
+    _sync_case_mentions(question, body, author)
     return question
 
 
@@ -180,6 +181,7 @@ def edit_question(actor: User, question: Question, data: dict) -> Question:
             Revision(question_id=question.id, editor_id=actor.id, title=title, body_md=body)
         )
     db.session.flush()
+    _sync_case_mentions(question, body, actor)
     return question
 
 
