@@ -36,7 +36,35 @@ def home():
             .where(User.deleted_at.is_(None))
         ),
     }
-    return render_template("core/home.html", newest=newest, stats=stats, feeds=feeds)
+    return render_template(
+        "core/home.html",
+        newest=newest,
+        stats=stats,
+        feeds=feeds,
+        featured=_featured_cases(),
+        upcoming=_upcoming_bookings(),
+    )
+
+
+def _featured_cases(limit: int = 3):
+    from community.casebook.models import Case, CaseStatus
+
+    return list(
+        db.session.scalars(
+            select(Case)
+            .where(Case.status == CaseStatus.PUBLISHED)
+            .order_by(Case.is_new.desc(), Case.published_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _upcoming_bookings(limit: int = 3):
+    if not current_user.is_authenticated:
+        return []
+    from community.office_hours.services import bookings_for
+
+    return bookings_for(current_user)[0][:limit]
 
 
 @bp.route("/healthz")
