@@ -152,8 +152,15 @@ def book(username: str):
         except ValidationFailed as err:
             apply_errors(form, err)
         except DomainError as err:
-            flash(err.message, "error")
-            return redirect(url_for("office_hours.adviser", username=username)), 303
+            # Taken slot, paused adviser, over the cap: say why on the same page.
+            form.form_errors.append(err.message)
+            return render_template(
+                "office_hours/book.html",
+                adviser=user,
+                settings=settings,
+                start=start.astimezone(TOKYO),
+                form=form,
+            ), err.status
         else:
             flash(
                 _("Booked. The adviser will confirm soon.")
@@ -397,23 +404,13 @@ def _require_adviser():
         abort(403)
 
 
-@bp.route("/office-hours/settings", methods=["GET", "POST"])
-@login_required
-def settings():
-    _require_adviser()
+def _settings_page(form=None, rule_form=None, exception_form=None):
+    """The settings page; a form with errors makes it answer 422."""
     s = services.settings_for(current_user)
-    form = SettingsForm(obj=s) if request.method == "GET" else SettingsForm()
-    form.regions.choices = [(p.code, p.name) for p in choices.all_reference().prefectures]
-    if request.method == "GET":
+    if form is None:
+        form = SettingsForm(obj=s)
         form.intro.data = s.intro_md
-    elif form.validate_on_submit():
-        try:
-            services.update_settings(current_user, form.data)
-        except ValidationFailed as err:
-            apply_errors(form, err)
-        else:
-            flash(_("Settings saved."), "success")
-            return redirect(url_for("office_hours.settings"))
+    form.regions.choices = [(p.code, p.name) for p in choices.all_reference().prefectures]
     rules = list(
         db.session.scalars(
             select(AvailabilityRule)
@@ -428,64 +425,89 @@ def settings():
             .order_by(AvailabilityException.day)
         )
     )
+    forms = [f for f in (form, rule_form, exception_form) if f is not None]
+    status = 422 if any(f.errors or f.form_errors for f in forms) else 200
     return render_template(
         "office_hours/settings.html",
         form=form,
         rules=rules,
         exceptions=exceptions,
-        rule_form=RuleForm(),
-        exception_form=ExceptionForm(),
+        rule_form=rule_form or RuleForm(formdata=None),
+        exception_form=exception_form or ExceptionForm(formdata=None),
         button=EmptyForm(),
-    ), status_for(form)
+    ), status
+
+
+@bp.route("/office-hours/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    _require_adviser()
+    if request.method == "GET":
+        return _settings_page()
+    form = SettingsForm()
+    form.regions.choices = [(p.code, p.name) for p in choices.all_reference().prefectures]
+    if form.validate_on_submit():
+        try:
+            services.update_settings(current_user, form.data)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("office_hours.settings"))
+    return _settings_page(form=form)
+
+
+def _add_availability(form, add, message: str, **page_forms):
+    """Validate `form`, call the service `add(form)`, and answer like every other form."""
+    _require_adviser()
+    if form.validate_on_submit():
+        try:
+            add(form)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            flash(message, "success")
+            return redirect(url_for("office_hours.settings"))
+    return _settings_page(**page_forms)
 
 
 @bp.route("/office-hours/settings/rules", methods=["POST"])
 @login_required
 def add_rule():
-    _require_adviser()
     form = RuleForm()
-    if form.validate_on_submit():
-        try:
-            services.add_rule(
-                current_user,
-                int(form.weekday.data),
-                form.start_time.data,
-                form.end_time.data,
-                form.slot_minutes.data,
-                form.mode.data,
-            )
-        except ValidationFailed as err:
-            flash(next(iter(err.fields.values()))[0] if err.fields else err.message, "error")
-            return redirect(url_for("office_hours.settings")), 303
-        flash(_("Weekly hours added."), "success")
-        return redirect(url_for("office_hours.settings"))
-    flash(_("Please check the weekly hours."), "error")
-    return redirect(url_for("office_hours.settings")), 303
+    return _add_availability(
+        form,
+        lambda f: services.add_rule(
+            current_user,
+            int(f.weekday.data),
+            f.start_time.data,
+            f.end_time.data,
+            f.slot_minutes.data,
+            f.mode.data,
+        ),
+        _("Weekly hours added."),
+        rule_form=form,
+    )
 
 
 @bp.route("/office-hours/settings/exceptions", methods=["POST"])
 @login_required
 def add_exception():
-    _require_adviser()
     form = ExceptionForm()
-    if form.validate_on_submit():
-        try:
-            services.add_exception(
-                current_user,
-                form.day.data,
-                form.kind.data,
-                form.start_time.data,
-                form.end_time.data,
-                form.slot_minutes.data,
-                form.mode.data,
-            )
-        except ValidationFailed as err:
-            flash(next(iter(err.fields.values()))[0] if err.fields else err.message, "error")
-            return redirect(url_for("office_hours.settings")), 303
-        flash(_("Date exception added."), "success")
-        return redirect(url_for("office_hours.settings"))
-    flash(_("Please check the date exception."), "error")
-    return redirect(url_for("office_hours.settings")), 303
+    return _add_availability(
+        form,
+        lambda f: services.add_exception(
+            current_user,
+            f.day.data,
+            f.kind.data,
+            f.start_time.data,
+            f.end_time.data,
+            f.slot_minutes.data,
+            f.mode.data,
+        ),
+        _("Date exception added."),
+        exception_form=form,
+    )
 
 
 @bp.route("/office-hours/settings/<kind>/<int:row_id>/delete", methods=["POST"])
