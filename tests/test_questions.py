@@ -479,10 +479,12 @@ def test_twenty_concurrent_votes_end_with_the_exact_count(app, people):
             try:
                 user = db.session.get(User, user_id)
                 post = db.session.get(Answer, aid)
-                barrier.wait()
+                db.session.commit()  # hold no transaction while waiting for the others
+                barrier.wait(timeout=30)
                 qa.vote(user, post, 1)
                 db.session.commit()
             except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                barrier.abort()  # never leave the other threads waiting
                 errors.append(exc)
                 db.session.rollback()
 
@@ -490,7 +492,7 @@ def test_twenty_concurrent_votes_end_with_the_exact_count(app, people):
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=60)
     assert errors == []
     with app.app_context():
         assert db.session.get(Answer, aid).score == 20

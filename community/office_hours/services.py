@@ -186,9 +186,15 @@ def _windows(rules, exceptions):
 
 
 def free_slots_for_many(
-    adviser_ids: list[int], now: datetime, days: int | None = None
+    adviser_ids: list[int],
+    now: datetime,
+    days: int | None = None,
+    ignore_booking_id: int | None = None,
 ) -> dict[int, list[Slot]]:
-    """Free slots per adviser, loading rules, exceptions and bookings in three queries in all."""
+    """Free slots per adviser, loading rules, exceptions and bookings in four queries in all.
+
+    `ignore_booking_id` leaves one booking out of the busy times: the one being moved.
+    """
     if not adviser_ids:
         return {}
     settings = {
@@ -212,6 +218,7 @@ def free_slots_for_many(
             Booking.adviser_id.in_(adviser_ids),
             Booking.status.in_(ACTIVE_STATUSES),
             Booking.ends_at > now - timedelta(days=1),
+            Booking.id != (ignore_booking_id or -1),
         )
     ).all()
     out = {}
@@ -392,7 +399,9 @@ def reschedule(
     slot = next(
         (
             s
-            for s in free_slots_for_many([booking.adviser_id], now)[booking.adviser_id]
+            for s in free_slots_for_many([booking.adviser_id], now, ignore_booking_id=booking.id)[
+                booking.adviser_id
+            ]
             if s.start == new_start
         ),
         None,
