@@ -65,6 +65,7 @@ def import_models() -> None:
     import community.auth.models  # noqa: F401
     import community.casebook.models  # noqa: F401
     import community.circles.models  # noqa: F401
+    import community.moderation.models  # noqa: F401
     import community.office_hours.models  # noqa: F401
     import community.profiles.models  # noqa: F401
     import community.questions.models  # noqa: F401
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from community.casebook import bp as casebook_bp
     from community.circles import bp as circles_bp
     from community.core import bp as core_bp
+    from community.moderation import bp as moderation_bp
     from community.office_hours import bp as office_hours_bp
     from community.profiles import bp as profiles_bp
     from community.questions import bp as questions_bp
@@ -91,5 +93,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(casebook_bp)
     app.register_blueprint(support_bp)
     app.register_blueprint(office_hours_bp)
+    app.register_blueprint(moderation_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")

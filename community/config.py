@@ -57,6 +57,10 @@ class Config:
     RESET_TOKEN_MAX_AGE = 60 * 60
     PEOPLE_PER_PAGE = 20
     BOOKING_CANCEL_CUTOFF_HOURS = 12
+    FLAG_HIDE_THRESHOLD = 3  # distinct trust-1+ members whose flags hide a post until review
+    TRUST1_DAYS = 3  # days after confirmation before a member reaches trust level 1
+    TRUST2_ACCEPTED_ANSWERS = 3
+    RATELIMIT_POST_NEW = "3 per minute;20 per day"  # trust level 0
     DEFAULT_VERIFIED_DOMAINS = ("lg.jp",)
 
 
@@ -72,5 +76,6 @@ class TestConfig(Config):
     MAIL_URL = None
     REDIS_URL = None
     BASE_URL = "http://localhost"
+    TRUST1_DAYS = 0  # test accounts are minutes old; moderation tests set their own value
     # Cheap hashes keep account-heavy tests fast; test_security checks the real default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105

@@ -56,6 +56,9 @@ def add_domain(actor: User, domain: str) -> VerifiedDomain:
     db.session.add(row)
     db.session.flush()
     _reapply_all()
+    from community.moderation.services import audit
+
+    audit(actor, "add_domain", "domain", row.id, after={"domain": domain})
     return row
 
 
@@ -64,6 +67,9 @@ def remove_domain(actor: User, domain_id: int) -> None:
     row = db.session.get(VerifiedDomain, domain_id)
     if row is None:
         raise ValidationFailed(_("That domain is not on the list."))
+    from community.moderation.services import audit
+
+    audit(actor, "remove_domain", "domain", row.id, before={"domain": row.domain})
     db.session.delete(row)
     db.session.flush()
     _reapply_all()

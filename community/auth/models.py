@@ -51,6 +51,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Suspended accounts read but cannot post anywhere until this time.
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspension_reason: Mapped[str] = mapped_column(String(500), default="")
 
     profile: Mapped[Profile | None] = relationship(
         back_populates="user", uselist=False, cascade="all, delete-orphan"
@@ -81,6 +84,10 @@ class User(UserMixin, db.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > utcnow()
 
     @property
     def is_admin(self) -> bool:

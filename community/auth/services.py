@@ -189,6 +189,16 @@ def ensure_can_post(user) -> None:
         raise PermissionDenied(_("Please log in first."))
     if not user.is_confirmed:
         raise PermissionDenied(_("Confirm your email address before posting."))
+    if user.is_suspended:
+        from flask_babel import format_datetime
+
+        raise PermissionDenied(
+            _(
+                "Your account is suspended until %(until)s: %(reason)s",
+                until=format_datetime(user.suspended_until, "yyyy/MM/dd HH:mm"),
+                reason=user.suspension_reason,
+            )
+        )
 
 
 # --- passwords and email --------------------------------------------------------------------
@@ -320,18 +330,33 @@ def set_role(actor: User, user: User, role: Role) -> None:
         )
         if remaining <= 1:
             raise ValidationFailed(_("The last administrator cannot give up the role."))
+    from community.moderation.services import audit
+
+    before = user.role.value
     user.role = role
+    audit(actor, "set_role", "user", user.id, before={"role": before}, after={"role": role.value})
 
 
 def set_verified(actor: User, user: User, value: bool | None) -> None:
     """Verify or un-verify by hand; None returns the badge to the email-domain rule."""
     require_admin(actor)
+    from community.moderation.services import audit
+
+    before = {"verified_staff": user.verified_staff, "manual": user.verified_manually}
     if value is None:
         user.verified_manually = False
         apply_domain_verification(user)
     else:
         user.verified_manually = True
         user.verified_staff = value
+    audit(
+        actor,
+        "set_verification",
+        "user",
+        user.id,
+        before=before,
+        after={"verified_staff": user.verified_staff, "manual": user.verified_manually},
+    )
 
 
 def _username_from_email(email: str) -> str:

@@ -197,6 +197,7 @@ class CaseLink(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     case: Mapped[Case] = relationship()
     created_by: Mapped[User | None] = relationship()

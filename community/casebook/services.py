@@ -531,7 +531,11 @@ def links_for_question(question_id: int) -> list[CaseLink]:
         db.session.scalars(
             select(CaseLink)
             .join(Case, Case.id == CaseLink.case_id)
-            .where(CaseLink.question_id == question_id, Case.status == CaseStatus.PUBLISHED)
+            .where(
+                CaseLink.question_id == question_id,
+                Case.status == CaseStatus.PUBLISHED,
+                CaseLink.hidden_at.is_(None),
+            )
             .options(joinedload(CaseLink.case), joinedload(CaseLink.created_by))
             .order_by(CaseLink.created_at)
         )
@@ -549,7 +553,11 @@ def questions_for_case(viewer, case: Case, limit: int = 20):
         db.session.scalars(
             select(Question)
             .join(CaseLink, CaseLink.question_id == Question.id)
-            .where(CaseLink.case_id == case.id, visible_questions_clause(viewer))
+            .where(
+                CaseLink.case_id == case.id,
+                CaseLink.hidden_at.is_(None),
+                visible_questions_clause(viewer),
+            )
             .options(joinedload(Question.circle))
             .order_by(Question.last_activity_at.desc())
             .limit(limit)

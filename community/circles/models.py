@@ -29,6 +29,7 @@ class CircleRole(enum.StrEnum):
 class MembershipStatus(enum.StrEnum):
     ACTIVE = "active"
     PENDING = "pending"  # a join request waiting for a moderator
+    BANNED = "banned"  # removed by a moderator; cannot rejoin or post
 
 
 class Circle(db.Model):

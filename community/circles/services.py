@@ -91,7 +91,7 @@ def can_moderate(viewer, circle: Circle | None, m: CircleMembership | None = Non
 
 def can_ask(user, circle: Circle | None, m: CircleMembership | None = None) -> bool:
     """Asking in a circle needs active membership; the open square needs a confirmed account."""
-    if not _signed_in(user) or not user.is_confirmed:
+    if not _signed_in(user) or not user.is_confirmed or user.is_suspended:
         return False
     if circle is None:
         return True
@@ -101,9 +101,14 @@ def can_ask(user, circle: Circle | None, m: CircleMembership | None = None) -> b
 
 def can_reply(user, circle: Circle | None, m: CircleMembership | None = None) -> bool:
     """Answer, comment, vote: anyone confirmed in open circles, members in the others."""
-    if not _signed_in(user) or not user.is_confirmed:
+    if not _signed_in(user) or not user.is_confirmed or user.is_suspended:
         return False
-    if circle is None or circle.visibility == CircleVisibility.OPEN:
+    if circle is None:
+        return True
+    m = m if m is not None else membership(user, circle)
+    if m is not None and m.status == MembershipStatus.BANNED:
+        return False
+    if circle.visibility == CircleVisibility.OPEN:
         return can_view(user, circle, m)
     return can_ask(user, circle, m)
 
@@ -266,6 +271,8 @@ def join(user: User, circle: Circle, message: str = "") -> CircleMembership:
     ensure_can_post(user)
     require_view(user, circle)
     existing = membership(user, circle)
+    if existing is not None and existing.status == MembershipStatus.BANNED:
+        raise PermissionDenied(_("The moderators removed you from this circle."))
     if existing is not None:
         raise Conflict(_("You are already a member or have asked to join."))
     if circle.visibility == CircleVisibility.PRIVATE:

@@ -92,6 +92,9 @@ class Question(db.Model):
         ForeignKey("answers.id", use_alter=True, ondelete="SET NULL")
     )
     pinned: Mapped[bool] = mapped_column(default=False)
+    locked: Mapped[bool] = mapped_column(default=False)  # no new answers or comments
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    hidden_reason: Mapped[str] = mapped_column(String(300), default="")
     # Counters kept by the services with atomic UPDATEs, so lists sort without aggregates.
     score: Mapped[int] = mapped_column(default=0, index=True)
     answer_count: Mapped[int] = mapped_column(default=0)
@@ -135,6 +138,8 @@ class Answer(db.Model):
     score: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str] = mapped_column(String(300), default="")
 
     question: Mapped[Question] = relationship(back_populates="answers", foreign_keys=[question_id])
     author: Mapped[User] = relationship()
@@ -162,6 +167,8 @@ class Comment(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(String(600))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str] = mapped_column(String(300), default="")
 
     author: Mapped[User] = relationship()
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from community.auth.models import User
@@ -51,6 +51,15 @@ class QuestionPage:
         return self.comments.get((kind, post_id), [])
 
 
+def _shown(model, perms: Permissions):
+    """Hidden posts: moderators see them all, authors their own (with a banner); others none."""
+    if perms.moderate:
+        return model.id.is_not(None)
+    if perms.user_id is None:
+        return model.hidden_at.is_(None)
+    return or_(model.hidden_at.is_(None), model.author_id == perms.user_id)
+
+
 def load(viewer, question_id: int) -> QuestionPage:
     """The question, its answers, comments and the viewer's votes (a fixed number of queries)."""
     question = db.session.scalar(
@@ -70,9 +79,13 @@ def load(viewer, question_id: int) -> QuestionPage:
     m = circles.membership(viewer, question.circle)
     if not circles.can_view(viewer, question.circle, m):
         raise NotFound(_("Not found."))
+    if question.hidden_at is not None and not services.can_see_hidden(viewer, question):
+        raise NotFound(_("Not found."))
     signed_in = getattr(viewer, "is_authenticated", False)
     perms = Permissions(
-        reply=circles.can_reply(viewer, question.circle, m) and not question.is_closed,
+        reply=circles.can_reply(viewer, question.circle, m)
+        and not question.is_closed
+        and not question.locked,
         moderate=circles.can_moderate(viewer, question.circle, m),
         is_author=signed_in and viewer.id == question.author_id,
         user_id=viewer.id if signed_in else None,
@@ -80,7 +93,7 @@ def load(viewer, question_id: int) -> QuestionPage:
     answers = list(
         db.session.scalars(
             select(Answer)
-            .where(Answer.question_id == question.id)
+            .where(Answer.question_id == question.id, _shown(Answer, perms))
             .options(joinedload(Answer.author).joinedload(User.profile))
             .order_by(Answer.score.desc(), Answer.created_at)
         )
@@ -90,7 +103,7 @@ def load(viewer, question_id: int) -> QuestionPage:
     comments: dict[tuple[str, int], list[Comment]] = defaultdict(list)
     for c in db.session.scalars(
         select(Comment)
-        .where(Comment.thread_id == question.id)
+        .where(Comment.thread_id == question.id, _shown(Comment, perms))
         .options(joinedload(Comment.author))
         .order_by(Comment.created_at)
     ):

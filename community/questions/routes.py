@@ -21,6 +21,11 @@ from community.reference import choices
 
 
 def _post_limit() -> str:
+    """New members (trust level 0) post at a lower rate than everyone else."""
+    from community.moderation.services import trust_level
+
+    if current_user.is_authenticated and trust_level(current_user) == 0:
+        return current_app.config["RATELIMIT_POST_NEW"]
     return current_app.config["RATELIMIT_POST"]
 
 

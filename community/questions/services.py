@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, func, literal, or_, select, update
+from sqlalchemy import and_, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -67,7 +67,17 @@ def _check_length(field: str, text: str, low: int, high: int) -> str:
 
 
 def visible_questions_clause(viewer):
-    return circles.visible_circle_id_clause(Question.circle_id, viewer)
+    """Questions a viewer may find in lists: not in hidden circles, not hidden by moderators."""
+    return and_(
+        circles.visible_circle_id_clause(Question.circle_id, viewer), Question.hidden_at.is_(None)
+    )
+
+
+def can_see_hidden(viewer, question: Question) -> bool:
+    """Hidden posts stay visible, with a banner, to their author and the circle's moderators."""
+    if not getattr(viewer, "is_authenticated", False):
+        return False
+    return viewer.id == question.author_id or circles.can_moderate(viewer, question.circle)
 
 
 def get_visible(viewer, question_id: int) -> Question:
@@ -76,6 +86,8 @@ def get_visible(viewer, question_id: int) -> Question:
     if question is None:
         raise NotFound(_("Not found."))
     circles.require_view(viewer, question.circle)
+    if question.hidden_at is not None and not can_see_hidden(viewer, question):
+        raise NotFound(_("Not found."))
     return question
 
 
@@ -83,7 +95,12 @@ def get_answer(viewer, answer_id: int) -> Answer:
     answer = db.session.get(Answer, answer_id)
     if answer is None:
         raise NotFound(_("Not found."))
-    circles.require_view(viewer, answer.question.circle)
+    get_visible(viewer, answer.question_id)
+    if answer.hidden_at is not None and not (
+        getattr(viewer, "id", None) == answer.author_id
+        or circles.can_moderate(viewer, answer.question.circle)
+    ):
+        raise NotFound(_("Not found."))
     return answer
 
 
@@ -135,6 +152,12 @@ def _sync_case_mentions(question: Question, body: str, author: User, answer_post
     sync_mentions(question, body, author, answer_post)
 
 
+def _hold_if_needed(author: User, post, body: str, circle_id) -> None:
+    from community.moderation.services import hold_if_needed
+
+    hold_if_needed(author, post, body, circle_id)
+
+
 def _set_body(post, body: str) -> None:
     post.body_md = body
     post.body_html = markdown.render(body)
@@ -161,6 +184,7 @@ def ask(author: User, data: dict) -> Question:
     )
     follow(author, question)
     _sync_case_mentions(question, body, author)
+    _hold_if_needed(author, question, body, question.circle_id)
     return question
 
 
@@ -211,7 +235,7 @@ def _refresh_status(question: Question) -> None:
 
 def answer(author: User, question: Question, body: str) -> Answer:
     circles.require_reply(author, question.circle)
-    if question.is_closed:
+    if question.is_closed or question.locked:
         raise InvalidTransition(_("This question is closed."))
     body = _check_length("body", body, ANSWER_MIN, BODY_MAX)
     post = Answer(question_id=question.id, author_id=author.id)
@@ -229,6 +253,7 @@ def answer(author: User, question: Question, body: str) -> Answer:
     follow(author, question)
     db.session.flush()
     _sync_case_mentions(question, body, author, post)
+    _hold_if_needed(author, post, body, question.circle_id)
     return post
 
 
@@ -250,6 +275,8 @@ def comment(
     author: User, question: Question, body: str, answer_post: Answer | None = None
 ) -> Comment:
     circles.require_reply(author, question.circle)
+    if question.locked:
+        raise InvalidTransition(_("This question is locked."))
     if answer_post is not None and answer_post.question_id != question.id:
         raise NotFound(_("Not found."))
     body = _check_length("body", body, COMMENT_MIN, COMMENT_MAX)
@@ -485,7 +512,11 @@ def pinned_in(circle: Circle) -> list[Question]:
     return list(
         db.session.scalars(
             select(Question)
-            .where(Question.circle_id == circle.id, Question.pinned.is_(True))
+            .where(
+                Question.circle_id == circle.id,
+                Question.pinned.is_(True),
+                Question.hidden_at.is_(None),
+            )
             .order_by(Question.created_at.desc())
         )
     )

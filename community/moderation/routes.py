@@ -1,0 +1,252 @@
+"""Flagging, the moderation queue, item review, my flags, the audit log and suspensions."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from community.auth.models import Role, User
+from community.circles import services as circles
+from community.circles.models import Circle
+from community.errors import ValidationFailed
+from community.extensions import db, limiter
+from community.forms import EmptyForm
+from community.moderation import bp, services
+from community.questions import services as questions
+from community.urls import safe_next
+
+
+def _can_open_queue() -> bool:
+    if current_user.role == Role.ADMIN:
+        return True
+    return db.session.scalar(select(services.moderated_circle_ids(current_user).exists())) or False
+
+
+@bp.route("/flags", methods=["POST"])
+@login_required
+@limiter.limit("30 per hour", key_func=lambda: f"user:{current_user.id}")
+def flag():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    form = request.form
+    try:
+        services.flag(
+            current_user,
+            form.get("target_type", ""),
+            form.get("target_id", type=int) or 0,
+            form.get("reason", ""),
+            form.get("text", ""),
+        )
+    except ValidationFailed as err:
+        flash(err.message, "error")
+        return redirect(safe_next()), 303
+    flash(
+        _("Thank you. The moderators will look at it; you will see the outcome under My flags."),
+        "success",
+    )
+    return redirect(safe_next())
+
+
+@bp.route("/moderation/")
+@login_required
+def queue():
+    if not _can_open_queue():
+        abort(403)
+    return render_template(
+        "moderation/queue.html", items=services.queue(current_user), button=EmptyForm()
+    )
+
+
+@bp.route("/moderation/items/<target_type>/<int:target_id>", methods=["GET", "POST"])
+@login_required
+def item(target_type: str, target_id: int):
+    kind, obj, circle = services.load_target(current_user, target_type, target_id)
+    services.require_moderation(current_user, circle, kind)
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        action = request.form.get("action", "")
+        try:
+            if action == "claim":
+                services.claim(current_user, target_type, target_id)
+            else:
+                services.resolve(
+                    current_user,
+                    target_type,
+                    target_id,
+                    action,
+                    request.form.get("reason", ""),
+                    body=request.form.get("body"),
+                    suspend_days=request.form.get("days", type=int),
+                )
+        except ValidationFailed as err:
+            flash(err.message, "error")
+            return redirect(
+                url_for("moderation.item", target_type=target_type, target_id=target_id)
+            ), 303
+        flash(_("Done."), "success")
+        return redirect(
+            url_for("moderation.queue")
+            if action != "claim"
+            else url_for("moderation.item", target_type=target_type, target_id=target_id)
+        )
+    flags = list(
+        db.session.scalars(
+            select(services.Flag)
+            .where(services.Flag.target_type == kind, services.Flag.target_id == obj.id)
+            .order_by(services.Flag.created_at)
+        )
+    )
+    return render_template(
+        "moderation/item.html",
+        kind=kind.value,
+        obj=obj,
+        circle=circle,
+        flags=flags,
+        button=EmptyForm(),
+        is_admin=current_user.role == Role.ADMIN,
+    )
+
+
+@bp.route("/moderation/my-flags")
+@login_required
+def my_flags():
+    return render_template("moderation/my_flags.html", flags=services.my_flags(current_user))
+
+
+@bp.route("/moderation/audit")
+@login_required
+def audit():
+    if current_user.role != Role.ADMIN:
+        abort(403)
+    filters = {k: request.args.get(k, "") for k in ("action", "actor", "target_type", "since")}
+    pagination = db.paginate(
+        services.audit_query(filters),
+        page=request.args.get("page", 1, type=int),
+        per_page=50,
+        error_out=False,
+    )
+    return render_template("moderation/audit.html", pagination=pagination, filters=filters)
+
+
+@bp.route("/moderation/audit.csv")
+@login_required
+def audit_csv():
+    if current_user.role != Role.ADMIN:
+        abort(403)
+    filters = {k: request.args.get(k, "") for k in ("action", "actor", "target_type", "since")}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "id",
+            "time_utc",
+            "actor",
+            "action",
+            "target_type",
+            "target_id",
+            "circle_id",
+            "reason",
+            "before",
+            "after",
+        ]
+    )
+    actors = {u.id: u.username for u in db.session.scalars(select(User))}
+    for e in db.session.scalars(services.audit_query(filters)):
+        writer.writerow(
+            [
+                e.id,
+                e.created_at.isoformat(),
+                actors.get(e.actor_id, "system"),
+                e.action,
+                e.target_type,
+                e.target_id,
+                e.circle_id or "",
+                e.reason,
+                e.before or "",
+                e.after or "",
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="kakehashi-audit.csv"'},
+    )
+
+
+@bp.route("/questions/<int:question_id>/hide", methods=["POST"])
+@login_required
+def hide_question(question_id: int):
+    questions.get_visible(current_user, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    hidden = request.form.get("hidden") == "1"
+    try:
+        services.set_hidden(
+            current_user, "question", question_id, hidden, request.form.get("reason", "")
+        )
+    except ValidationFailed as err:
+        flash(err.message, "error")
+    return redirect(url_for("questions.show", question_id=question_id))
+
+
+@bp.route("/questions/<int:question_id>/move", methods=["POST"])
+@login_required
+def move(question_id: int):
+    question = questions.get_visible(current_user, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    slug = request.form.get("circle", "")
+    target = db.session.scalar(select(Circle).where(Circle.slug == slug)) if slug else None
+    if slug and target is None:
+        abort(404)
+    services.move_question(current_user, question, target, request.form.get("reason", ""))
+    flash(_("The question was moved."), "success")
+    return redirect(url_for("questions.show", question_id=question_id))
+
+
+@bp.route("/circles/<slug>/members/<int:membership_id>/remove", methods=["POST"])
+@login_required
+def remove_member(slug: str, membership_id: int):
+    circle = circles.get_visible(current_user, slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.remove_from_circle(
+        current_user,
+        circle,
+        membership_id,
+        request.form.get("ban") == "1",
+        request.form.get("reason", ""),
+    )
+    flash(_("Done."), "success")
+    return redirect(url_for("circles.members", slug=slug))
+
+
+@bp.route("/admin/users/<int:user_id>/suspend", methods=["POST"])
+@login_required
+def suspend(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        if request.form.get("lift") == "1":
+            services.lift_suspension(current_user, user, request.form.get("reason", ""))
+        else:
+            services.suspend(
+                current_user,
+                user,
+                request.form.get("days", type=int) or 0,
+                request.form.get("reason", ""),
+            )
+    except ValidationFailed as err:
+        flash(err.message, "error")
+        return redirect(request.referrer or url_for("admin.users")), 303
+    flash(_("Done."), "success")
+    return redirect(request.referrer or url_for("admin.users"))
