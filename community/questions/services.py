@@ -393,10 +393,15 @@ def set_pinned(actor: User, question: Question, pinned: bool) -> None:
 # --- follows and views ------------------------------------------------------------------------
 
 
-def _insert_ignore(model, **values):
+def _insert_ignore(model, **values) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when a row was written.
+
+    RETURNING tells reliably whether the row went in (rowcount does not on every driver).
+    """
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    return db.session.execute(stmt).first() is not None
 
 
 def follow(user: User, question: Question) -> None:
@@ -426,8 +431,7 @@ def is_following(user, question: Question) -> bool:
 def record_view(question: Question, viewer_key: str, now: datetime | None = None) -> bool:
     """Count a view unless this viewer already viewed the question today (Japan time)."""
     day = (now or utcnow()).astimezone(TOKYO).date()
-    result = _insert_ignore(QuestionView, question_id=question.id, viewer=viewer_key[:64], day=day)
-    if result.rowcount:
+    if _insert_ignore(QuestionView, question_id=question.id, viewer=viewer_key[:64], day=day):
         db.session.execute(
             update(Question)
             .where(Question.id == question.id)
