@@ -185,9 +185,10 @@ def flag(reporter: User, target_type: str, target_id: int, reason: str, text: st
                 kind.value,
                 obj.id,
                 circle_id=row.circle_id,
-                reason=_("Hidden pending review (personal information flagged by verified staff).")
+                # Audit reasons are data, not interface text: stored untranslated.
+                reason="personal information flagged by verified staff"
                 if immediate
-                else _("Hidden pending review (flagged by several members)."),
+                else "flagged by several members",
             )
     return row
 
