@@ -31,6 +31,7 @@ db: install
 	$(FLASK) db upgrade
 	$(FLASK) seed reference
 	$(FLASK) seed demo --if-empty
+	$(FLASK) search reindex
 
 run: db
 	@$(FLASK) seed logins

@@ -70,6 +70,8 @@ def import_models() -> None:
     import community.profiles.models  # noqa: F401
     import community.questions.models  # noqa: F401
     import community.reference.models  # noqa: F401
+    import community.search.index  # noqa: F401 - session hooks that keep the index current
+    import community.search.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -83,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from community.office_hours import bp as office_hours_bp
     from community.profiles import bp as profiles_bp
     from community.questions import bp as questions_bp
+    from community.search import bp as search_bp
     from community.support import bp as support_bp
 
     app.register_blueprint(core_bp)
@@ -94,5 +97,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(support_bp)
     app.register_blueprint(office_hours_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")

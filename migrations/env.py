@@ -42,6 +42,17 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave the full-text parts made by DDL out of autogenerate (see community/search/models.py)."""
+    if type_ == "table" and name and name.startswith("search_fts"):
+        return False
+    if type_ == "column" and name == "tsv" and getattr(obj, "table", None) is not None and obj.table.name == "search_entries":
+        return False
+    if type_ == "index" and name == "ix_search_entries_tsv":
+        return False
+    return True
+
+
 def render_item(type_, obj, autogen_context):
     """Write the project's UTCDateTime as a plain timezone-aware DateTime in revisions."""
     from community.db import UTCDateTime
@@ -96,6 +107,7 @@ def run_migrations_online():
     # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
     conf_args.setdefault("render_as_batch", True)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

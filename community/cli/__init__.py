@@ -15,6 +15,17 @@ from community.extensions import db
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage accounts.")
 office_hours_cli = AppGroup("office-hours", help="Office hours (for cron).")
+search_cli = AppGroup("search", help="The full-text search index.")
+
+
+@search_cli.command("reindex")
+def search_reindex():
+    """Rebuild the whole search index."""
+    from community.search.index import reindex_all
+
+    count = reindex_all()
+    db.session.commit()
+    click.echo(f"search index rebuilt: {count} documents")
 
 
 @office_hours_cli.command("send-reminders")
@@ -100,3 +111,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(office_hours_cli)
+    app.cli.add_command(search_cli)

@@ -29,9 +29,7 @@ def tokens(text: str) -> list[str]:
     """The token stream stored in the index, in text order."""
     out: list[str] = []
     for run in _RUN.findall(normalise(text)):
-        if _ASCII_WORD.fullmatch(run):
-            out.append(run)
-        elif len(run) == 1:
+        if _ASCII_WORD.fullmatch(run) or len(run) == 1:
             out.append(run)
         else:
             out.extend(run[i : i + 2] for i in range(len(run) - 1))

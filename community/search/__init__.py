@@ -1,0 +1,7 @@
+"""Japanese full-text search."""
+
+from flask import Blueprint
+
+bp = Blueprint("search", __name__)
+
+from community.search import routes  # noqa: E402,F401
