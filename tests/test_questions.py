@@ -417,7 +417,7 @@ def test_similar_questions_api(client, app, people):
         "questions"
     ]
     assert [q["title"] for q in found] == ["包括的民間委託の導入手順が分かりません"]
-    assert client.get("/api/questions/similar?title=").get_json() == {"questions": []}
+    assert client.get("/api/questions/similar?title=").get_json() == {"questions": [], "cases": []}
 
 
 def _question_with_answers(app, people, n: int) -> int:

@@ -195,6 +195,14 @@ def directory_query(viewer, f: DirectoryFilters) -> Select:
         stmt = stmt.where(User.role == Role.ADVISER)
     if f.verified:
         stmt = stmt.where(User.verified_staff.is_(True))
+    if f.q:
+        # The free text goes through the full-text index (width variants, 1–2 character words);
+        # the LIKE scores below only order the matches: name, then organisation, then bio.
+        from community.search.services import matching_ref_ids
+
+        found = matching_ref_ids("person", f.q)
+        if found is not None:
+            stmt = stmt.where(User.id.in_(found))
     score = literal(0)
     for term in f.terms:
         pattern = _like(term)
@@ -204,7 +212,6 @@ def directory_query(viewer, f: DirectoryFilters) -> Select:
         )
         in_org = func.lower(Profile.organisation).like(pattern, escape="\\")
         in_bio = func.lower(Profile.bio_md).like(pattern, escape="\\")
-        stmt = stmt.where(or_(in_name, in_org, in_bio))
         # Name matches rank above organisation matches, which rank above bio mentions.
         score = (
             score

@@ -346,9 +346,18 @@ def answer_history(answer_id: int):
 
 @bp.route("/api/questions/similar")
 def similar_api():
-    """Questions like the title being typed (for the ask form)."""
+    """Questions and cases like the title being typed (for the ask form)."""
+    from community.casebook.models import Case
+    from community.search.services import related
+
     title = (request.args.get("title") or "")[:150]
     found = services.similar(current_user, title)
+    case_ids = related(current_user, title, "case", 3)
+    cases = (
+        {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(case_ids)))}
+        if case_ids
+        else {}
+    )
     return jsonify(
         {
             "questions": [
@@ -360,6 +369,15 @@ def similar_api():
                     "answers": q.answer_count,
                 }
                 for q in found
-            ]
+            ],
+            "cases": [
+                {
+                    "slug": cases[i].slug,
+                    "title": cases[i].title,
+                    "url": url_for("casebook.show", slug=cases[i].slug),
+                }
+                for i in case_ids
+                if i in cases
+            ],
         }
     )

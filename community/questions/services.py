@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, delete, func, literal, or_, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -39,7 +39,7 @@ from community.questions.models import (
     Stage,
     Tag,
 )
-from community.questions.text import keywords, like_pattern, parse_tags
+from community.questions.text import parse_tags
 from community.reference.models import Field, Topic
 
 TITLE_MIN, TITLE_MAX = 10, 150
@@ -491,25 +491,16 @@ def list_query(
 
 
 def similar(viewer, title: str, exclude_id: int | None = None, limit: int = 5) -> list[Question]:
-    """Questions whose titles share words with `title`, most shared words first."""
-    terms = keywords(title)
-    if not terms:
-        return []
-    title_col = func.lower(Question.title)
-    matches = [case((title_col.like(like_pattern(t), escape="\\"), len(t)), else_=0) for t in terms]
-    score = sum(matches, literal(0))
-    stmt = (
-        select(Question)
-        .where(
-            visible_questions_clause(viewer),
-            or_(*[title_col.like(like_pattern(t), escape="\\") for t in terms]),
-        )
-        .order_by(score.desc(), Question.score.desc(), Question.id.desc())
-        .limit(limit)
+    """Questions sharing the most words with `title` (the full-text index), best first."""
+    from community.search.services import related
+
+    ids = related(viewer, title, "question", limit, exclude_id)
+    found = (
+        {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+        if ids
+        else {}
     )
-    if exclude_id:
-        stmt = stmt.where(Question.id != exclude_id)
-    return list(db.session.scalars(stmt))
+    return [found[i] for i in ids if i in found]
 
 
 def pinned_in(circle: Circle) -> list[Question]:

@@ -16,15 +16,15 @@ from community.search.tokens import Term, normalise, parse
 KINDS = ("question", "case", "person", "circle")
 
 
-def _fts5_query(terms: list[Term]) -> str:
+def _fts5_query(terms: list[Term], any_term: bool = False) -> str:
     parts = []
     for t in terms:
         phrase = '"' + " ".join(t.pieces) + '"'
         parts.append(phrase + "*" if t.prefix else phrase)
-    return " AND ".join(parts)
+    return (" OR " if any_term else " AND ").join(parts)
 
 
-def _tsquery(terms: list[Term]) -> str:
+def _tsquery(terms: list[Term], any_term: bool = False) -> str:
     parts = []
     for t in terms:
         lexemes = [f"'{p}'" for p in t.pieces]
@@ -32,13 +32,14 @@ def _tsquery(terms: list[Term]) -> str:
             parts.append(f"{lexemes[0]}:*")
         else:
             parts.append("(" + " <-> ".join(lexemes) + ")")
-    return " & ".join(parts)
+    return (" | " if any_term else " & ").join(parts)
 
 
-def matches(terms: list[Term]):
-    """(entry id, rank) of every entry that contains all terms; a lower rank is better."""
+def matches(terms: list[Term], any_term: bool = False):
+    """(entry id, rank) of every entry that contains all terms (or any, for "related");
+    a lower rank is better."""
     if db.session.get_bind().dialect.name == "postgresql":
-        query = func.to_tsquery("simple", _tsquery(terms))
+        query = func.to_tsquery("simple", _tsquery(terms, any_term))
         tsv = literal_column("search_entries.tsv")
         return select(SearchEntry.id.label("id"), (-func.ts_rank(tsv, query)).label("rank")).where(
             tsv.op("@@")(query)
@@ -48,14 +49,14 @@ def matches(terms: list[Term]):
             literal_column("rowid").label("id"), literal_column("bm25(search_fts)").label("rank")
         )
         .select_from(text("search_fts"))
-        .where(text("search_fts MATCH :fts").bindparams(fts=_fts5_query(terms)))
+        .where(text("search_fts MATCH :fts").bindparams(fts=_fts5_query(terms, any_term)))
     )
 
 
-def _matched(terms: list[Term]):
+def _matched(terms: list[Term], any_term: bool = False):
     """The matches as a named set; on SQLite materialised, since FTS5's bm25() must run inside
     the full-text query itself and SQLite would otherwise fold it into the outer query."""
-    stmt = matches(terms)
+    stmt = matches(terms, any_term)
     if db.session.get_bind().dialect.name == "sqlite":
         return stmt.cte("fts_matches").prefix_with("MATERIALIZED")
     return stmt.subquery()
@@ -270,3 +271,26 @@ def snippet(entries: list[SearchEntry], terms: list[Term], width: int = 90) -> M
     suffix = "…" if start + width < len(flat) else ""
     # Every piece above went through html.escape; only our <mark> tags are markup.
     return Markup(prefix + "".join(out) + suffix)  # noqa: S704
+
+
+def related(
+    viewer, text_: str, kind: str = "question", limit: int = 5, exclude_id: int | None = None
+) -> list[int]:
+    """ref_ids of documents sharing the most words with `text_` (any of them), best first."""
+    from community.questions.text import keywords
+
+    terms = [t for k in keywords(text_) for t in parse(k)][:8]
+    terms = [t for t in terms if not t.prefix]  # single characters relate everything to everything
+    if not terms:
+        return []
+    m = _matched(terms, any_term=True)
+    stmt = (
+        select(SearchEntry.ref_id, func.min(m.c.rank).label("rank"))
+        .join(m, m.c.id == SearchEntry.id)
+        .where(SearchEntry.kind == kind, SearchEntry.ref_id.in_(_visible(kind, viewer)))
+        .group_by(SearchEntry.ref_id)
+        .order_by(func.min(m.c.rank), SearchEntry.ref_id.desc())
+        .limit(limit + 1)
+    )
+    ids = [r.ref_id for r in db.session.execute(stmt) if r.ref_id != exclude_id]
+    return ids[:limit]

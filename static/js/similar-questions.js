@@ -8,6 +8,25 @@
   var timer = null;
   var last = "";
 
+  var caseBox = document.getElementById(input.dataset.similarCases || "");
+  var caseList = caseBox ? caseBox.querySelector("ul") : null;
+
+  function renderCases(cases) {
+    if (!caseList) { return; }
+    caseList.textContent = "";
+    cases.forEach(function (c) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = c.url;
+      a.textContent = c.title;
+      a.target = "_blank";
+      a.rel = "noopener";
+      li.appendChild(a);
+      caseList.appendChild(li);
+    });
+    caseBox.hidden = cases.length === 0;
+  }
+
   function render(questions) {
     list.textContent = "";
     questions.forEach(function (q) {
@@ -28,11 +47,13 @@
     var title = input.value.trim();
     if (title === last) { return; }
     last = title;
-    if (title.length < 4) { render([]); return; }
+    if (title.length < 4) { render([]); renderCases([]); return; }
     fetch("/api/questions/similar?title=" + encodeURIComponent(title), { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : { questions: [] }; })
-      .then(function (data) { if (input.value.trim() === title) { render(data.questions); } })
-      .catch(function () { render([]); });
+      .then(function (r) { return r.ok ? r.json() : { questions: [], cases: [] }; })
+      .then(function (data) {
+        if (input.value.trim() === title) { render(data.questions); renderCases(data.cases || []); }
+      })
+      .catch(function () { render([]); renderCases([]); });
   }
 
   input.addEventListener("input", function () {
