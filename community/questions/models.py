@@ -248,3 +248,18 @@ class QuestionView(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
     viewer: Mapped[str] = mapped_column(String(64))  # "u:<id>" or a hash of the anonymous session
     day: Mapped[date] = mapped_column(Date)
+
+
+class QuestionInvite(db.Model):
+    """Someone asked a member to answer a question (once per question and member)."""
+
+    __tablename__ = "question_invites"
+    __table_args__ = (UniqueConstraint("question_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    inviter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -107,8 +107,18 @@ def _render_question(question_id: int, answer_form=None, comment_form=None, stat
     data = page.load(current_user, question_id)
     if status == 200 and request.method == "GET":
         services.record_view(data.question, _viewer_key())
+    helpers = []
+    if (
+        data.question.answer_count == 0
+        and not data.question.is_closed
+        and current_user.is_authenticated
+    ):
+        from community.questions.suggest import candidates
+
+        helpers = candidates(current_user, data.question)
     return render_template(
         "questions/show.html",
+        helpers=helpers,
         p=data,
         q=data.question,
         answer_form=answer_form or AnswerForm(),
@@ -320,6 +330,27 @@ def pin(question_id: int):
         abort(400)
     services.set_pinned(current_user, question, not question.pinned)
     return redirect(url_for("questions.show", question_id=question.id))
+
+
+@bp.route("/questions/<int:question_id>/invite", methods=["POST"])
+@login_required
+@limiter.limit("20 per hour", key_func=_user_key)
+def invite(question_id: int):
+    from community.errors import Conflict, InvalidTransition
+    from community.questions.suggest import invite as send_invite
+
+    question = services.get_visible(current_user, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        send_invite(current_user, question, request.form.get("username", ""))
+    except InvalidTransition:
+        raise  # answered or closed: a 409 page, not a note
+    except Conflict as err:
+        flash(err.message, "info")
+    else:
+        flash(_("Invitation sent."), "success")
+    return redirect(url_for("questions.show", question_id=question.id, _anchor="could-answer"))
 
 
 @bp.route("/questions/<int:question_id>/history")
