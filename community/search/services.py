@@ -244,7 +244,8 @@ def snippet(entries: list[SearchEntry], terms: list[Term], width: int = 90) -> M
         (e.body for e in entries if any(t.text in normalise(e.body) for t in terms)),
         entries[0].body,
     )
-    flat = re.sub(r"\s+", " ", text_)
+    # Markdown punctuation (**, #, |, `) is noise in a one-line snippet.
+    flat = re.sub(r"\s+", " ", re.sub(r"[*_`#>|]+", "", text_))
     norm = normalise(flat)
     # NFKC keeps most lengths; where it does not, fall back to the start of the text.
     if len(norm) != len(flat):
