@@ -66,6 +66,7 @@ def import_models() -> None:
     import community.casebook.models  # noqa: F401
     import community.circles.models  # noqa: F401
     import community.moderation.models  # noqa: F401
+    import community.notifications.models  # noqa: F401
     import community.office_hours.models  # noqa: F401
     import community.profiles.models  # noqa: F401
     import community.questions.models  # noqa: F401
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from community.circles import bp as circles_bp
     from community.core import bp as core_bp
     from community.moderation import bp as moderation_bp
+    from community.notifications import bp as notifications_bp
     from community.office_hours import bp as office_hours_bp
     from community.profiles import bp as profiles_bp
     from community.questions import bp as questions_bp
@@ -98,5 +100,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(office_hours_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")

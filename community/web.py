@@ -40,7 +40,12 @@ def register_request_hooks(app: Flask) -> None:
     def template_helpers():
         from flask_babel import get_locale
 
-        return {"current_locale": lambda: str(get_locale() or "ja")}
+        from community.notifications.services import unread_count
+
+        return {
+            "current_locale": lambda: str(get_locale() or "ja"),
+            "unread_count": lambda: unread_count(current_user),
+        }
 
     @app.before_request
     def touch_last_seen():
@@ -52,12 +57,16 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def finish_transaction(response):
+        from community.notifications import live
+
         if response.status_code < 400:
             db.session.commit()
             mail.flush_outbox()
+            live.flush()
         else:
             db.session.rollback()
             mail.discard_outbox()
+            live.discard()
         return response
 
     @app.after_request

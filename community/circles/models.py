@@ -71,6 +71,8 @@ class CircleMembership(db.Model):
         str_enum(MembershipStatus), default=MembershipStatus.ACTIVE
     )
     message: Mapped[str] = mapped_column(String(500), default="")  # with a join request
+    # New questions in this circle: "all", "mentions" (only when @mentioned) or "none".
+    watch: Mapped[str] = mapped_column(String(10), default="mentions")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     circle: Mapped[Circle] = relationship()

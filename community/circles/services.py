@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
@@ -327,11 +328,25 @@ def decide_request(
     m = _membership_in(circle, membership_id)
     if m.status != MembershipStatus.PENDING:
         raise Conflict(_("This request was already decided."))
+    requester = m.user_id
     if approve:
         m.status = MembershipStatus.ACTIVE
     else:
         db.session.delete(m)
     db.session.flush()
+    from community.auth.services import absolute_url
+    from community.notifications import services as notes
+    from community.notifications.models import Kind
+
+    text = (
+        _("Your request to join %(name)s was approved.", name=circle.name)
+        if approve
+        else _("Your request to join %(name)s was declined.", name=circle.name)
+    )
+    path = absolute_url("circles.show", slug=circle.slug).removeprefix(
+        current_app.config["BASE_URL"]
+    )
+    notes.notify([requester], Kind.JOIN_DECISION, actor=actor, text=text, url=path)
     return m
 
 

@@ -16,6 +16,17 @@ seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage accounts.")
 office_hours_cli = AppGroup("office-hours", help="Office hours (for cron).")
 search_cli = AppGroup("search", help="The full-text search index.")
+notifications_cli = AppGroup("notifications", help="Notification mail (for cron).")
+
+
+@notifications_cli.command("send-digest")
+def send_digest():
+    """Mail each person their digest items; never the same item twice."""
+    from community.notifications.services import send_digest as send
+
+    sent = send()
+    db.session.commit()
+    click.echo(f"digests sent: {sent}")
 
 
 @search_cli.command("reindex")
@@ -112,3 +123,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(office_hours_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(notifications_cli)

@@ -396,10 +396,22 @@ def resolve(
     else:
         audit(actor, "dismiss", kind.value, obj.id, circle_id=circle_id, reason=reason)
     status = FlagStatus.DISMISSED if action == "dismiss" else FlagStatus.RESOLVED
+    flaggers = []
     for f in _open_flags(kind, obj.id):
         f.status, f.outcome, f.outcome_reason = status, action, reason[:500]
         f.resolved_by_id, f.resolved_at = actor.id, utcnow()
+        flaggers.append(f.reporter_id)
     db.session.flush()
+    from community.notifications import services as notes
+    from community.notifications.models import Kind
+
+    notes.notify(
+        flaggers,
+        Kind.MODERATION,
+        actor=actor,
+        text=_("The moderators reviewed what you flagged."),
+        url="/moderation/my-flags",
+    )
     return action
 
 

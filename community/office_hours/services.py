@@ -519,6 +519,13 @@ def _notify(booking: Booking, event: str) -> None:
         "moved": [adviser, member],
         "reminder": [adviser, member],
     }[event]
+    from community.notifications import services as notes
+    from community.notifications.models import Kind
+
+    path = url.removeprefix(current_app.config["BASE_URL"])
+    notes.notify(
+        [p.id for p in recipients if p is not None], Kind.BOOKING, text=SUBJECTS[event](), url=path
+    )
     for person in recipients:
         if person is not None and not person.is_deleted:
             mail.queue(

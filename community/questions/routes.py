@@ -133,6 +133,36 @@ def show(question_id: int):
     return _render_question(question_id)
 
 
+@bp.route("/questions/<int:question_id>/answers/<int:answer_id>/fragment")
+def answer_fragment(question_id: int, answer_id: int):
+    """One answer as HTML, for the live page (the viewer's own permissions apply)."""
+    data = page.load(current_user, question_id)
+    answer = next((a for a in data.answers if a.id == answer_id), None)
+    if answer is None:
+        abort(404)
+    return render_template(
+        "questions/_answer.html",
+        a=answer,
+        q=data.question,
+        p=data,
+        button=EmptyForm(),
+        comment_form=CommentForm(),
+    )
+
+
+@bp.route("/questions/<int:question_id>/comments/<int:comment_id>/fragment")
+def comment_fragment(question_id: int, comment_id: int):
+    from community.questions.models import Comment
+
+    data = page.load(current_user, question_id)
+    comment = db.session.get(Comment, comment_id)
+    shown = [c.id for cs in data.comments.values() for c in cs]
+    if comment is None or comment.thread_id != question_id or comment.id not in shown:
+        abort(404)
+    target = f"answer-{comment.answer_id}" if comment.answer_id else "question"
+    return render_template("questions/_comment.html", c=comment), 200, {"X-Comments-For": target}
+
+
 @bp.route("/questions/<int:question_id>/answers", methods=["POST"])
 @login_required
 @limiter.limit(_post_limit, key_func=_user_key)

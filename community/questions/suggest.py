@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from community import mail
 from community.auth.models import Role, User
 from community.auth.services import absolute_url
 from community.circles import services as circles
@@ -111,13 +111,22 @@ def invite(inviter: User, question: Question, username: str) -> QuestionInvite:
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict(_("They were already invited.")) from exc
-    mail.queue(
-        user.email,
-        _("Could you answer this question?"),
-        "invite",
-        user=user,
-        inviter=inviter,
+    # A notification (mailed at once by default, as the person's settings say).
+    from community.notifications import services as notes
+    from community.notifications.models import Kind
+
+    notes.notify(
+        [user.id],
+        Kind.INVITE,
+        actor=inviter,
         question=question,
-        url=absolute_url("questions.show", question_id=question.id),
+        text=_(
+            "%(name)s asks you to answer: %(title)s",
+            name=inviter.display_name,
+            title=question.title,
+        ),
+        url=absolute_url("questions.show", question_id=question.id).removeprefix(
+            current_app.config["BASE_URL"]
+        ),
     )
     return row

@@ -1,0 +1,209 @@
+"""Who is told what: in-app notifications, mail now or in a daily digest."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from community import mail
+from community.auth.models import User
+from community.auth.services import absolute_url
+from community.db import utcnow
+from community.errors import NotFound
+from community.extensions import db
+from community.notifications.models import Kind, MailPreference, Notification, NotificationSetting
+
+MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_]{3,30})\b")
+# Mail defaults: what needs a reply soon goes out at once, the rest in the daily digest.
+DEFAULT_MAIL = {
+    Kind.ANSWER: MailPreference.IMMEDIATELY,
+    Kind.ACCEPTED: MailPreference.IMMEDIATELY,
+    Kind.MENTION: MailPreference.IMMEDIATELY,
+    Kind.INVITE: MailPreference.IMMEDIATELY,
+    Kind.BOOKING: MailPreference.NEVER,  # bookings mail on their own
+    Kind.JOIN_DECISION: MailPreference.IMMEDIATELY,
+    Kind.MODERATION: MailPreference.DIGEST,
+    Kind.COMMENT: MailPreference.DIGEST,
+    Kind.CIRCLE_QUESTION: MailPreference.DIGEST,
+}
+
+
+def mentioned_usernames(text: str) -> list[str]:
+    return list(dict.fromkeys(MENTION_RE.findall((text or "").lower())))
+
+
+def _may_see(user: User, question) -> bool:
+    """Never tell someone about content they may not see (private circles, hidden posts)."""
+    if question is None:
+        return True
+    from community.circles.services import can_view
+
+    return question.hidden_at is None and can_view(user, question.circle)
+
+
+def notify(
+    user_ids: Iterable[int], kind: Kind, *, actor=None, question=None, text: str, url: str
+) -> list[Notification]:
+    """Create notifications (not for the actor, deleted accounts or people who cannot see it)."""
+    ids = {i for i in user_ids if i and i != getattr(actor, "id", None)}
+    if not ids:
+        return []
+    users = list(
+        db.session.scalars(select(User).where(User.id.in_(ids), User.deleted_at.is_(None)))
+    )
+    prefs = preferences_for([u.id for u in users])
+    made = []
+    for user in users:
+        if not _may_see(user, question):
+            continue
+        n = Notification(
+            user_id=user.id,
+            kind=kind,
+            actor_id=getattr(actor, "id", None),
+            question_id=getattr(question, "id", None),
+            text=text[:300],
+            url=url[:300],
+        )
+        db.session.add(n)
+        made.append(n)
+        if prefs[user.id].get(kind, DEFAULT_MAIL[kind]) == MailPreference.IMMEDIATELY:
+            n.mailed_at = utcnow()
+            mail.queue(
+                user.email,
+                text[:120],
+                "notification",
+                user=user,
+                text=text,
+                url=absolute_url("notifications.index"),
+                target=url,
+                base_url=current_app.config["BASE_URL"],
+            )
+    db.session.flush()
+    from community.notifications.live import push_count
+
+    for user_id in {n.user_id for n in made}:
+        push_count(user_id)
+    return made
+
+
+def preferences_for(user_ids: list[int]) -> dict[int, dict[Kind, MailPreference]]:
+    out: dict[int, dict] = defaultdict(dict)
+    if user_ids:
+        for s in db.session.scalars(
+            select(NotificationSetting).where(NotificationSetting.user_id.in_(user_ids))
+        ):
+            out[s.user_id][s.kind] = s.mail
+    return out
+
+
+def set_preference(user: User, kind: Kind, value: MailPreference) -> None:
+    row = db.session.scalar(
+        select(NotificationSetting).where(
+            NotificationSetting.user_id == user.id, NotificationSetting.kind == kind
+        )
+    )
+    if row is None:
+        db.session.add(NotificationSetting(user_id=user.id, kind=kind, mail=value))
+    else:
+        row.mail = value
+    db.session.flush()
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return (
+        db.session.scalar(
+            select(func.count()).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def recent(user: User, limit: int = 50) -> list[Notification]:
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .options(joinedload(Notification.actor))
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def open_notification(user: User, notification_id: int) -> str:
+    n = db.session.get(Notification, notification_id)
+    if n is None or n.user_id != user.id:
+        raise NotFound(_("Not found."))
+    if n.read_at is None:
+        n.read_at = utcnow()
+    return n.url
+
+
+def mark_all_read(user: User) -> int:
+    return db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    ).rowcount
+
+
+def send_digest(now: datetime | None = None) -> int:
+    """One mail per person with their digest items; each item is mailed once at most."""
+    now = now or utcnow()
+    pending = list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.mailed_at.is_(None), Notification.read_at.is_(None))
+            .order_by(Notification.user_id, Notification.id)
+        )
+    )
+    prefs = preferences_for(list({n.user_id for n in pending}))
+    by_user: dict[int, list[Notification]] = defaultdict(list)
+    for n in pending:
+        if prefs[n.user_id].get(n.kind, DEFAULT_MAIL[n.kind]) == MailPreference.DIGEST:
+            by_user[n.user_id].append(n)
+    sent = 0
+    for user_id, items in by_user.items():
+        # Claim first: a second run at the same moment finds nothing left to send.
+        claimed = db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_([n.id for n in items]), Notification.mailed_at.is_(None))
+            .values(mailed_at=now)
+        ).rowcount
+        user = db.session.get(User, user_id)
+        if claimed and user is not None and not user.is_deleted:
+            mail.queue(
+                user.email,
+                _("Your Kakehashi digest"),
+                "digest",
+                user=user,
+                items=items,
+                url=absolute_url("notifications.index"),
+                base_url=current_app.config["BASE_URL"],
+            )
+            sent += 1
+    db.session.flush()
+    return sent
+
+
+def count_for(user_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.count()).where(
+                Notification.user_id == user_id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )

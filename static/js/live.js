@@ -1,0 +1,58 @@
+// Live updates over Socket.IO: the bell count, new answers and comments on a question page,
+// and a "new questions" bar on circle pages. Events carry only ids; content is fetched over
+// HTTP, where the viewer's permissions apply. Socket.IO falls back to long polling where a
+// proxy blocks WebSocket (common on LGWAN).
+(function () {
+  "use strict";
+  if (typeof io === "undefined") { return; }
+  var socket = io({ transports: ["websocket", "polling"], tryAllTransports: true });
+
+  socket.on("unread", function (data) {
+    document.querySelectorAll(".bell-count").forEach(function (el) {
+      el.textContent = String(data.unread);
+      el.dataset.unread = String(data.unread);
+      el.hidden = !data.unread;
+    });
+  });
+
+  var answers = document.getElementById("answer-list");
+  if (answers) {
+    var qid = answers.dataset.questionId;
+    var watch = function () { socket.emit("watch_question", { question_id: qid }); };
+    socket.on("connect", watch);
+    socket.on("answer_posted", function (data) {
+      if (String(data.question_id) !== qid || document.getElementById("answer-" + data.answer_id)) { return; }
+      fetch("/questions/" + qid + "/answers/" + data.answer_id + "/fragment", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) {
+          if (!html || document.getElementById("answer-" + data.answer_id)) { return; }
+          var tpl = document.createElement("template");
+          tpl.innerHTML = html.trim(); // rendered and sanitised by the server for this viewer
+          answers.appendChild(tpl.content);
+        });
+    });
+    socket.on("comment_posted", function (data) {
+      if (String(data.question_id) !== qid || document.getElementById("comment-" + data.comment_id)) { return; }
+      fetch("/questions/" + qid + "/comments/" + data.comment_id + "/fragment", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text().then(function (t) { return [r.headers.get("X-Comments-For"), t]; }) : [null, ""]; })
+        .then(function (res) {
+          var list = res[0] && document.querySelector('[data-comments-for="' + res[0] + '"]');
+          if (!list || !res[1] || document.getElementById("comment-" + data.comment_id)) { return; }
+          var tpl = document.createElement("template");
+          tpl.innerHTML = res[1].trim();
+          list.appendChild(tpl.content);
+        });
+    });
+  }
+
+  var bar = document.getElementById("new-questions");
+  if (bar) {
+    var count = 0;
+    socket.on("connect", function () { socket.emit("watch_circle", { slug: bar.dataset.slug }); });
+    socket.on("question_posted", function () {
+      count += 1;
+      bar.querySelector("[data-count]").textContent = String(count);
+      bar.hidden = false;
+    });
+  }
+})();
