@@ -56,6 +56,10 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     auth.init_login_manager(login_manager)
+    # Socket.IO handlers must be declared before the first init_app: Flask-SocketIO only copies
+    # handlers it knew of at that moment onto each new app's server.
+    import community.notifications.events  # noqa: F401
+
     socketio.init_app(app, message_queue=redis_url, async_mode="threading")
     import_models()
 
