@@ -24,7 +24,10 @@ def test_answer_appears_live(browser, live_server, app, make_user):
     with app.app_context():
         qid = qa_helpers.ask(asker.id).id
         db.session.commit()
-    a_ctx, b_ctx = browser.new_context(base_url=live_server), browser.new_context(base_url=live_server)
+    a_ctx, b_ctx = (
+        browser.new_context(base_url=live_server),
+        browser.new_context(base_url=live_server),
+    )
     a, b = a_ctx.new_page(), b_ctx.new_page()
     try:
         log_in(a, "asker_a")
