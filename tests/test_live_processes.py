@@ -1,0 +1,146 @@
+"""Socket.IO across processes: two real gunicorn processes share Redis as the message queue;
+an answer posted through process A reaches a browser-like client connected to process B, over
+WebSocket and over long polling. Runs when TEST_REDIS_URL is set (CI sets it)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+import socketio as sio
+
+from community.extensions import db
+from tests import qa_helpers
+from tests.conftest import free_port
+from tests.factories import PASSWORD
+
+REDIS = os.environ.get("TEST_REDIS_URL")
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(
+    not REDIS, reason="set TEST_REDIS_URL to run the multi-process tests"
+)
+
+
+@contextmanager
+def gunicorn(db_url: str, port: int):
+    """The production command from the README, on one port."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url.replace("postgresql+psycopg://", "postgresql://"),
+        "REDIS_URL": REDIS,
+        "SECRET_KEY": "multi-process-test",
+        "KAKEHASHI_ENV": "production",
+        "KAKEHASHI_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "1",
+            "--threads",
+            "50",
+            "-b",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            raise AssertionError(
+                proc.stderr.read1().decode() if proc.stderr else "gunicorn did not start"
+            )
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def logged_in(base: str, username: str) -> requests.Session:
+    s = requests.Session()
+    page = s.get(f"{base}/auth/login").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+    r = s.post(
+        f"{base}/auth/login",
+        data={"identifier": username, "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert r.status_code == 302, r.text[:300]
+    return s
+
+
+def csrf_from(session: requests.Session, url: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', session.get(url).text)[1]
+
+
+@pytest.fixture
+def world(app, make_user):
+    asker = make_user(username="asker")
+    make_user(username="helper")
+    with app.app_context():
+        qid = qa_helpers.ask(asker.id).id
+        db.session.commit()
+    return qid
+
+
+@pytest.mark.parametrize("transports", [["websocket"], ["polling"]])
+def test_event_from_process_a_reaches_client_on_process_b(db_url, world, transports):
+    qid = world
+    with gunicorn(db_url, free_port()) as a, gunicorn(db_url, free_port()) as b:
+        asker_b = logged_in(b, "asker")
+        client = sio.Client(reconnection=False)
+        got = threading.Event()
+        received = {}
+
+        @client.on("answer_posted")
+        def on_answer(data):
+            received.update(data)
+            got.set()
+
+        client.connect(
+            b,
+            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in asker_b.cookies.items())},
+            transports=transports,
+            wait_timeout=10,
+        )
+        try:
+            assert client.call("watch_question", {"question_id": qid}, timeout=10) == {"ok": True}
+            helper_a = logged_in(a, "helper")
+            token = csrf_from(helper_a, f"{a}/questions/{qid}")
+            r = helper_a.post(
+                f"{a}/questions/{qid}/answers",
+                data={"body": "プロセスをまたいで届く回答です。", "csrf_token": token},
+                allow_redirects=False,
+            )
+            assert r.status_code == 302
+            assert got.wait(5), "the answer posted on A never reached the client on B"
+            assert received["question_id"] == qid
+        finally:
+            client.disconnect()
+
+
+def test_anonymous_socket_is_refused(db_url, world):
+    with gunicorn(db_url, free_port()) as a:
+        client = sio.Client(reconnection=False)
+        with pytest.raises(sio.exceptions.ConnectionError):
+            client.connect(a, transports=["polling"], wait_timeout=5)
