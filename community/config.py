@@ -45,6 +45,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; long forms must not expire
 
     RATELIMIT_ENABLED = True
+    # Several deployments (or test runs) may share one Redis: keep their counters apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("KAKEHASHI_RATELIMIT_PREFIX", "kakehashi")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_REGISTER = "5 per minute;20 per hour"

@@ -29,6 +29,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+RUN = f"test-{os.getpid()}-{time.time_ns()}"
+
+
 @contextmanager
 def gunicorn(db_url: str, port: int):
     """The production command from the README, on one port."""
@@ -39,6 +42,8 @@ def gunicorn(db_url: str, port: int):
         "SECRET_KEY": "multi-process-test",
         "KAKEHASHI_ENV": "production",
         "KAKEHASHI_BASE_URL": f"http://127.0.0.1:{port}",
+        # Fresh rate-limit counters in the shared Redis for every run.
+        "KAKEHASHI_RATELIMIT_PREFIX": RUN,
     }
     proc = subprocess.Popen(
         [
