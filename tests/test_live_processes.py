@@ -33,7 +33,7 @@ RUN = f"test-{os.getpid()}-{time.time_ns()}"
 
 
 @contextmanager
-def gunicorn(db_url: str, port: int):
+def gunicorn(db_url: str, port: int, threads: int = 50):
     """The production command from the README, on one port."""
     env = {
         **os.environ,
@@ -53,7 +53,7 @@ def gunicorn(db_url: str, port: int):
             "-w",
             "1",
             "--threads",
-            "50",
+            str(threads),
             "-b",
             f"127.0.0.1:{port}",
             "wsgi:app",
@@ -78,7 +78,11 @@ def gunicorn(db_url: str, port: int):
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # open sockets can keep a worker busy; end it
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def logged_in(base: str, username: str) -> requests.Session:
