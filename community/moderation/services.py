@@ -207,7 +207,10 @@ def _trusted_flag_count(kind: TargetType, target_id: int) -> int:
 def hold_if_needed(author: User, post, body: str, circle_id: int | None) -> None:
     """A new member's post with a link waits for a moderator (spam defence at trust level 0)."""
     base = current_app.config["BASE_URL"]
-    external = [u for u in LINK_RE.findall(body or "") if not u.startswith(base)]
+    # Our own pages (base URL followed by a path) are not outside links; look-alike hosts are.
+    external = [
+        u for u in LINK_RE.findall(body or "") if not (u == base or u.startswith(base + "/"))
+    ]
     if external and trust_level(author) == 0:
         _set_hidden(post, True, HELD)
         kind = TargetType.QUESTION if isinstance(post, Question) else TargetType.ANSWER
@@ -387,13 +390,14 @@ def resolve(
         )
         audit(actor, "warn", "user", author_id, circle_id=circle_id, reason=reason)
     elif action == "suspend":
-        user = (
-            obj
-            if kind == TargetType.PROFILE
-            else db.session.get(User, getattr(obj, "author_id", None))
-        )
+        # Case links have a creator rather than an author.
+        author_id = getattr(obj, "author_id", getattr(obj, "created_by_id", None))
+        user = obj if kind == TargetType.PROFILE else db.session.get(User, author_id)
         suspend(actor, user, suspend_days or 7, reason)
     else:
+        if getattr(obj, "hidden_at", None) is not None and obj.hidden_reason in ("flagged", HELD):
+            # Nothing wrong after all: what the flags (or the link hold) hid comes back.
+            _set_hidden(obj, False)
         audit(actor, "dismiss", kind.value, obj.id, circle_id=circle_id, reason=reason)
     status = FlagStatus.DISMISSED if action == "dismiss" else FlagStatus.RESOLVED
     flaggers = []
@@ -552,7 +556,18 @@ def move_question(actor: User, question: Question, target: Circle | None, reason
         raise PermissionDenied(_("You can only move questions into circles you moderate."))
     before = {"circle_id": question.circle_id}
     question.circle_id = target.id if target else None
-    for f in _open_flags(TargetType.QUESTION, question.id):
+    # Flags on the question, its answers and its comments follow it to the new circle's queue.
+    answer_ids = select(Answer.id).where(Answer.question_id == question.id)
+    comment_ids = select(Comment.id).where(Comment.thread_id == question.id)
+    link_ids = select(CaseLink.id).where(CaseLink.question_id == question.id)
+    for f in db.session.scalars(
+        select(Flag).where(
+            ((Flag.target_type == TargetType.QUESTION) & (Flag.target_id == question.id))
+            | ((Flag.target_type == TargetType.ANSWER) & Flag.target_id.in_(answer_ids))
+            | ((Flag.target_type == TargetType.COMMENT) & Flag.target_id.in_(comment_ids))
+            | ((Flag.target_type == TargetType.CASE_LINK) & Flag.target_id.in_(link_ids))
+        )
+    ):
         f.circle_id = question.circle_id
     audit(
         actor,

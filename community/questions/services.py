@@ -327,6 +327,7 @@ def edit_question(actor: User, question: Question, data: dict) -> Question:
         )
     db.session.flush()
     _sync_case_mentions(question, body, actor)
+    _hold_if_needed(actor, question, body, question.circle_id)
     return question
 
 
@@ -390,6 +391,7 @@ def edit_answer(actor: User, post: Answer, body: str) -> Answer:
         db.session.add(Revision(answer_id=post.id, editor_id=actor.id, body_md=body))
     db.session.flush()
     _sync_case_mentions(post.question, body, actor, post)
+    _hold_if_needed(actor, post, body, post.question.circle_id)
     return post
 
 

@@ -176,8 +176,16 @@ def search(
         by_ref: dict[int, list[SearchEntry]] = {}
         for e in entries:
             by_ref.setdefault(e.ref_id, []).append(e)
+        keys = _keys(kind, [r.ref_id for r in rows])
         results.groups[kind] = [
-            Hit(kind, r.ref_id, by_ref[r.ref_id][0].title, snippet(by_ref[r.ref_id], terms), r.rank)
+            Hit(
+                kind,
+                r.ref_id,
+                by_ref[r.ref_id][0].title,
+                snippet(by_ref[r.ref_id], terms),
+                r.rank,
+                keys.get(r.ref_id, ""),
+            )
             for r in rows
         ]
     return results
