@@ -341,6 +341,9 @@ def delete_question(actor: User, question: Question) -> None:
         )
     db.session.execute(delete(Question).where(Question.id == question.id))
     db.session.expunge(question)
+    from community.search.index import mark_dirty
+
+    mark_dirty("question", question.id)  # a bulk DELETE passes by the session's events
 
 
 # --- answers and comments ---------------------------------------------------------------------

@@ -202,16 +202,26 @@ def _note_changes(session, flush_context):  # noqa: ARG001 - SQLAlchemy's signat
 
 @event.listens_for(Session, "before_commit")
 def _reindex_changed(session):
-    pending = session.info.pop("search_dirty", None)
-    if not pending or session is not db.session():
+    if session is not db.session():
         return
-    if session.info.get("search_disabled"):
-        return
-    for kind, ref_id in sorted(pending):
-        reindex(kind, ref_id)
-    session.info.pop("search_dirty", None)  # what reindex itself flushed needs no second pass
+    # before_commit runs before the commit's own flush: flush first so that every change is seen.
+    session.flush()
+    done: set[tuple[str, int]] = set()
+    for _round in range(3):  # reindexing may autoflush more changes; they get their turn too
+        pending = session.info.pop("search_dirty", set()) - done
+        if not pending:
+            break
+        for kind, ref_id in sorted(pending):
+            reindex(kind, ref_id)
+        done |= pending
+    session.info.pop("search_dirty", None)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session):
     session.info.pop("search_dirty", None)
+
+
+def mark_dirty(kind: str, ref_id: int) -> None:
+    """For changes no session event sees (bulk DELETE or UPDATE statements)."""
+    db.session.info.setdefault("search_dirty", set()).add((kind, ref_id))

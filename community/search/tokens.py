@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 # Runs of "other" text: anything that is not ASCII and not white space or punctuation.
+# 々, 〆 and 〇 (U+3005–U+3007) are letters, not punctuation: 佐々木, 〆切.
 _RUN = re.compile(
-    r"[a-z0-9]+|[^\x00-\x7f\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+"
+    r"[a-z0-9]+|[^\x00-\x7f\s\u3000-\u3004\u3008-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+"
 )
 
 
