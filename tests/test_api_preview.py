@@ -40,3 +40,14 @@ def test_preview_requires_csrf_header_when_csrf_is_on(client, make_user, csrf_on
     assert client.post("/api/markdown/preview", json={"source": "x"}).status_code == 400
     ok = client.post("/api/markdown/preview", json={"source": "x"}, headers={"X-CSRFToken": token})
     assert ok.status_code == 200
+
+
+def test_mention_autocomplete(client, make_user):
+    make_user(username="kenji")
+    make_user(username="kenta", display_name="健太")
+    make_user(username="other")
+    assert client.get("/api/users/mention?q=ken").status_code == 403
+    login(client, "kenji")
+    users = client.get("/api/users/mention?q=KEN").get_json()["users"]
+    assert [u["username"] for u in users] == ["kenji", "kenta"]
+    assert client.get("/api/users/mention?q=%25").get_json() == {"users": []}

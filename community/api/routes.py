@@ -29,3 +29,29 @@ def markdown_preview():
         msg = _("Use at most %(n)d characters.", n=PREVIEW_MAX)
         raise ValidationFailed(msg, {"source": [msg]})
     return jsonify({"html": markdown.render(source)})
+
+
+@bp.route("/users/mention")
+@limiter.limit("120 per minute")
+def mention_candidates():
+    """Usernames starting with `q`, for @mention autocomplete (signed-in members only)."""
+    from sqlalchemy import select
+
+    from community.auth.models import User
+    from community.extensions import db
+    from community.profiles.models import Profile
+
+    if not current_user.is_authenticated:
+        raise PermissionDenied(_("Please log in first."))
+    prefix = (request.args.get("q") or "").strip().lower()[:30]
+    if not prefix.replace("_", "").isalnum():
+        return jsonify({"users": []})
+    escaped = prefix.replace("_", "\\_")
+    rows = db.session.execute(
+        select(User.username, User.display_name)
+        .join(Profile, Profile.user_id == User.id)
+        .where(User.username.like(escaped + "%", escape="\\"), User.deleted_at.is_(None))
+        .order_by(User.username)
+        .limit(8)
+    ).all()
+    return jsonify({"users": [{"username": u, "name": n} for u, n in rows]})

@@ -39,6 +39,11 @@ def test_answer_appears_live(browser, live_server, app, make_user):
 
         log_in(b, "answerer_b")
         b.goto(f"/questions/{qid}")
+        # @mention autocomplete in the editor.
+        b.locator("#body").press_sequentially("@asker")
+        expect(b.locator(".mention-box li").first).to_contain_text("@asker_a")
+        b.locator(".mention-box li").first.dispatch_event("mousedown")
+        expect(b.locator("#body")).to_have_value("@asker_a ")
         b.fill("#body", "うちでは健全度と迂回路の有無で点数化しています。")
         started = time.monotonic()
         b.locator("#answer-form button[type=submit]").click()
