@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -168,8 +169,8 @@ def audit_csv():
                 e.target_id,
                 e.circle_id or "",
                 e.reason,
-                e.before or "",
-                e.after or "",
+                json.dumps(e.before, ensure_ascii=False) if e.before else "",
+                json.dumps(e.after, ensure_ascii=False) if e.after else "",
             ]
         )
     return Response(
