@@ -152,124 +152,11 @@ def _sync_case_mentions(question: Question, body: str, author: User, answer_post
     sync_mentions(question, body, author, answer_post)
 
 
-def _url(question: Question, anchor: str = "") -> str:
-    """The question's path (also outside a request: the CLI loads demo data through here)."""
-    from flask import current_app, has_request_context, url_for
+def _notify():
+    """Who hears of new posts lives in questions/notify.py (imported late: it imports us)."""
+    from community.questions import notify
 
-    if has_request_context():
-        return url_for("questions.show", question_id=question.id, _anchor=anchor or None)
-    path = current_app.url_map.bind("localhost").build(
-        "questions.show", {"question_id": question.id}
-    )
-    return path + (f"#{anchor}" if anchor else "")
-
-
-def _mentioned_ids(text: str) -> list[int]:
-    from community.notifications.services import mentioned_usernames
-
-    names = mentioned_usernames(text)
-    return (
-        list(db.session.scalars(select(User.id).where(User.username.in_(names)))) if names else []
-    )
-
-
-def _tell_about_question(author: User, question: Question) -> None:
-    """Circle members who watch everything, and people @mentioned, hear of a new question."""
-    from community.circles.models import CircleMembership, MembershipStatus
-    from community.notifications import live
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
-    if question.hidden_at is not None:  # held for review: nobody hears of it yet
-        return
-    mentioned = _mentioned_ids(question.body_md)
-    notes.notify(
-        mentioned,
-        Kind.MENTION,
-        actor=author,
-        question=question,
-        text=_("%(name)s mentioned you: %(title)s", name=author.display_name, title=question.title),
-        url=_url(question),
-    )
-    if question.circle_id is not None:
-        watchers = db.session.scalars(
-            select(CircleMembership.user_id).where(
-                CircleMembership.circle_id == question.circle_id,
-                CircleMembership.status == MembershipStatus.ACTIVE,
-                CircleMembership.watch == "all",
-            )
-        )
-        notes.notify(
-            [w for w in watchers if w not in mentioned],
-            Kind.CIRCLE_QUESTION,
-            actor=author,
-            question=question,
-            text=_(
-                "New question in %(circle)s: %(title)s",
-                circle=question.circle.name,
-                title=question.title,
-            ),
-            url=_url(question),
-        )
-        live.question_posted(question.circle_id, question.id)
-
-
-def _tell_about_answer(author: User, question: Question, post: Answer) -> None:
-    from community.notifications import live
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
-    if post.hidden_at is not None:
-        return
-    mentioned = _mentioned_ids(post.body_md)
-    followers = db.session.scalars(
-        select(QuestionFollow.user_id).where(QuestionFollow.question_id == question.id)
-    )
-    url = _url(question, f"answer-{post.id}")
-    notes.notify(
-        [f for f in followers if f not in mentioned],
-        Kind.ANSWER,
-        actor=author,
-        question=question,
-        text=_("%(name)s answered: %(title)s", name=author.display_name, title=question.title),
-        url=url,
-    )
-    notes.notify(
-        mentioned,
-        Kind.MENTION,
-        actor=author,
-        question=question,
-        text=_("%(name)s mentioned you: %(title)s", name=author.display_name, title=question.title),
-        url=url,
-    )
-    live.answer_posted(question.id, post.id)
-
-
-def _tell_about_comment(author: User, question: Question, answer_post, c: Comment) -> None:
-    from community.notifications import live
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
-    owner = answer_post.author_id if answer_post is not None else question.author_id
-    mentioned = _mentioned_ids(c.body)
-    url = _url(question, f"comment-{c.id}")
-    notes.notify(
-        [owner] if owner not in mentioned else [],
-        Kind.COMMENT,
-        actor=author,
-        question=question,
-        text=_("%(name)s commented: %(title)s", name=author.display_name, title=question.title),
-        url=url,
-    )
-    notes.notify(
-        mentioned,
-        Kind.MENTION,
-        actor=author,
-        question=question,
-        text=_("%(name)s mentioned you: %(title)s", name=author.display_name, title=question.title),
-        url=url,
-    )
-    live.comment_posted(question.id, c.id)
+    return notify
 
 
 def _hold_if_needed(author: User, post, body: str, circle_id) -> None:
@@ -305,7 +192,7 @@ def ask(author: User, data: dict) -> Question:
     follow(author, question)
     _sync_case_mentions(question, body, author)
     _hold_if_needed(author, question, body, question.circle_id)
-    _tell_about_question(author, question)
+    _notify().tell_about_question(author, question)
     return question
 
 
@@ -379,7 +266,7 @@ def answer(author: User, question: Question, body: str) -> Answer:
     db.session.flush()
     _sync_case_mentions(question, body, author, post)
     _hold_if_needed(author, post, body, question.circle_id)
-    _tell_about_answer(author, question, post)
+    _notify().tell_about_answer(author, question, post)
     return post
 
 
@@ -417,7 +304,7 @@ def comment(
     db.session.add(c)
     question.last_activity_at = utcnow()
     db.session.flush()
-    _tell_about_comment(author, question, answer_post, c)
+    _notify().tell_about_comment(author, question, answer_post, c)
     return c
 
 
@@ -486,7 +373,7 @@ def accept(actor: User, question: Question, answer_post: Answer | None) -> Quest
             actor=actor,
             question=question,
             text=_("Your answer was accepted: %(title)s", title=question.title),
-            url=_url(question),
+            url=_notify().question_url(question),
         )
     return question
 
