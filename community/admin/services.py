@@ -11,6 +11,7 @@ from community.auth.models import User, VerifiedDomain
 from community.auth.services import apply_domain_verification, require_admin
 from community.errors import ValidationFailed
 from community.extensions import db
+from community.questions.text import like_pattern
 
 DOMAIN_RE = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -23,7 +24,7 @@ def user_list_query(q: str = ""):
     )
     q = (q or "").strip().lower()
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_pattern(q)
         # lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
         stmt = stmt.where(
             or_(

@@ -160,8 +160,9 @@ class DirectoryFilters:
 
 
 def _like(term: str) -> str:
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    from community.questions.text import like_pattern
+
+    return like_pattern(term.lower())
 
 
 def directory_query(viewer, f: DirectoryFilters) -> Select:
