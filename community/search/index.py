@@ -7,7 +7,7 @@ therefore updates the index, and a rollback undoes both together.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from community.db import utcnow
@@ -183,7 +183,18 @@ def _documents(obj) -> list[tuple[str, int]]:
     if isinstance(obj, Profile):
         return [("person", obj.user_id)]
     if isinstance(obj, User):
-        return [("person", obj.id)]
+        # Only what the person document contains: the last-seen time changes on every visit.
+        state = inspect(obj)
+        if (
+            state.pending
+            or state.deleted
+            or any(
+                state.attrs[name].history.has_changes()
+                for name in ("display_name", "username", "deleted_at")
+            )
+        ):
+            return [("person", obj.id)]
+        return []
     if isinstance(obj, Circle):
         return [("circle", obj.id)]
     return []
