@@ -73,25 +73,22 @@ def index():
 
 @bp.route("/cases/<slug>")
 def show(slug: str):
-    case = services.get_visible(current_user, slug)
     # One query per repeating part, whatever their sizes.
-    db.session.scalars(
-        db.select(Case)
-        .where(Case.id == case.id)
-        .options(
-            selectinload(Case.menus),
-            selectinload(Case.fields),
-            selectinload(Case.topics),
-            selectinload(Case.stage_rows),
-            selectinload(Case.schedule),
-            selectinload(Case.costs),
-            selectinload(Case.interview),
-            selectinload(Case.sources),
-            selectinload(Case.organisations_list),
-            joinedload(Case.prefecture),
-            joinedload(Case.population_band),
-        )
-    ).one()
+    case = services.get_visible(
+        current_user,
+        slug,
+        selectinload(Case.menus),
+        selectinload(Case.fields),
+        selectinload(Case.topics),
+        selectinload(Case.stage_rows),
+        selectinload(Case.schedule),
+        selectinload(Case.costs),
+        selectinload(Case.interview),
+        selectinload(Case.sources),
+        selectinload(Case.organisations_list),
+        joinedload(Case.prefecture),
+        joinedload(Case.population_band),
+    )
     linked = services.questions_for_case(current_user, case)
     return render_template(
         "casebook/show.html",

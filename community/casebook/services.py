@@ -60,8 +60,11 @@ def visible_clause(viewer):
     return published
 
 
-def get_visible(viewer, slug: str) -> Case:
-    case = db.session.scalar(select(Case).where(Case.slug == slug, visible_clause(viewer)))
+def get_visible(viewer, slug: str, *options) -> Case:
+    """The case the viewer may see (loader `options` for what the caller shows), or NotFound."""
+    case = db.session.scalar(
+        select(Case).where(Case.slug == slug, visible_clause(viewer)).options(*options)
+    )
     if case is None:
         raise NotFound(_("Not found."))
     return case
