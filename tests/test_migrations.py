@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from community import create_app
 from community.config import TestConfig
+from community.db import utcnow
 from community.extensions import db
 
 
@@ -89,3 +90,69 @@ def test_seed_reference_runs_on_migrated_schema(migration_app):
     assert load_reference() > 0
     db.session.commit()
     assert load_reference() == 0
+
+
+def _fulltext_schema(engine) -> list[str]:
+    """The full-text part as the database describes it."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.execute(
+                text(
+                    "SELECT name, sql FROM sqlite_master WHERE name LIKE 'search_%' "
+                    "AND type IN ('table', 'trigger') AND name NOT LIKE 'search_fts_%' "
+                    "ORDER BY name"
+                )
+            )
+            return [
+                f"{name}: {' '.join(sql.replace('IF NOT EXISTS ', '').split())}"
+                for name, sql in rows
+            ]
+        rows = conn.execute(
+            text(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'search_entries' "
+                "UNION ALL SELECT column_name || ' ' || generation_expression "
+                "FROM information_schema.columns WHERE table_name = 'search_entries' "
+                "AND column_name = 'tsv' ORDER BY 1"
+            )
+        )
+        return [r[0] for r in rows]
+
+
+def test_migrated_fulltext_matches_the_models_and_keeps_entries(migration_app, db_url, tmp_path):
+    """The revision that gave the SQLite full-text table its kind column rebuilds it from the
+    entries already there; after it, the schema is what the models create."""
+    from community.search.models import SearchEntry
+
+    upgrade(revision="9234c9e92e9a")
+    db.session.execute(
+        SearchEntry.__table__.insert(),
+        [
+            {
+                "kind": "case",
+                "ref_id": 1,
+                "section": 0,
+                "title": "t",
+                "body": "橋梁",
+                "tokens": "橋梁 梁",
+                "updated_at": utcnow(),
+            }
+        ],
+    )
+    db.session.commit()
+    upgrade()
+    migrated = _fulltext_schema(db.engine)
+    assert migrated
+    if db.engine.dialect.name == "sqlite":
+        hit = db.session.execute(
+            text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q"),
+            {"q": 'kind : "case" AND tokens : "橋梁"'},
+        ).scalar()
+        assert hit is not None, "entries indexed before the revision are found by kind after it"
+    db.session.remove()
+
+    (tmp_path / "models").mkdir()
+    with scratch_database(db_url, tmp_path / "models") as url:
+        engine = create_engine(url)
+        db.metadata.create_all(engine)
+        assert _fulltext_schema(engine) == migrated
+        engine.dispose()

@@ -1,6 +1,7 @@
 """The search index: one row per searchable section, plus a database-specific full-text index.
 
-SQLite: an FTS5 table over `tokens` (unicode61, diacritics kept), kept in step by triggers.
+SQLite: an FTS5 table over `kind` and `tokens` (unicode61, diacritics kept), kept in step by
+triggers.
 PostgreSQL: a stored `tsvector` column built with the `simple` configuration and a GIN index.
 Neither is a mapped column, so both are created by DDL here and in the migration.
 """
@@ -15,16 +16,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 from community.db import UTCDateTime, utcnow
 from community.extensions import db
 
+# The kind is a column of its own so that each kind's window of recent matches (window.py) is
+# one full-text query: `kind : "case" AND tokens : (...)`.
 SQLITE_DDL = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(tokens, content='search_entries', "
-    "content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(kind, tokens, "
+    "content='search_entries', content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
     "CREATE TRIGGER IF NOT EXISTS search_entries_ai AFTER INSERT ON search_entries BEGIN "
-    "INSERT INTO search_fts(rowid, tokens) VALUES (new.id, new.tokens); END",
+    "INSERT INTO search_fts(rowid, kind, tokens) VALUES (new.id, new.kind, new.tokens); END",
     "CREATE TRIGGER IF NOT EXISTS search_entries_ad AFTER DELETE ON search_entries BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, tokens) VALUES ('delete', old.id, old.tokens); END",
+    "INSERT INTO search_fts(search_fts, rowid, kind, tokens) "
+    "VALUES ('delete', old.id, old.kind, old.tokens); END",
     "CREATE TRIGGER IF NOT EXISTS search_entries_au AFTER UPDATE ON search_entries BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, tokens) VALUES ('delete', old.id, old.tokens); "
-    "INSERT INTO search_fts(rowid, tokens) VALUES (new.id, new.tokens); END",
+    "INSERT INTO search_fts(search_fts, rowid, kind, tokens) "
+    "VALUES ('delete', old.id, old.kind, old.tokens); "
+    "INSERT INTO search_fts(rowid, kind, tokens) VALUES (new.id, new.kind, new.tokens); END",
 ]
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS search_entries_au",

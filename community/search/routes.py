@@ -11,6 +11,7 @@ from community.circles import services as circles
 from community.db import utcnow
 from community.reference import choices
 from community.search import bp, services
+from community.search.window import window_size
 
 PERIODS = {"week": 7, "month": 31, "year": 366}
 
@@ -39,4 +40,5 @@ def search():
         args=args,
         circles=[c for c, _n, _m in circles.list_circles(current_user)],
         ref=choices.all_reference(),
+        search_window=window_size(),
     )

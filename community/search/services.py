@@ -10,73 +10,38 @@ from markupsafe import Markup
 from sqlalchemy import func, literal_column, select, text
 
 from community.extensions import db
+from community.search import window
 from community.search.models import SearchEntry
 from community.search.tokens import Term, normalise, parse
 
 KINDS = ("question", "case", "person", "circle")
 
 
-def _fts5_query(terms: list[Term], any_term: bool = False) -> str:
-    parts = []
-    for t in terms:
-        phrase = '"' + " ".join(t.pieces) + '"'
-        parts.append(phrase + "*" if t.prefix else phrase)
-    return (" OR " if any_term else " AND ").join(parts)
-
-
-def _tsquery(terms: list[Term], any_term: bool = False) -> str:
-    parts = []
-    for t in terms:
-        lexemes = [f"'{p}'" for p in t.pieces]
-        if t.prefix:
-            parts.append(f"{lexemes[0]}:*")
-        else:
-            parts.append("(" + " <-> ".join(lexemes) + ")")
-    return (" | " if any_term else " & ").join(parts)
-
-
-def matches(terms: list[Term], any_term: bool = False):
-    """(entry id, rank) of every entry that contains all terms (or any, for "related");
-    a lower rank is better."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = func.to_tsquery("simple", _tsquery(terms, any_term))
-        tsv = literal_column("search_entries.tsv")
-        return select(SearchEntry.id.label("id"), (-func.ts_rank(tsv, query)).label("rank")).where(
-            tsv.op("@@")(query)
-        )
-    return (
-        select(
-            literal_column("rowid").label("id"), literal_column("bm25(search_fts)").label("rank")
-        )
-        .select_from(text("search_fts"))
-        .where(text("search_fts MATCH :fts").bindparams(fts=_fts5_query(terms, any_term)))
-    )
-
-
-def _matched(terms: list[Term], any_term: bool = False):
-    """The matches as a named set; on SQLite materialised, since FTS5's bm25() must run inside
-    the full-text query itself and SQLite would otherwise fold it into the outer query."""
-    stmt = matches(terms, any_term)
-    if db.session.get_bind().dialect.name == "sqlite":
-        return stmt.cte("fts_matches").prefix_with("MATERIALIZED")
-    return stmt.subquery()
-
-
 def matching_ref_ids(kind: str, query: str):
-    """A select of ref_ids of `kind` matching `query` (None when the query has no terms)."""
+    """A select of every ref_id of `kind` matching `query`, unranked and not limited to what a
+    viewer may see (None when the query has no terms); the directory filters with it."""
     terms = parse(query)
     if not terms:
         return None
-    m = matches(terms).subquery()
-    return (
-        select(SearchEntry.ref_id).join(m, m.c.id == SearchEntry.id).where(SearchEntry.kind == kind)
+    if db.session.get_bind().dialect.name == "postgresql":
+        tsv = literal_column("search_entries.tsv")
+        return select(SearchEntry.ref_id).where(
+            SearchEntry.kind == kind,
+            tsv.op("@@")(func.to_tsquery("simple", window.tsquery(terms))),
+        )
+    fts = text("SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :q").bindparams(
+        q=window.fts5_query(kind, terms)
     )
+    m = fts.columns(id=db.Integer).subquery()
+    return select(SearchEntry.ref_id).join(m, m.c.id == SearchEntry.id)
 
 
-def _visible(kind: str, viewer):
-    """ref_ids of `kind` the viewer may see."""
+def _allowed(kind: str, viewer, f: dict | None = None):
+    """A condition on SearchEntry: its document is one the viewer may see and passes the
+    filters. Correlated (EXISTS per entry) rather than an IN list, which would read every
+    question to rank the few in the window."""
     from community.auth.models import User
-    from community.casebook.models import Case
+    from community.casebook.models import Case, CaseStage, case_fields
     from community.casebook.services import visible_clause as cases_visible
     from community.circles.models import Circle
     from community.circles.services import visible_circles_clause
@@ -84,18 +49,50 @@ def _visible(kind: str, viewer):
     from community.questions.models import Question
     from community.questions.services import visible_questions_clause
 
+    f = f or {}
+    stage = int(f["stage"]) if f.get("stage") in ("1", "2", "3") else None
     if kind == "question":
-        return select(Question.id).where(visible_questions_clause(viewer))
-    if kind == "case":
-        return select(Case.id).where(cases_visible(viewer))
-    if kind == "circle":
-        return select(Circle.id).where(visible_circles_clause(viewer))
-    people = (
-        select(User.id).join(Profile, Profile.user_id == User.id).where(User.deleted_at.is_(None))
-    )
-    if not getattr(viewer, "is_authenticated", False):
-        people = people.where(Profile.visibility == Visibility.PUBLIC)
-    return people
+        doc = select(Question.id).where(
+            Question.id == SearchEntry.ref_id, visible_questions_clause(viewer)
+        )
+        if f.get("circle"):
+            doc = doc.where(
+                Question.circle_id
+                == select(Circle.id).where(Circle.slug == f["circle"]).scalar_subquery()
+            )
+        if f.get("field"):
+            doc = doc.where(Question.field_code == f["field"])
+        if stage:
+            doc = doc.where(Question.stage == stage)
+        if f.get("since"):
+            doc = doc.where(Question.created_at >= f["since"])
+    elif kind == "case":
+        doc = select(Case.id).where(Case.id == SearchEntry.ref_id, cases_visible(viewer))
+        if f.get("field"):
+            doc = doc.where(
+                Case.id.in_(
+                    select(case_fields.c.case_id).where(case_fields.c.field_code == f["field"])
+                )
+            )
+        if stage:
+            doc = doc.where(Case.id.in_(select(CaseStage.case_id).where(CaseStage.stage == stage)))
+        if f.get("band"):
+            doc = doc.where(Case.population_band_code == f["band"])
+    elif kind == "circle":
+        doc = select(Circle.id).where(
+            Circle.id == SearchEntry.ref_id, visible_circles_clause(viewer)
+        )
+    else:
+        doc = (
+            select(User.id)
+            .join(Profile, Profile.user_id == User.id)
+            .where(User.id == SearchEntry.ref_id, User.deleted_at.is_(None))
+        )
+        if not getattr(viewer, "is_authenticated", False):
+            doc = doc.where(Profile.visibility == Visibility.PUBLIC)
+        if f.get("band"):
+            doc = doc.where(Profile.population_band_code == f["band"])
+    return doc.exists()
 
 
 @dataclass
@@ -128,6 +125,7 @@ class Results:
     terms: list[Term]
     groups: dict[str, list[Hit]] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
+    capped: dict[str, bool] = field(default_factory=dict)  # more matched than were ranked
 
 
 def search(
@@ -139,111 +137,74 @@ def search(
     page: int = 1,
     per_kind: int = 5,
 ) -> Results:
-    """Results grouped by type, best first, limited to what the viewer may see."""
+    """Results grouped by type, best first, limited to what the viewer may see.
+
+    Each type is ranked within its window of recent matches (see window.py); when more matched,
+    `capped[kind]` is set and the total counts the window only."""
     terms = parse(query)
     results = Results(terms)
     if not terms:
         return results
-    m = _matched(terms)
     for kind in kinds:
+        w = window.window(kind, terms)
         best = (
             select(
                 SearchEntry.ref_id,
-                func.min(m.c.rank).label("rank"),
+                func.min(w.rows.c.rank).label("rank"),
                 func.max(SearchEntry.updated_at).label("at"),
             )
-            .join(m, m.c.id == SearchEntry.id)
-            .where(SearchEntry.kind == kind, SearchEntry.ref_id.in_(_visible(kind, viewer)))
+            .join(w.rows, w.rows.c.id == SearchEntry.id)
+            .where(_allowed(kind, viewer, filters))
             .group_by(SearchEntry.ref_id)
+            .subquery()
         )
-        best = _apply_filters(best, kind, filters or {})
-        best = best.subquery()
-        results.totals[kind] = db.session.scalar(select(func.count()).select_from(best)) or 0
+        # The total and whether the window was full ride along with each row of the page.
         rows = db.session.execute(
-            select(best.c.ref_id, best.c.rank)
+            select(
+                best.c.ref_id,
+                best.c.rank,
+                func.count().over().label("total"),
+                w.capped.label("capped"),
+            )
             .order_by(best.c.rank, best.c.at.desc(), best.c.ref_id.desc())
             .offset((page - 1) * per_kind)
             .limit(per_kind)
         ).all()
-        if not rows:
-            results.groups[kind] = []
-            continue
-        entries = db.session.scalars(
-            select(SearchEntry)
-            .where(SearchEntry.kind == kind, SearchEntry.ref_id.in_([r.ref_id for r in rows]))
-            .order_by(SearchEntry.section)
-        )
-        by_ref: dict[int, list[SearchEntry]] = {}
-        for e in entries:
-            by_ref.setdefault(e.ref_id, []).append(e)
-        keys = _keys(kind, [r.ref_id for r in rows])
-        results.groups[kind] = [
-            Hit(
-                kind,
-                r.ref_id,
-                by_ref[r.ref_id][0].title,
-                snippet(by_ref[r.ref_id], terms),
-                r.rank,
-                keys.get(r.ref_id, ""),
-            )
-            for r in rows
-        ]
+        if rows:
+            results.totals[kind], results.capped[kind] = rows[0].total, bool(rows[0].capped)
+        else:  # nothing, or past the last page: the total still belongs on the page
+            total, capped = db.session.execute(
+                select(select(func.count()).select_from(best).scalar_subquery(), w.capped)
+            ).one()
+            results.totals[kind], results.capped[kind] = total, bool(capped)
+        results.groups[kind] = _hits(kind, rows, terms)
     return results
 
 
-def _apply_filters(stmt, kind: str, f: dict):
-    from community.casebook.models import Case, CaseStage, case_fields
-    from community.circles.models import Circle
-    from community.profiles.models import Profile
-    from community.questions.models import Question
-
-    if kind == "question":
-        if f.get("circle"):
-            stmt = stmt.where(
-                SearchEntry.ref_id.in_(
-                    select(Question.id)
-                    .join(Circle, Circle.id == Question.circle_id)
-                    .where(Circle.slug == f["circle"])
-                )
-            )
-        if f.get("field"):
-            stmt = stmt.where(
-                SearchEntry.ref_id.in_(select(Question.id).where(Question.field_code == f["field"]))
-            )
-        if f.get("stage") in ("1", "2", "3"):
-            stmt = stmt.where(
-                SearchEntry.ref_id.in_(select(Question.id).where(Question.stage == int(f["stage"])))
-            )
-        if f.get("since"):
-            stmt = stmt.where(
-                SearchEntry.ref_id.in_(select(Question.id).where(Question.created_at >= f["since"]))
-            )
-    elif kind == "case":
-        if f.get("field"):
-            stmt = stmt.where(
-                SearchEntry.ref_id.in_(
-                    select(case_fields.c.case_id).where(case_fields.c.field_code == f["field"])
-                )
-            )
-        if f.get("stage") in ("1", "2", "3"):
-            stmt = stmt.where(
-                SearchEntry.ref_id.in_(
-                    select(CaseStage.case_id).where(CaseStage.stage == int(f["stage"]))
-                )
-            )
-        if f.get("band"):
-            stmt = stmt.where(
-                SearchEntry.ref_id.in_(
-                    select(Case.id).where(Case.population_band_code == f["band"])
-                )
-            )
-    elif kind == "person" and f.get("band"):
-        stmt = stmt.where(
-            SearchEntry.ref_id.in_(
-                select(Profile.user_id).where(Profile.population_band_code == f["band"])
-            )
+def _hits(kind: str, rows, terms: list[Term]) -> list[Hit]:
+    if not rows:
+        return []
+    ids = [r.ref_id for r in rows]
+    entries = db.session.scalars(
+        select(SearchEntry)
+        .where(SearchEntry.kind == kind, SearchEntry.ref_id.in_(ids))
+        .order_by(SearchEntry.section)
+    )
+    by_ref: dict[int, list[SearchEntry]] = {}
+    for e in entries:
+        by_ref.setdefault(e.ref_id, []).append(e)
+    keys = _keys(kind, ids)
+    return [
+        Hit(
+            kind,
+            r.ref_id,
+            by_ref[r.ref_id][0].title,
+            snippet(by_ref[r.ref_id], terms),
+            r.rank,
+            keys.get(r.ref_id, ""),
         )
-    return stmt
+        for r in rows
+    ]
 
 
 def snippet(entries: list[SearchEntry], terms: list[Term], width: int = 90) -> Markup:
@@ -292,13 +253,13 @@ def related(
     terms = [t for t in terms if not t.prefix]  # single characters relate everything to everything
     if not terms:
         return []
-    m = _matched(terms, any_term=True)
+    w = window.window(kind, terms, any_term=True)
     stmt = (
-        select(SearchEntry.ref_id, func.min(m.c.rank).label("rank"))
-        .join(m, m.c.id == SearchEntry.id)
-        .where(SearchEntry.kind == kind, SearchEntry.ref_id.in_(_visible(kind, viewer)))
+        select(SearchEntry.ref_id, func.min(w.rows.c.rank).label("rank"))
+        .join(w.rows, w.rows.c.id == SearchEntry.id)
+        .where(_allowed(kind, viewer))
         .group_by(SearchEntry.ref_id)
-        .order_by(func.min(m.c.rank), SearchEntry.ref_id.desc())
+        .order_by(func.min(w.rows.c.rank), SearchEntry.ref_id.desc())
         .limit(limit + 1)
     )
     ids = [r.ref_id for r in db.session.execute(stmt) if r.ref_id != exclude_id]

@@ -8,7 +8,42 @@ Create Date: 2026-11-28 07:37:25.206773
 from alembic import op
 import sqlalchemy as sa
 
-from community.search.models import create_fulltext, drop_fulltext
+# The full-text part as this revision made it (a later revision adds the kind column on SQLite);
+# frozen here, not imported, so that the history stays what it was.
+SQLITE_DDL = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(tokens, content='search_entries', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
+    "CREATE TRIGGER IF NOT EXISTS search_entries_ai AFTER INSERT ON search_entries BEGIN "
+    "INSERT INTO search_fts(rowid, tokens) VALUES (new.id, new.tokens); END",
+    "CREATE TRIGGER IF NOT EXISTS search_entries_ad AFTER DELETE ON search_entries BEGIN "
+    "INSERT INTO search_fts(search_fts, rowid, tokens) VALUES ('delete', old.id, old.tokens); END",
+    "CREATE TRIGGER IF NOT EXISTS search_entries_au AFTER UPDATE ON search_entries BEGIN "
+    "INSERT INTO search_fts(search_fts, rowid, tokens) VALUES ('delete', old.id, old.tokens); "
+    "INSERT INTO search_fts(rowid, tokens) VALUES (new.id, new.tokens); END",
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS search_entries_au",
+    "DROP TRIGGER IF EXISTS search_entries_ad",
+    "DROP TRIGGER IF EXISTS search_entries_ai",
+    "DROP TABLE IF EXISTS search_fts",
+]
+POSTGRES_DDL = [
+    "ALTER TABLE search_entries ADD COLUMN IF NOT EXISTS tsv tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', tokens)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_search_entries_tsv ON search_entries USING gin (tsv)",
+]
+
+
+def create_fulltext(connection):
+    sqlite = connection.dialect.name == "sqlite"
+    for statement in SQLITE_DDL if sqlite else POSTGRES_DDL:
+        connection.exec_driver_sql(statement)
+
+
+def drop_fulltext(connection):
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_DROP:
+            connection.exec_driver_sql(statement)
 
 
 # revision identifiers, used by Alembic.

@@ -1,0 +1,161 @@
+"""Search ranks a window of the most recently active matches of each kind (search/window.py):
+totals stop at the window and say so, each kind has its own window, hidden and private posts
+are never counted, and PostgreSQL's two ways of filling the window agree with each other and
+with SQLite."""
+
+from __future__ import annotations
+
+import pytest
+from flask_login import AnonymousUserMixin
+from sqlalchemy import select, text
+
+from community.auth.models import Role, User
+from community.casebook import services as casebook
+from community.circles.models import Circle, CircleVisibility
+from community.extensions import db
+from community.moderation import services as moderation
+from community.questions import services as qa
+from community.questions.models import Question
+from community.search import services, window
+from tests import factories
+
+ANON = AnonymousUserMixin()
+
+
+@pytest.fixture
+def small_window(app):
+    def set_size(n: int) -> None:
+        app.config["SEARCH_WINDOW"] = n
+
+    yield set_size
+    app.config["SEARCH_WINDOW"] = 1000
+
+
+def _asker() -> User:
+    user = db.session.scalar(select(User).where(User.username == "asker"))
+    return user or factories.make_user(username="asker")
+
+
+def ask(
+    title: str, body: str = "本文です。状況を詳しく書きますので、ご意見をお聞かせください。", **data
+) -> int:
+    question = qa.ask(_asker(), {"title": title, "body": body, **data})
+    db.session.commit()
+    return question.id
+
+
+def search(query: str, kind: str = "question", viewer=ANON, **kwargs):
+    res = services.search(viewer, query, kinds=(kind,), per_kind=100, **kwargs)
+    return {h.ref_id for h in res.groups[kind]}, res.totals[kind], res.capped[kind]
+
+
+def test_totals_stop_at_the_window_and_say_so(ctx, small_window):
+    ids = [ask(f"橋梁の点検についての質問 その{i}") for i in range(6)]
+    small_window(4)
+    found, total, capped = search("橋梁")
+    assert (found, total, capped) == (set(ids[2:]), 4, True)
+    small_window(6)
+    assert search("橋梁") == (set(ids), 6, False)
+
+
+def test_activity_brings_an_old_question_into_the_window(ctx, small_window):
+    ids = [ask(f"下水道の更新計画についての質問 その{i}") for i in range(5)]
+    small_window(2)
+    assert search("下水道")[0] == {ids[3], ids[4]}
+    qa.answer(_asker(), db.session.get(Question, ids[0]), "管更生工法を比較しました。")
+    db.session.commit()
+    assert search("下水道")[0] == {ids[0], ids[4]}
+
+
+def test_each_kind_has_its_own_window(ctx, small_window):
+    for i in range(5):
+        ask(f"舗装の修繕についての質問 その{i}")
+    editor = factories.make_user(username="editor", role=Role.EDITOR)
+    case = casebook.save_case(
+        editor,
+        None,
+        casebook.CaseInput(
+            slug="paving",
+            title="舗装の修繕を一括発注した事例",
+            direction="outside",
+            status="published",
+        ),
+    )
+    circle = Circle(slug="paving", name_ja="舗装の会", name_en="Paving")
+    db.session.add(circle)
+    db.session.commit()
+    small_window(2)
+    assert search("舗装", "case")[0] == {case.id}
+    assert search("舗装", "circle")[0] == {circle.id}
+    assert search("舗装")[1:] == (2, True)
+
+
+def test_hidden_and_private_posts_in_the_window_are_not_counted(ctx, small_window):
+    admin = factories.make_user(username="boss", role=Role.ADMIN)
+    secret = Circle(
+        slug="secret", name_ja="非公開", name_en="Secret", visibility=CircleVisibility.PRIVATE
+    )
+    db.session.add(secret)
+    db.session.commit()
+    older = [ask(f"擁壁のひび割れについて その{i}") for i in range(3)]
+    hidden = ask("擁壁のひび割れについて 非表示になる質問")
+    moderation.resolve(admin, "question", hidden, "hide", "個人情報")
+    private = ask("擁壁のひび割れについて 非公開の会の質問")
+    db.session.get(Question, private).circle_id = secret.id
+    newest = ask("擁壁のひび割れについて 最新の質問")
+    small_window(4)
+    # A hidden post leaves the index; the window holds the four newest matching sections, and
+    # the private circle's question among them is neither shown nor counted.
+    assert search("擁壁") == ({older[1], older[2], newest}, 3, True)
+    # An administrator sees the private circle's question; hidden posts stay out of search.
+    assert search("擁壁", viewer=admin) == ({older[1], older[2], private, newest}, 4, True)
+
+
+@pytest.mark.parametrize(
+    ("probe", "dense"),
+    [(10_000, 0.06), (3, 0.0), (3, 2.0)],
+    ids=["probe-sees-everything", "walk-backwards", "through-the-index"],
+)
+def test_every_way_of_filling_the_window_gives_the_same_results(
+    ctx, small_window, monkeypatch, probe, dense
+):
+    """On PostgreSQL a probe chooses how to fill the window; on SQLite there is one way. Either
+    way, the window is exactly the newest matches."""
+    monkeypatch.setattr(window, "PROBE", probe)
+    monkeypatch.setattr(window, "DENSE", dense)
+    words = ["橋梁", "下水道", "舗装", "橋梁と下水道", "町の舗装", "村の橋梁"]
+    ids = {
+        w: ask(f"{w}についての質問です", f"{w}の{i}番目の相談です。よろしくお願いいたします。")
+        for i, w in enumerate(words)
+    }
+    newest_first = sorted(ids.values(), reverse=True)
+    for term, size in [("橋梁", 2), ("橋梁", 10), ("町", 1), ("下水道", 5), ("梁 下水", 10)]:
+        small_window(size)
+        matching = [
+            i
+            for i in newest_first
+            if all(any(t in w for w in [k for k, v in ids.items() if v == i]) for t in term.split())
+        ]
+        expected = set(matching[:size])
+        assert search(term) == (expected, len(expected), len(matching) > size), term
+    if db.engine.dialect.name == "postgresql":
+        settings = db.session.execute(
+            text("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
+        ).one()
+        assert tuple(settings) == ("on", "on"), "planner settings are restored"
+
+
+def test_search_page_says_when_more_matched_than_were_ranked(app, small_window, make_user):
+    with app.app_context():
+        for i in range(4):
+            ask(f"道路照明灯のLED化について その{i}")
+    client = app.test_client()
+    small_window(3)
+    page = client.get("/search", query_string={"q": "照明", "type": "question"}).get_data(True)
+    assert "3+" in page
+    assert "capped-note" in page
+    page = client.get("/search", query_string={"q": "照明"}).get_data(True)
+    assert "3+" in page and "capped-note" not in page
+    small_window(10)
+    page = client.get("/search", query_string={"q": "照明", "type": "question"}).get_data(True)
+    assert "4+" not in page and "capped-note" not in page
