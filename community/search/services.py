@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -207,6 +208,28 @@ def _hits(kind: str, rows, terms: list[Term]) -> list[Hit]:
     ]
 
 
+def normalised_with_origins(text_: str) -> tuple[str, list[int], list[int]]:
+    """normalise(text_), with the span of text_ each of its characters came from.
+
+    NFKC can change lengths (Ⅲ → iii, ㎜ → mm, ｶﾞ → ガ), so positions in the normalised text are
+    not positions in the original. Each character is normalised with the combining marks that
+    follow it (NFKC joins them), which is how a match is marked on the original text."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, n = 0, len(text_)
+    while i < n:
+        j = i + 1
+        while j < n and (unicodedata.combining(text_[j]) or text_[j] in "\uff9e\uff9f"):
+            j += 1
+        piece = normalise(text_[i:j])
+        out.append(piece)
+        starts += [i] * len(piece)
+        ends += [j] * len(piece)
+        i = j
+    return "".join(out), starts, ends
+
+
 def snippet(entries: list[SearchEntry], terms: list[Term], width: int = 90) -> Markup:
     """A piece of the original text around the first match, with every term marked."""
     text_ = next(
@@ -215,30 +238,28 @@ def snippet(entries: list[SearchEntry], terms: list[Term], width: int = 90) -> M
     )
     # Markdown punctuation (**, #, |, `) is noise in a one-line snippet.
     flat = re.sub(r"\s+", " ", re.sub(r"[*_`#>|]+", "", text_))
-    norm = normalise(flat)
-    # NFKC keeps most lengths; where it does not, fall back to the start of the text.
-    if len(norm) != len(flat):
-        norm, flat = flat, flat
-    first = min((norm.find(t.text) for t in terms if t.text in norm), default=0)
-    start = max(0, first - width // 3)
-    piece, npiece = flat[start : start + width], norm[start : start + width]
+    norm, starts, ends = normalised_with_origins(flat)
+    # Every occurrence of every term, as spans of the original text.
     spans = []
     for t in terms:
-        i = npiece.find(t.text)
+        i = norm.find(t.text)
         while i != -1:
-            spans.append((i, i + len(t.text)))
-            i = npiece.find(t.text, i + 1)
+            spans.append((starts[i], ends[i + len(t.text) - 1]))
+            i = norm.find(t.text, i + 1)
     spans.sort()
-    out, pos = [], 0
+    first = spans[0][0] if spans else 0
+    start = max(0, first - width // 3)
+    end = start + width
+    out, pos = [], start
     for a, b in spans:
-        if a < pos:
+        if a < pos or b > end:
             continue
-        out.append(html.escape(piece[pos:a]))
-        out.append("<mark>" + html.escape(piece[a:b]) + "</mark>")
+        out.append(html.escape(flat[pos:a]))
+        out.append("<mark>" + html.escape(flat[a:b]) + "</mark>")
         pos = b
-    out.append(html.escape(piece[pos:]))
+    out.append(html.escape(flat[pos:end]))
     prefix = "…" if start > 0 else ""
-    suffix = "…" if start + width < len(flat) else ""
+    suffix = "…" if end < len(flat) else ""
     # Every piece above went through html.escape; only our <mark> tags are markup.
     return Markup(prefix + "".join(out) + suffix)  # noqa: S704
 

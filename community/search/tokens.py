@@ -15,11 +15,31 @@ import unicodedata
 from dataclasses import dataclass
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
-# Runs of "other" text: anything that is not ASCII and not white space or punctuation.
-# 々, 〆 and 〇 (U+3005–U+3007) are letters, not punctuation: 佐々木, 〆切.
-_RUN = re.compile(
-    r"[a-z0-9]+|[^\x00-\x7f\s\u3000-\u3004\u3008-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+"
-)
+
+
+def _separator_class() -> str:
+    """Every non-ASCII character that is not a letter, a digit or a private-use character, as a
+    regex class body. FTS5's unicode61 tokenizer splits on exactly these ("L* N* Co" are its token
+    characters) and PostgreSQL's parser drops them, so a run must never contain one: a term made
+    of them (・, ×, →) would match nothing on one database and be ignored on the other.
+    々, 〆 and 〇 are letters (佐々木, 〆切); ー is a letter too. Beyond U+1FFFF every assigned
+    character is an ideograph."""
+    ranges, start = [], None
+    for cp in range(0x80, 0x20000):
+        category = unicodedata.category(chr(cp))
+        separator = not (category[0] in "LN" or category == "Co")
+        if separator and start is None:
+            start = cp
+        elif not separator and start is not None:
+            ranges.append((start, cp - 1))
+            start = None
+    if start is not None:
+        ranges.append((start, 0x1FFFF))
+    return "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+
+
+# Runs of text: an ASCII word, or letters and digits that are not ASCII.
+_RUN = re.compile(rf"[a-z0-9]+|[^\x00-\x7f{_separator_class()}]+")
 
 
 def normalise(text: str) -> str:
@@ -44,7 +64,8 @@ def index_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class Term:
-    """One query term: a phrase of tokens, or a single-character prefix."""
+    """One query term: a phrase of tokens; with `prefix`, its last token may begin a longer one
+    (a single character: 町 is in 町役場's bigram 町役)."""
 
     text: str  # normalised, for highlighting
     pieces: tuple[str, ...]
@@ -64,6 +85,21 @@ def _term(raw: str) -> list[Term]:
     return out
 
 
+def _phrase(words: list[Term]) -> Term:
+    """Words in quotes: one phrase, the words in this order, as the index has them. A Japanese
+    run is indexed as its bigrams plus its last character, so that character stands between it
+    and the next word; at the end of the phrase the text may go on (点検 → 点検作業), so the last
+    word is matched as it is alone: bigrams without the last character, one character as a
+    prefix."""
+    pieces: list[str] = []
+    for k, word in enumerate(words):
+        pieces.extend(word.pieces)
+        japanese = not _ASCII_WORD.fullmatch(word.text) and len(word.text) > 1
+        if japanese and k < len(words) - 1:
+            pieces.append(word.text[-1])
+    return Term(" ".join(w.text for w in words), tuple(pieces), prefix=words[-1].prefix)
+
+
 def parse(query: str, limit: int = 8) -> list[Term]:
     """Terms ANDed together; "quoted words" stay one phrase."""
     query = normalise(query)[:200]
@@ -79,9 +115,7 @@ def parse(query: str, limit: int = 8) -> list[Term]:
                 # Japanese written with spaces in the query: match it as continuous text.
                 terms.extend(_term("".join(t.text for t in sub)))
             else:
-                # Words in quotes: one phrase, the words in this order.
-                pieces = tuple(p for t in sub for p in t.pieces)
-                terms.append(Term(" ".join(t.text for t in sub), pieces))
+                terms.append(_phrase(sub))
         else:
             terms.extend(sub)
     return terms[:limit]
