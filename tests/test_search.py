@@ -888,22 +888,40 @@ def _long_answer(ids: dict[str, int], filler: int, tail: str) -> int:
     return question.id
 
 
-@pytest.mark.xfail(
-    reason="long documents are split into 3,000-character sections and each section is matched "
-    "on its own: words that are in different sections are never found together",
-    strict=True,
-)
 def test_words_in_different_sections_are_anded(corpus):
     qid = _long_answer(corpus, SECTION_CHARS + 100, "マンホールの蓋")
     assert found(ANON, "マンホール") == {qid}  # each word alone is found
     assert found(ANON, "法面 マンホール") == {qid}
+    assert found(ANON, "マンホール 法面 点検") == {qid}
+    assert found(ANON, "法面 マンホール 液状化") == set()  # every word, not some
+    # Ranked after documents that have the words together.
+    near = _ask("aki", "法面とマンホールの点検", "法面の点検とマンホールの点検を一緒に発注します。")
+    db.session.commit()
+    res = search_services.search(ANON, "法面 マンホール", kinds=("question",))
+    assert [h.ref_id for h in res.groups["question"]] == [near.id, qid]
+    assert res.totals["question"] == 2
+    # Still only what the viewer may see.
+    moderation.resolve(_user("boss"), "question", qid, "hide", "個人情報")
+    db.session.commit()
+    assert found(ANON, "法面 マンホール") == {near.id}
 
 
-@pytest.mark.xfail(
-    reason="a word that straddles the 3,000-character boundary between two sections is in "
-    "neither section's tokens and is never found",
-    strict=True,
-)
+@pytest.mark.parametrize("length", [0, 5, SECTION_CHARS, SECTION_CHARS + 1, 3 * SECTION_CHARS + 7])
+def test_sections_overlap_by_the_longest_query_and_stay_under_postgres_positions(length):
+    from community.search.index import SECTION_OVERLAP, _chunks
+
+    text = "".join(random.Random(length).choice("あ橋a 、") for _ in range(length))
+    chunks = _chunks(text)
+    assert all(len(c) <= SECTION_CHARS for c in chunks)
+    assert all(len(tokens(c)) <= 16_383 for c in chunks)  # tsvector positions
+    step = SECTION_CHARS - SECTION_OVERLAP
+    assert "".join(c[: step if i < len(chunks) - 1 else None] for i, c in enumerate(chunks)) == text
+    for start in range(
+        0, max(length - 200, 0), 997
+    ):  # every 200-character piece is whole somewhere
+        assert any(text[start : start + 200] in c for c in chunks)
+
+
 def test_a_word_across_a_section_boundary_is_found(corpus):
     from community.search.index import BUILDERS
 

@@ -15,12 +15,20 @@ from community.extensions import db
 from community.search.models import SearchEntry
 from community.search.tokens import index_text
 
-SECTION_CHARS = 3000  # well under PostgreSQL's 16,383 tsvector positions per row
+# A text gives at most one token per character, so a section stays under PostgreSQL's 16,383
+# tsvector positions (beyond them phrases stop matching). Sections overlap by the longest query
+# (200 characters), so a word on a boundary is whole in one of them; words in different sections
+# of one document are ANDed by window.spread_ref_ids.
+SECTION_CHARS = 12_000
+SECTION_OVERLAP = 200
 
 
 def _chunks(text: str) -> list[str]:
     text = text or ""
-    return [text[i : i + SECTION_CHARS] for i in range(0, max(len(text), 1), SECTION_CHARS)]
+    step = SECTION_CHARS - SECTION_OVERLAP
+    return [
+        text[i : i + SECTION_CHARS] for i in range(0, max(len(text) - SECTION_OVERLAP, 1), step)
+    ]
 
 
 def _question_doc(ref_id: int):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text, UniqueConstraint, event
+from sqlalchemy import Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from community.db import UTCDateTime, utcnow
@@ -49,14 +49,20 @@ class SearchEntry(db.Model):
     __table_args__ = (
         UniqueConstraint("kind", "ref_id", "section"),
         Index("ix_search_entries_kind_ref", "kind", "ref_id"),
+        # The few documents long enough to have several sections (window.spread_ref_ids).
+        Index(
+            "ix_search_entries_long",
+            "kind",
+            "ref_id",
+            sqlite_where=text("section > 0"),
+            postgresql_where=text("section > 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))  # question | case | person | circle
     ref_id: Mapped[int]
-    section: Mapped[int] = mapped_column(
-        default=0
-    )  # long texts are split: tsvector positions end at 16,383
+    section: Mapped[int] = mapped_column(default=0)  # long texts are split: see index.py
     title: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")  # original text, for snippets
     tokens: Mapped[str] = mapped_column(Text, default="")

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import func, literal, literal_column, select, text
 
 from community.extensions import db
 from community.search import window
@@ -157,8 +157,24 @@ def search(
             .join(w.rows, w.rows.c.id == SearchEntry.id)
             .where(_allowed(kind, viewer, filters))
             .group_by(SearchEntry.ref_id)
-            .subquery()
         )
+        spread = window.spread_ref_ids(kind, terms)
+        if spread:
+            # Words far apart in a long document: found, ranked after every direct match.
+            best = best.union_all(
+                select(
+                    SearchEntry.ref_id,
+                    literal(0.0).label("rank"),
+                    func.max(SearchEntry.updated_at).label("at"),
+                )
+                .where(
+                    SearchEntry.kind == kind,
+                    SearchEntry.ref_id.in_(spread),
+                    _allowed(kind, viewer, filters),
+                )
+                .group_by(SearchEntry.ref_id)
+            )
+        best = best.subquery()
         # The total and whether the window was full ride along with each row of the page.
         rows = db.session.execute(
             select(

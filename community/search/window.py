@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import ColumnElement, bindparam, func, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from community.extensions import db
 from community.search.tokens import Term
@@ -154,8 +155,6 @@ def _rare_ids(params: dict, last: int, want: int) -> list[int]:
 
 def postgres_window(kind: str, terms: list[Term], any_term: bool, size: int) -> Window:
     ids, capped = postgres_ids(kind, terms, any_term, size)
-    from sqlalchemy.dialects.postgresql import ARRAY
-
     rows = (
         text(
             "SELECT id, -ts_rank(tsv, to_tsquery('simple', :q)) AS rank FROM search_entries "
@@ -176,3 +175,39 @@ def window(kind: str, terms: list[Term], any_term: bool = False, size: int | Non
     if db.session.get_bind().dialect.name == "postgresql":
         return postgres_window(kind, terms, any_term, size)
     return sqlite_window(kind, terms, any_term, size)
+
+
+def spread_ref_ids(kind: str, terms: list[Term]) -> list[int]:
+    """Documents long enough to have several sections whose words are in different ones: no
+    section matches every term, but each term matches some section. Such documents are few
+    (a partial index lists them), so each term is checked against their sections only."""
+    if len(terms) < 2:
+        return []
+    sections = db.session.execute(
+        text(
+            "SELECT id, ref_id FROM search_entries WHERE kind = :kind AND ref_id IN "
+            "(SELECT ref_id FROM search_entries WHERE kind = :kind AND section > 0)"
+        ),
+        {"kind": kind},
+    ).all()
+    if not sections:
+        return []
+    doc_of = {r.id: r.ref_id for r in sections}
+    ids = list(doc_of)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    hits: list[set[int]] = []  # per term, the sections it matches
+    for term in terms:
+        if postgres:
+            stmt = text(
+                "SELECT id FROM search_entries WHERE id = ANY(:ids) "
+                "AND tsv @@ to_tsquery('simple', :q)"
+            ).bindparams(bindparam("ids", ids, type_=ARRAY(db.Integer)), q=tsquery([term]))
+        else:
+            stmt = text(
+                "SELECT rowid FROM search_fts WHERE search_fts MATCH :q AND rowid IN :ids"
+            ).bindparams(bindparam("ids", ids, expanding=True), q=fts5_query(kind, [term]))
+        hits.append(set(db.session.scalars(stmt)))
+    whole = set.intersection(*hits)  # sections that match every term: found the usual way
+    docs_with_all = {doc_of[i] for i in whole}
+    per_term_docs = [{doc_of[i] for i in h} for h in hits]
+    return sorted(set.intersection(*per_term_docs) - docs_with_all)

@@ -1,13 +1,16 @@
-"""search: the kind as a column of the SQLite full-text table
+"""search: the kind as a column of the SQLite full-text table; an index of long documents
 
 Revision ID: b7d41c2e9f30
 Revises: 9234c9e92e9a
 Create Date: 2026-11-28 10:05:00
 
 Each kind's window of recent matches is one full-text query (`kind : "case" AND tokens : ...`).
-PostgreSQL filters on search_entries.kind with its B-tree index and needs nothing new.
+PostgreSQL filters on search_entries.kind with its B-tree index and needs nothing new there.
+Documents longer than one section (12,000 characters) get a partial index: a search for several
+words also looks for them across the sections of those few documents.
 """
 from alembic import op
+import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
@@ -61,7 +64,16 @@ def _run(statements):
 
 def upgrade():
     _run(WITH_KIND)
+    op.create_index(
+        "ix_search_entries_long",
+        "search_entries",
+        ["kind", "ref_id"],
+        unique=False,
+        sqlite_where=sa.text("section > 0"),
+        postgresql_where=sa.text("section > 0"),
+    )
 
 
 def downgrade():
+    op.drop_index("ix_search_entries_long", table_name="search_entries")
     _run(WITHOUT_KIND)
