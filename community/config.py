@@ -59,7 +59,7 @@ class Config:
     RESET_TOKEN_MAX_AGE = 60 * 60
     PEOPLE_PER_PAGE = 20
     # Search ranks the newest this many matching sections of each kind (search/window.py).
-    SEARCH_WINDOW = 1000
+    SEARCH_WINDOW = int(os.environ.get("KAKEHASHI_SEARCH_WINDOW", "1000"))
     BOOKING_CANCEL_CUTOFF_HOURS = 12
     FLAG_HIDE_THRESHOLD = 3  # distinct trust-1+ members whose flags hide a post until review
     TRUST1_DAYS = 3  # days after confirmation before a member reaches trust level 1

@@ -156,6 +156,7 @@ def test_search_page_says_when_more_matched_than_were_ranked(app, small_window, 
     assert "capped-note" in page
     page = client.get("/search", query_string={"q": "照明"}).get_data(True)
     assert "3+" in page and "capped-note" not in page
+    assert "type=question" in page  # a link to the questions' own pages, though all 3 are shown
     small_window(10)
     page = client.get("/search", query_string={"q": "照明", "type": "question"}).get_data(True)
     assert "4+" not in page and "capped-note" not in page
