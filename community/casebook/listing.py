@@ -1,0 +1,114 @@
+"""The case list: filters, the list query, facet counts, and the support organisations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from community.casebook.access import visible_clause
+from community.casebook.models import Case, CaseStage, SupportOrganisation, case_fields, case_menus
+from community.extensions import db
+
+
+@dataclass
+class CaseFilters:
+    q: str = ""
+    direction: str = ""
+    menu: str = ""
+    stage: str = ""
+    band: str = ""
+    prefecture: str = ""
+    field: str = ""
+    status: str = ""
+
+    def clauses(self, skip: str = "") -> list:
+        out = []
+        if self.q and skip != "q":
+            from community.questions.text import like_pattern, normalise
+
+            for term in normalise(self.q).split()[:5]:
+                pattern = like_pattern(term)
+                out.append(
+                    or_(
+                        func.lower(Case.title).like(pattern, escape="\\"),
+                        func.lower(Case.overview_md).like(pattern, escape="\\"),
+                        func.lower(Case.organisations).like(pattern, escape="\\"),
+                        func.lower(Case.effects_md).like(pattern, escape="\\"),
+                    )
+                )
+        if self.direction and skip != "direction":
+            out.append(Case.direction == self.direction)
+        if self.menu and skip != "menu":
+            out.append(
+                Case.id.in_(select(case_menus.c.case_id).where(case_menus.c.menu_code == self.menu))
+            )
+        if self.stage and skip != "stage":
+            out.append(
+                Case.id.in_(select(CaseStage.case_id).where(CaseStage.stage == _int(self.stage)))
+            )
+        if self.band and skip != "band":
+            out.append(Case.population_band_code == self.band)
+        if self.prefecture and skip != "prefecture":
+            out.append(Case.prefecture_code == self.prefecture)
+        if self.field and skip != "field":
+            out.append(
+                Case.id.in_(
+                    select(case_fields.c.case_id).where(case_fields.c.field_code == self.field)
+                )
+            )
+        if self.status and skip != "status":
+            out.append(Case.status == self.status)
+        return out
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def list_query(viewer, f: CaseFilters):
+    return (
+        select(Case)
+        .where(visible_clause(viewer), *f.clauses())
+        .order_by(Case.is_new.desc(), Case.published_at.desc().nulls_last(), Case.id.desc())
+        .options(
+            selectinload(Case.menus),
+            selectinload(Case.fields),
+            selectinload(Case.stage_rows),
+            selectinload(Case.prefecture),
+            selectinload(Case.population_band),
+        )
+    )
+
+
+def facets(viewer, f: CaseFilters) -> dict[str, dict[str, int]]:
+    """Counts per facet value; each facet counts under the other filters (6 queries)."""
+    base = [visible_clause(viewer)]
+
+    def grouped(column, skip, join=None):
+        stmt = select(column, func.count(func.distinct(Case.id))).select_from(Case)
+        if join is not None:
+            stmt = stmt.join(*join)
+        stmt = stmt.where(*base, *f.clauses(skip=skip)).group_by(column)
+        return {str(k): n for k, n in db.session.execute(stmt).all() if k is not None}
+
+    return {
+        "direction": grouped(Case.direction, "direction"),
+        "menu": grouped(
+            case_menus.c.menu_code, "menu", (case_menus, case_menus.c.case_id == Case.id)
+        ),
+        "stage": grouped(CaseStage.stage, "stage", (CaseStage, CaseStage.case_id == Case.id)),
+        "band": grouped(Case.population_band_code, "band"),
+        "prefecture": grouped(Case.prefecture_code, "prefecture"),
+        "field": grouped(
+            case_fields.c.field_code, "field", (case_fields, case_fields.c.case_id == Case.id)
+        ),
+    }
+
+
+def organisations() -> list[SupportOrganisation]:
+    return list(db.session.scalars(select(SupportOrganisation).order_by(SupportOrganisation.id)))

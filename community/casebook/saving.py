@@ -1,0 +1,262 @@
+"""Validating and saving a case with its repeating rows (costs, schedule, interview, sources)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from community import markdown
+from community.auth.models import User
+from community.auth.services import ensure_can_post
+from community.casebook.access import can_edit, is_editor
+from community.casebook.history import snapshot
+from community.casebook.models import (
+    Case,
+    CaseCostRow,
+    CaseInterviewPair,
+    CaseRevision,
+    CaseScheduleRow,
+    CaseSource,
+    CaseStage,
+    CaseStatus,
+    Direction,
+)
+from community.db import utcnow
+from community.errors import PermissionDenied, ValidationFailed
+from community.extensions import db
+from community.reference.models import Field, PopulationBand, Prefecture, SupportMenu, Topic
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78}[a-z0-9])$")
+
+
+@dataclass
+class CaseInput:
+    """Everything a case form submits, already split into rows."""
+
+    slug: str = ""
+    title: str = ""
+    summary_points: str = ""
+    overview: str = ""
+    organisations: str = ""
+    prefecture: str = ""
+    population_band: str = ""
+    direction: str = ""
+    menus: list[str] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    effects: str = ""
+    effect_figures: list[dict] = field(default_factory=list)
+    cost_initial: str = ""
+    cost_running: str = ""
+    costs: list[dict] = field(default_factory=list)
+    schedule: list[dict] = field(default_factory=list)
+    participants: str = ""
+    contact_department: str = ""
+    interview: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    is_new: bool = False
+    status: str = CaseStatus.DRAFT.value
+
+
+class _Errors:
+    def __init__(self):
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, []).append(message)
+
+
+def parse_yen(value, name: str, errors: _Errors) -> int | None:
+    """'1,200,000' or '1200000円' → 1200000; empty → None; anything else is an error."""
+    text = re.sub(r"[,\s円¥]", "", str(value or ""))
+    text = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if not text:
+        return None
+    if not text.isdigit():
+        errors.add(name, _("Enter an amount in yen, digits only (e.g. 1200000)."))
+        return None
+    return int(text)
+
+
+def _rows(rows: list[dict], keys: tuple[str, ...], name: str, errors: _Errors) -> list[dict]:
+    """Drop blank rows; a row with some but not all of `keys` filled is an error."""
+    kept = []
+    for index, row in enumerate(rows):
+        values = {
+            k: (row.get(k) or "").strip() if isinstance(row.get(k), str) else row.get(k)
+            for k in keys
+        }
+        filled = [k for k in keys if values[k] not in ("", None)]
+        if not filled:
+            continue
+        if len(filled) != len(keys):
+            errors.add(f"{name}-{index}", _("Fill in every part of this row, or clear it."))
+            continue
+        kept.append(values)
+    return kept
+
+
+def _cost_rows(rows: list[dict], e: _Errors) -> list[dict]:
+    """Cost rows need an item and a kind; the amount may be unknown (left empty)."""
+    kept = []
+    for index, raw in enumerate(rows):
+        item = (raw.get("item") or "").strip()
+        amount = (raw.get("amount") or "").strip()
+        if not item and not amount:
+            continue
+        if not item:
+            e.add(f"costs-{index}", _("Fill in every part of this row, or clear it."))
+            continue
+        if raw.get("kind") not in ("initial", "running"):
+            e.add(f"costs-{index}", _("Choose initial or running."))
+            continue
+        kept.append(
+            {
+                "kind": raw["kind"],
+                "item": item[:200],
+                "amount": parse_yen(amount, f"costs-{index}", e),
+            }
+        )
+    return kept
+
+
+def _source_rows(rows: list[dict], e: _Errors) -> list[dict]:
+    kept = []
+    for index, raw in enumerate(rows):
+        title = (raw.get("title") or "").strip()
+        url = (raw.get("url") or "").strip() or None
+        if not title and not url:
+            continue
+        if not title:
+            e.add(f"sources-{index}", _("Fill in every part of this row, or clear it."))
+        elif url and urlsplit(url).scheme not in ("http", "https"):
+            e.add(f"sources-{index}", _("A link starts with http:// or https://."))
+        else:
+            kept.append({"title": title[:300], "url": url})
+    return kept
+
+
+def _codes(model, codes, name: str, errors: _Errors) -> list:
+    codes = list(dict.fromkeys(c for c in codes or [] if c))
+    rows = list(db.session.scalars(select(model).where(model.code.in_(codes)))) if codes else []
+    if len(rows) != len(codes):
+        errors.add(name, _("Unknown choice."))
+    return sorted(rows, key=lambda r: r.position)
+
+
+def validate(data: CaseInput, case: Case | None) -> tuple[dict, _Errors]:
+    """Check every part; returns clean values and the errors (nothing is written here)."""
+    e = _Errors()
+    v: dict = {}
+    v["slug"] = data.slug.strip().lower()
+    if not SLUG_RE.match(v["slug"]) or v["slug"] in {"new", "review"}:
+        e.add("slug", _("Use 3–80 characters: lower-case letters, digits and hyphens."))
+    elif db.session.scalar(
+        select(Case.id).where(Case.slug == v["slug"], Case.id != (case.id if case else -1))
+    ):
+        e.add("slug", _("That address is taken."))
+    v["title"] = data.title.strip()
+    if not 5 <= len(v["title"]) <= 150:
+        e.add("title", _("Use 5–150 characters."))
+    v["summary_points"] = [
+        p.strip(" ・-*\t") for p in data.summary_points.splitlines() if p.strip(" ・-*\t")
+    ]
+    if len(v["summary_points"]) > 8:
+        e.add("summary_points", _("Use at most %(n)d points.", n=8))
+    for name in ("overview", "effects", "participants"):
+        v[name] = getattr(data, name).strip()
+        if len(v[name]) > 20_000:
+            e.add(name, _("Use at most %(n)d characters.", n=20_000))
+    v["organisations"] = data.organisations.strip()[:500]
+    v["contact_department"] = data.contact_department.strip()[:300]
+    v["prefecture"] = data.prefecture or None
+    if v["prefecture"] and db.session.get(Prefecture, v["prefecture"]) is None:
+        e.add("prefecture", _("Unknown choice."))
+    v["population_band"] = data.population_band or None
+    if v["population_band"] and db.session.get(PopulationBand, v["population_band"]) is None:
+        e.add("population_band", _("Unknown choice."))
+    try:
+        v["direction"] = Direction(data.direction)
+    except ValueError:
+        e.add("direction", _("Choose 外から or 内から."))
+    v["menus"] = _codes(SupportMenu, data.menus, "menus", e)
+    v["fields"] = _codes(Field, data.fields, "fields", e)
+    v["topics"] = _codes(Topic, data.topics, "topics", e)
+    try:
+        v["stages"] = sorted({int(s) for s in data.stages if s})
+        if any(s not in (1, 2, 3) for s in v["stages"]):
+            raise ValueError
+    except ValueError:
+        e.add("stages", _("Unknown choice."))
+        v["stages"] = []
+    v["cost_initial"] = parse_yen(data.cost_initial, "cost_initial", e)
+    v["cost_running"] = parse_yen(data.cost_running, "cost_running", e)
+    v["costs"] = _cost_rows(data.costs, e)
+    v["schedule"] = _rows(data.schedule, ("period", "content"), "schedule", e)
+    v["interview"] = _rows(data.interview, ("question", "answer"), "interview", e)
+    v["effect_figures"] = _rows(data.effect_figures, ("label", "value"), "effect_figures", e)
+    v["sources"] = _source_rows(data.sources, e)
+    v["is_new"] = bool(data.is_new)
+    try:
+        v["status"] = CaseStatus(data.status or CaseStatus.DRAFT)
+    except ValueError:
+        e.add("status", _("Unknown choice."))
+    return v, e
+
+
+def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
+    """Create or update a case in one go: every row is checked before anything is written."""
+    ensure_can_post(actor)
+    if not can_edit(actor, case):
+        raise PermissionDenied(_("Only editors can change this case."))
+    v, errors = validate(data, case)
+    if errors.fields:
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors.fields)
+    if not is_editor(actor):
+        # Members suggest; editors decide what is published.
+        v["status"] = CaseStatus.REVIEW
+        v["is_new"] = case.is_new if case else False
+    if case is None:
+        case = Case(created_by_id=actor.id)
+        db.session.add(case)
+    for name in (
+        "slug",
+        "title",
+        "summary_points",
+        "organisations",
+        "direction",
+        "effect_figures",
+        "cost_initial",
+        "cost_running",
+        "participants",
+        "contact_department",
+        "is_new",
+        "status",
+    ):
+        setattr(case, name, v[name])
+    case.prefecture_code, case.population_band_code = v["prefecture"], v["population_band"]
+    case.overview_md, case.overview_html = v["overview"], markdown.render(v["overview"])
+    case.effects_md, case.effects_html = v["effects"], markdown.render(v["effects"])
+    case.renderer = markdown.RENDERER_VERSION
+    case.menus, case.fields, case.topics = v["menus"], v["fields"], v["topics"]
+    case.stage_rows = [CaseStage(stage=s) for s in v["stages"]]
+    case.schedule = [CaseScheduleRow(position=i, **r) for i, r in enumerate(v["schedule"])]
+    case.costs = [CaseCostRow(position=i, **r) for i, r in enumerate(v["costs"])]
+    case.interview = [CaseInterviewPair(position=i, **r) for i, r in enumerate(v["interview"])]
+    case.sources = [CaseSource(position=i, **r) for i, r in enumerate(v["sources"])]
+    case.updated_at = utcnow()
+    if case.status == CaseStatus.PUBLISHED and case.published_at is None:
+        case.published_at = utcnow()
+    db.session.flush()
+    db.session.add(
+        CaseRevision(
+            case_id=case.id, editor_id=actor.id, status=case.status.value, snapshot=snapshot(case)
+        )
+    )
+    db.session.flush()
+    return case
