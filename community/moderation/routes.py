@@ -18,6 +18,7 @@ from community.errors import ValidationFailed
 from community.extensions import db, limiter
 from community.forms import EmptyForm
 from community.moderation import bp, services
+from community.moderation.models import Flag
 from community.questions import services as questions
 from community.urls import safe_next
 
@@ -98,9 +99,9 @@ def item(target_type: str, target_id: int):
         )
     flags = list(
         db.session.scalars(
-            select(services.Flag)
-            .where(services.Flag.target_type == kind, services.Flag.target_id == obj.id)
-            .order_by(services.Flag.created_at)
+            select(Flag)
+            .where(Flag.target_type == kind, Flag.target_id == obj.id)
+            .order_by(Flag.created_at)
         )
     )
     return render_template(
