@@ -34,4 +34,5 @@ def _labels():
     }
 
 
-from community.office_hours import routes  # noqa: E402,F401
+# Imported for their side effect: each route module registers its views on bp.
+from community.office_hours import routes, routes_bookings, routes_settings  # noqa: E402,F401

@@ -1,0 +1,105 @@
+"""Reading bookings and what follows one: confirm or decline, done or no-show, rating, notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from community.auth.models import User
+from community.db import utcnow
+from community.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from community.extensions import db
+from community.office_hours.common import _field, _require_party, _touch
+from community.office_hours.models import ACTIVE_STATUSES, Booking, BookingStatus
+from community.office_hours.reminders import _notify
+
+
+def get_booking(user, booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not getattr(user, "is_authenticated", False):
+        raise NotFound(_("Not found."))
+    _require_party(user, booking)
+    return booking
+
+
+def decide(adviser: User, booking: Booking, confirm: bool) -> Booking:
+    if adviser.id != booking.adviser_id:
+        raise PermissionDenied(_("Only the adviser can confirm or decline."))
+    if booking.status != BookingStatus.REQUESTED:
+        raise InvalidTransition(_("This booking is not waiting for a decision."))
+    booking.status = BookingStatus.CONFIRMED if confirm else BookingStatus.DECLINED
+    _touch(booking)
+    db.session.flush()
+    _notify(booking, "confirmed" if confirm else "declined")
+    return booking
+
+
+def mark(
+    adviser: User, booking: Booking, status: BookingStatus, now: datetime | None = None
+) -> Booking:
+    """After the start, the adviser marks the session done or a no-show."""
+    if adviser.id != booking.adviser_id:
+        raise PermissionDenied(_("Only the adviser can do that."))
+    if status not in (BookingStatus.DONE, BookingStatus.NO_SHOW):
+        raise ValidationFailed(_("Unknown choice."))
+    if booking.status != BookingStatus.CONFIRMED or (now or utcnow()) < booking.starts_at:
+        raise InvalidTransition(_("Only a confirmed session that has started can be marked."))
+    booking.status = status
+    _touch(booking)
+    db.session.flush()
+    return booking
+
+
+def rate(member: User, booking: Booking, stars: int, comment: str = "") -> Booking:
+    """The member rates a done session (1–5): the satisfaction figure of accompanying support."""
+    if member.id != booking.member_id:
+        raise PermissionDenied(_("Only the member who booked can rate the session."))
+    if booking.status != BookingStatus.DONE:
+        raise InvalidTransition(_("Sessions can be rated once they are done."))
+    if stars not in range(1, 6):
+        raise _field("rating", _("Choose from 1 to 5."))
+    booking.rating = stars
+    booking.rating_comment = (comment or "").strip()[:1000]
+    db.session.flush()
+    return booking
+
+
+def save_note(adviser: User, booking: Booking, note: str) -> Booking:
+    if adviser.id != booking.adviser_id:
+        raise PermissionDenied(_("Only the adviser keeps notes here."))
+    booking.adviser_note = (note or "").strip()[:20_000]
+    db.session.flush()
+    return booking
+
+
+def answer_from_note(adviser: User, booking: Booking, body: str):
+    """Turn the advice into an answer on the linked question (others can learn from it)."""
+    from community.questions import services as questions
+
+    if adviser.id != booking.adviser_id:
+        raise PermissionDenied(_("Only the adviser can do that."))
+    if booking.question_id is None:
+        raise InvalidTransition(_("This booking has no linked question."))
+    question = questions.get_visible(adviser, booking.question_id)
+    return questions.answer(adviser, question, body)
+
+
+def bookings_for(user: User, now: datetime | None = None) -> tuple[list[Booking], list[Booking]]:
+    """(upcoming, past) bookings where the user is the member or the adviser."""
+    from sqlalchemy.orm import joinedload
+
+    now = now or utcnow()
+    rows = list(
+        db.session.scalars(
+            select(Booking)
+            .where((Booking.member_id == user.id) | (Booking.adviser_id == user.id))
+            .options(joinedload(Booking.adviser), joinedload(Booking.member))
+            .order_by(Booking.starts_at)
+        )
+    )
+    upcoming = [b for b in rows if b.ends_at >= now and b.status in ACTIVE_STATUSES]
+    past = [b for b in rows if b not in upcoming]
+    past.reverse()
+    return upcoming, past
