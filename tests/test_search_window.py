@@ -104,11 +104,24 @@ def test_hidden_and_private_posts_in_the_window_are_not_counted(ctx, small_windo
     db.session.get(Question, private).circle_id = secret.id
     newest = ask("擁壁のひび割れについて 最新の質問")
     small_window(4)
-    # A hidden post leaves the index; the window holds the four newest matching sections, and
-    # the private circle's question among them is neither shown nor counted.
-    assert search("擁壁") == ({older[1], older[2], newest}, 3, True)
+    # A hidden post leaves the index. The window fills with what the viewer may see: the
+    # private circle's question takes no room, is not counted, and does not make the count
+    # read "more" (which would tell an outsider that private posts contain the word).
+    assert search("擁壁") == ({*older, newest}, 4, False)
     # An administrator sees the private circle's question; hidden posts stay out of search.
     assert search("擁壁", viewer=admin) == ({older[1], older[2], private, newest}, 4, True)
+
+
+def test_filters_apply_while_the_window_fills(ctx, small_window):
+    """A common word with a narrow filter finds every match the filter keeps, not only those
+    among the newest matches of the word."""
+    bridge = [ask(f"橋梁の点検計画について その{i}", field="bridge") for i in range(2)]
+    for i in range(5):
+        ask(f"橋梁の架け替えの住民説明について その{i}")
+    small_window(2)
+    assert search("橋梁", filters={"field": "bridge"}) == (set(bridge), 2, False)
+    small_window(1)
+    assert search("橋梁", filters={"field": "bridge"}) == ({bridge[1]}, 1, True)
 
 
 @pytest.mark.parametrize(

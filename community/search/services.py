@@ -140,14 +140,16 @@ def search(
 ) -> Results:
     """Results grouped by type, best first, limited to what the viewer may see.
 
-    Each type is ranked within its window of recent matches (see window.py); when more matched,
-    `capped[kind]` is set and the total counts the window only."""
+    Each type is ranked within its window of the newest matches the viewer may see and the
+    filters keep (see window.py); when more matched, `capped[kind]` is set and the total counts
+    the window only."""
     terms = parse(query)
     results = Results(terms)
     if not terms:
         return results
     for kind in kinds:
-        w = window.window(kind, terms)
+        allowed = _allowed(kind, viewer, filters)
+        w = window.window(kind, terms, allowed)
         best = (
             select(
                 SearchEntry.ref_id,
@@ -155,7 +157,6 @@ def search(
                 func.max(SearchEntry.updated_at).label("at"),
             )
             .join(w.rows, w.rows.c.id == SearchEntry.id)
-            .where(_allowed(kind, viewer, filters))
             .group_by(SearchEntry.ref_id)
         )
         spread = window.spread_ref_ids(kind, terms)
@@ -170,7 +171,7 @@ def search(
                 .where(
                     SearchEntry.kind == kind,
                     SearchEntry.ref_id.in_(spread),
-                    _allowed(kind, viewer, filters),
+                    allowed,
                 )
                 .group_by(SearchEntry.ref_id)
             )
@@ -290,11 +291,10 @@ def related(
     terms = [t for t in terms if not t.prefix]  # single characters relate everything to everything
     if not terms:
         return []
-    w = window.window(kind, terms, any_term=True)
+    w = window.window(kind, terms, _allowed(kind, viewer), any_term=True)
     stmt = (
         select(SearchEntry.ref_id, func.min(w.rows.c.rank).label("rank"))
         .join(w.rows, w.rows.c.id == SearchEntry.id)
-        .where(_allowed(kind, viewer))
         .group_by(SearchEntry.ref_id)
         .order_by(func.min(w.rows.c.rank), SearchEntry.ref_id.desc())
         .limit(limit + 1)

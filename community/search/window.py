@@ -22,10 +22,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import ColumnElement, bindparam, func, literal, select, text
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Float,
+    Integer,
+    bindparam,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from community.extensions import db
+from community.search.models import SearchEntry
 from community.search.tokens import Term
 
 PROBE = 2000
@@ -66,18 +80,22 @@ class Window:
     capped: ColumnElement[bool]
 
 
-def sqlite_window(kind: str, terms: list[Term], any_term: bool, size: int) -> Window:
-    # One pass down the doclists from the newest rowid, with bm25 for those rows only; the one
-    # extra row tells whether there are more. bm25 must run inside the full-text query itself:
-    # MATERIALIZED keeps SQLite from folding it into the outer query. Weight 0 for the kind
-    # column, which every row of the window matches.
+def sqlite_window(kind: str, terms: list[Term], any_term: bool, size: int, allowed) -> Window:
+    # One pass down the doclists from the newest rowid, checking each section against the
+    # viewer's rights and the filters, with bm25 for the rows kept only; the one extra row tells
+    # whether there are more. bm25 must run inside the full-text query itself: MATERIALIZED
+    # keeps SQLite from folding it into the outer query. Weight 0 for the kind column, which
+    # every row matches.
+    fts = table("search_fts", column("rowid", Integer))
     seen = (
-        text(
-            "SELECT rowid AS id, bm25(search_fts, 0.0, 1.0) AS rank FROM search_fts "
-            "WHERE search_fts MATCH :q ORDER BY rowid DESC LIMIT :n"
+        select(
+            fts.c.rowid.label("id"),
+            literal_column("bm25(search_fts, 0.0, 1.0)", Float).label("rank"),
         )
-        .bindparams(q=fts5_query(kind, terms, any_term), n=size + 1)
-        .columns(id=db.Integer, rank=db.Float)
+        .select_from(fts.join(SearchEntry, SearchEntry.id == fts.c.rowid))
+        .where(text("search_fts MATCH :q").bindparams(q=fts5_query(kind, terms, any_term)), allowed)
+        .order_by(fts.c.rowid.desc())
+        .limit(size + 1)
         .cte(f"seen_{kind}")
         .prefix_with("MATERIALIZED")
     )
@@ -88,40 +106,41 @@ def sqlite_window(kind: str, terms: list[Term], any_term: bool, size: int) -> Wi
     return Window(rows, capped)
 
 
-def postgres_ids(kind: str, terms: list[Term], any_term: bool, size: int) -> tuple[list[int], bool]:
-    """The ids of the newest size matching sections (and whether there are more)."""
-    q = tsquery(terms, any_term)
-    params = {"kind": kind, "q": q}
+def postgres_ids(
+    kind: str, terms: list[Term], any_term: bool, size: int, allowed
+) -> tuple[list[int], bool]:
+    """The ids of the newest size matching sections the viewer may see and the filters keep
+    (and whether there are more)."""
+    tsv = literal_column("search_entries.tsv")
+    query = func.to_tsquery("simple", tsquery(terms, any_term))
+    # ts_match_vq is @@ in a form the GIN index does not serve: a walk backwards by id.
+    walk_match = func.ts_match_vq(tsv, query, type_=Boolean)
+    ours = (SearchEntry.kind == kind, allowed)
     probe = db.session.execute(
-        text(
-            "SELECT id, ts_match_vq(tsv, to_tsquery('simple', :q)) AS hit FROM search_entries "
-            "WHERE kind = :kind ORDER BY id DESC LIMIT :n"
-        ),
-        {**params, "n": PROBE},
+        select(SearchEntry.id, walk_match.label("hit"))
+        .where(*ours)
+        .order_by(SearchEntry.id.desc())
+        .limit(PROBE)
     ).all()
     ids = [r.id for r in probe if r.hit]
     if len(ids) > size:
         return ids[:size], True
     if len(probe) < PROBE:  # the probe saw every section of this kind
         return ids, False
-    last = probe[-1].id
-    want = size + 1 - len(ids)
+    more = (
+        select(SearchEntry.id)
+        .where(*ours, SearchEntry.id < probe[-1].id)
+        .order_by(SearchEntry.id.desc())
+        .limit(size + 1 - len(ids))
+    )
     if len(ids) / PROBE >= DENSE:
-        # ts_match_vq is @@ in a form the GIN index does not serve: a walk backwards by id.
-        more = db.session.scalars(
-            text(
-                "SELECT id FROM search_entries WHERE kind = :kind AND id < :last "
-                "AND ts_match_vq(tsv, to_tsquery('simple', :q)) ORDER BY id DESC LIMIT :n"
-            ),
-            {**params, "last": last, "n": want},
-        ).all()
+        ids += db.session.scalars(more.where(walk_match)).all()
     else:
-        more = _rare_ids(params, last, want)
-    ids += more
+        ids += _through_the_index(more.where(tsv.op("@@")(query)))
     return ids[:size], len(ids) > size
 
 
-def _rare_ids(params: dict, last: int, want: int) -> list[int]:
+def _through_the_index(stmt) -> list[int]:
     """The newest matches of a word the probe found rare, through the GIN index. Left to
     itself, the planner walks backwards by id or scans the table whenever it overestimates the
     word (one-character prefixes, bigrams common on their own); both read every row. The
@@ -134,15 +153,7 @@ def _rare_ids(params: dict, last: int, want: int) -> list[int]:
         )
     ).one()
     try:
-        return list(
-            db.session.scalars(
-                text(
-                    "SELECT id FROM search_entries WHERE kind = :kind AND id < :last "
-                    "AND tsv @@ to_tsquery('simple', :q) ORDER BY id DESC LIMIT :n"
-                ),
-                {**params, "last": last, "n": want},
-            )
-        )
+        return list(db.session.scalars(stmt))
     finally:
         db.session.execute(
             text(
@@ -153,8 +164,8 @@ def _rare_ids(params: dict, last: int, want: int) -> list[int]:
         )
 
 
-def postgres_window(kind: str, terms: list[Term], any_term: bool, size: int) -> Window:
-    ids, capped = postgres_ids(kind, terms, any_term, size)
+def postgres_window(kind: str, terms: list[Term], any_term: bool, size: int, allowed) -> Window:
+    ids, capped = postgres_ids(kind, terms, any_term, size, allowed)
     rows = (
         text(
             "SELECT id, -ts_rank(tsv, to_tsquery('simple', :q)) AS rank FROM search_entries "
@@ -170,11 +181,16 @@ def postgres_window(kind: str, terms: list[Term], any_term: bool, size: int) -> 
     return Window(rows, literal(capped))
 
 
-def window(kind: str, terms: list[Term], any_term: bool = False, size: int | None = None) -> Window:
+def window(
+    kind: str, terms: list[Term], allowed, any_term: bool = False, size: int | None = None
+) -> Window:
+    """The window of `kind` for `terms`: `allowed` is a condition on SearchEntry (what the
+    viewer may see and the filters keep), applied while the window fills, so that it holds the
+    newest sections the viewer would get and its count is theirs alone."""
     size = size or window_size()
     if db.session.get_bind().dialect.name == "postgresql":
-        return postgres_window(kind, terms, any_term, size)
-    return sqlite_window(kind, terms, any_term, size)
+        return postgres_window(kind, terms, any_term, size, allowed)
+    return sqlite_window(kind, terms, any_term, size, allowed)
 
 
 def spread_ref_ids(kind: str, terms: list[Term]) -> list[int]:
