@@ -85,9 +85,7 @@ def main(n: int = 200) -> None:
             for c in clients:
                 c.disconnect()
         latencies = sorted((t - sent) * 1000 for t in arrived)
-        print(
-            f"{n} clients over 2 gunicorn processes on one Redis; one answer posted on the first"
-        )
+        print(f"{n} clients over 2 gunicorn processes on one Redis; one answer posted on the first")
         print(f"  delivered to {len(latencies)}/{n}")
         if latencies:
             print(

@@ -28,7 +28,9 @@ from sqlalchemy import (
     Float,
     Integer,
     bindparam,
+    case,
     column,
+    false,
     func,
     literal,
     literal_column,
@@ -115,21 +117,21 @@ def postgres_ids(
     query = func.to_tsquery("simple", tsquery(terms, any_term))
     # ts_match_vq is @@ in a form the GIN index does not serve: a walk backwards by id.
     walk_match = func.ts_match_vq(tsv, query, type_=Boolean)
-    ours = (SearchEntry.kind == kind, allowed)
+    # The viewer's rights and the filters are checked for matching sections only (CASE is lazy).
     probe = db.session.execute(
-        select(SearchEntry.id, walk_match.label("hit"))
-        .where(*ours)
+        select(SearchEntry.id, case((walk_match, allowed), else_=false()).label("ours"))
+        .where(SearchEntry.kind == kind)
         .order_by(SearchEntry.id.desc())
         .limit(PROBE)
     ).all()
-    ids = [r.id for r in probe if r.hit]
+    ids = [r.id for r in probe if r.ours]
     if len(ids) > size:
         return ids[:size], True
     if len(probe) < PROBE:  # the probe saw every section of this kind
         return ids, False
     more = (
         select(SearchEntry.id)
-        .where(*ours, SearchEntry.id < probe[-1].id)
+        .where(SearchEntry.kind == kind, allowed, SearchEntry.id < probe[-1].id)
         .order_by(SearchEntry.id.desc())
         .limit(size + 1 - len(ids))
     )
