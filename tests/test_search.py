@@ -109,6 +109,26 @@ def test_normalise_is_nfkc_lower():
             "o'neil bridge",
             [Term("o", ("o",)), Term("neil", ("neil",)), Term("bridge", ("bridge",))],
         ),
+        # Only double quotes quote (and 「」 “”, as people type them); an apostrophe or a
+        # backslash is text, a separator like any other symbol.
+        (
+            "it's tom's",
+            [Term("it", ("it",)), Term("s", ("s",)), Term("tom", ("tom",)), Term("s", ("s",))],
+        ),
+        ("data\\bridge", [Term("data", ("data",)), Term("bridge", ("bridge",))]),
+        (
+            '"drone inspection" tom\'s',
+            [
+                Term("drone inspection", ("drone", "inspection")),
+                Term("tom", ("tom",)),
+                Term("s", ("s",)),
+            ],
+        ),
+        ("「橋梁 点検」", [Term("橋梁点検", ("橋梁", "梁点", "点検"))]),
+        ("\u201cdrone inspection\u201d", [Term("drone inspection", ("drone", "inspection"))]),
+        # Variation selectors choose a glyph; the word is the same.
+        ("葛\U000e0100飾", [Term("葛飾", ("葛飾",))]),
+        ("葛\ufe00飾", [Term("葛飾", ("葛飾",))]),
         # Nothing to search for.
         ("", []),
         ("   ", []),
@@ -922,6 +942,15 @@ def test_sections_overlap_by_the_longest_query_and_stay_under_postgres_positions
         assert any(text[start : start + 200] in c for c in chunks)
 
 
+def test_words_in_different_sections_of_a_private_document_stay_private(corpus):
+    qid = _long_answer(corpus, SECTION_CHARS + 100, "マンホールの蓋")
+    db.session.get(Question, qid).circle_id = corpus["sewer-secret"]
+    db.session.commit()
+    assert found(ANON, "法面 マンホール") == set()
+    assert found(_user("outsider"), "法面 マンホール") == set()
+    assert found(_user("insider"), "法面 マンホール") == {qid}
+
+
 def test_a_word_across_a_section_boundary_is_found(corpus):
     from community.search.index import BUILDERS
 
@@ -974,6 +1003,16 @@ def test_quoted_phrase_with_a_japanese_word_before_an_ascii_word(corpus):
     assert found(ANON, '"ai 町役"') == {town.id}  # the bigrams of the last word, no last char
     assert found(ANON, '"点検 ai"') == {q.id, town.id}  # 定期点検 AI contains 点検 AI
     assert found(ANON, '"ai 役場"') == set()
+
+
+def test_apostrophes_and_variation_selectors_in_text_and_query(corpus):
+    bridge = _ask(
+        "aki", "It's Tom's bridge の点検について", "Tom's bridge は葛\U000e0100飾区の橋梁です。"
+    )
+    db.session.commit()
+    assert found(ANON, "it's tom's") == {bridge.id}
+    assert found(ANON, "葛飾") == {bridge.id}  # written with a variation selector
+    assert found(ANON, "葛\ufe00飾区") == {bridge.id}
 
 
 def test_phrase_pieces_follow_the_index():

@@ -173,3 +173,28 @@ def test_search_page_says_when_more_matched_than_were_ranked(app, small_window, 
     small_window(10)
     page = client.get("/search", query_string={"q": "照明", "type": "question"}).get_data(True)
     assert "4+" not in page and "capped-note" not in page
+
+
+def test_a_window_size_below_one_is_one(ctx, small_window):
+    ids = [ask(f"道路照明灯の更新について その{i}") for i in range(2)]
+    small_window(0)
+    assert search("照明") == ({ids[1]}, 1, True)
+    small_window(-5)
+    assert search("照明") == ({ids[1]}, 1, True)
+
+
+def test_a_failing_index_statement_reports_its_own_error(ctx):
+    """On PostgreSQL the planner settings around the GIN statement are put back only when it
+    succeeds: after a failure the transaction is aborted and its rollback discards them, and
+    putting them back would replace the real error with "transaction aborted"."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the planner settings are PostgreSQL's")
+    from sqlalchemy.exc import DataError
+
+    with pytest.raises(DataError, match="division by zero"):
+        window._through_the_index(text("SELECT 1 / 0"))
+    db.session.rollback()
+    settings = db.session.execute(
+        text("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
+    ).one()
+    assert tuple(settings) == ("on", "on")

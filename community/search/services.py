@@ -163,7 +163,7 @@ def search(
             .join(w.rows, w.rows.c.id == SearchEntry.id)
             .group_by(SearchEntry.ref_id)
         )
-        spread = window.spread_ref_ids(kind, terms)
+        spread = window.spread_ref_ids(kind, terms, allowed)
         if spread:
             # Words far apart in a long document: found, ranked after every direct match.
             best = best.union_all(
@@ -172,11 +172,7 @@ def search(
                     literal(0.0).label("rank"),
                     func.max(SearchEntry.updated_at).label("at"),
                 )
-                .where(
-                    SearchEntry.kind == kind,
-                    SearchEntry.ref_id.in_(spread),
-                    allowed,
-                )
+                .where(SearchEntry.kind == kind, SearchEntry.ref_id.in_(spread))
                 .group_by(SearchEntry.ref_id)
             )
         best = best.subquery()

@@ -10,7 +10,6 @@ for the two-character words (橋梁, 下水) that municipal engineers search for
 from __future__ import annotations
 
 import re
-import shlex
 import unicodedata
 from dataclasses import dataclass
 
@@ -22,9 +21,8 @@ def _token_class() -> str:
     unicode61 tokenizer keeps exactly these ("L* N* Co") and splits on everything else, and
     PostgreSQL's parser drops the rest too. So a run never contains a symbol: a term made of
     them (・, ×, →) would match nothing on one database and be ignored on the other.
-    々, 〆, 〇 and ー are letters (佐々木, 〆切). Beyond U+1FFFF every assigned character is an
-    ideograph or private use. (Listing what to keep is six times faster to match than listing
-    what to drop: measured on the benchmark's posts.)"""
+    々, 〆, 〇 and ー are letters (佐々木, 〆切). (Listing what to keep is six times faster to
+    match than listing what to drop: measured on the benchmark's posts.)"""
     ranges, start = [], None
     for cp in range(0x80, 0x20000):
         category = unicodedata.category(chr(cp))
@@ -36,7 +34,9 @@ def _token_class() -> str:
             start = None
     if start is not None:
         ranges.append((start, 0x1FFFF))
-    ranges.append((0x20000, 0x10FFFF))
+    # Beyond: ideographs (planes 2 and 3) and private use (planes 15 and 16); plane 14 holds
+    # tags and variation selectors, which are not letters.
+    ranges += [(0x20000, 0x3FFFF), (0xF0000, 0x10FFFF)]
     return "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
 
 
@@ -44,8 +44,13 @@ def _token_class() -> str:
 _RUN = re.compile(rf"[a-z0-9]+|[{_token_class()}]+")
 
 
+# Variation selectors pick a glyph, not a character (葛 + U+E0100 is 葛): dropped, so that
+# text written with them is found by the plain word, and FTS5 does not split the word at them.
+_VARIATION_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").lower()
+    return _VARIATION_SELECTORS.sub("", unicodedata.normalize("NFKC", text or "")).lower()
 
 
 def tokens(text: str) -> list[str]:
@@ -102,15 +107,30 @@ def _phrase(words: list[Term]) -> Term:
     return Term(" ".join(w.text for w in words), tuple(pieces), prefix=words[-1].prefix)
 
 
+# Phrase quotes as people type them; NFKC already turns full-width ＂ into ".
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "「": '"', "」": '"'})
+
+
+def _parts(query: str) -> list[str]:
+    """Words, and "quoted words" as one part. Only double quotes (and 「」, “”) quote: an
+    apostrophe is part of the text (it's), a backslash too. Unbalanced quotes are ignored."""
+    query = query.translate(_QUOTES)
+    if query.count('"') % 2:
+        return query.replace('"', " ").split()
+    parts: list[str] = []
+    for i, piece in enumerate(query.split('"')):
+        if i % 2:  # inside quotes
+            if piece.strip():
+                parts.append(piece.strip())
+        else:
+            parts.extend(piece.split())
+    return parts
+
+
 def parse(query: str, limit: int = 8) -> list[Term]:
     """Terms ANDed together; "quoted words" stay one phrase."""
-    query = normalise(query)[:200]
-    try:
-        parts = shlex.split(query)
-    except ValueError:  # an unbalanced quote: read it as plain words
-        parts = query.replace('"', " ").split()
     terms: list[Term] = []
-    for part in parts:
+    for part in _parts(normalise(query)[:200]):
         sub = _term(part)
         if len(sub) > 1 and " " in part:
             if not any(_ASCII_WORD.fullmatch(t.text) for t in sub):

@@ -51,7 +51,7 @@ DENSE = 0.06
 
 
 def window_size() -> int:
-    return int(current_app.config.get("SEARCH_WINDOW", 1000))
+    return max(1, int(current_app.config.get("SEARCH_WINDOW", 1000)))
 
 
 def fts5_query(kind: str, terms: list[Term], any_term: bool = False) -> str:
@@ -145,8 +145,11 @@ def postgres_ids(
 def _through_the_index(stmt) -> list[int]:
     """The newest matches of a word the probe found rare, through the GIN index. Left to
     itself, the planner walks backwards by id or scans the table whenever it overestimates the
-    word (one-character prefixes, bigrams common on their own); both read every row. The
-    settings last for this statement only."""
+    word (one-character prefixes, bigrams common on their own); both read every row.
+
+    The settings are transaction-local (set_config(..., true)) and put back right after the
+    statement. If the statement fails, the transaction is aborted and its rollback discards
+    them; putting them back then would only replace the real error with "transaction aborted"."""
     saved = db.session.execute(
         text(
             "SELECT current_setting('enable_seqscan') AS seq, "
@@ -154,16 +157,15 @@ def _through_the_index(stmt) -> list[int]:
             "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
         )
     ).one()
-    try:
-        return list(db.session.scalars(stmt))
-    finally:
-        db.session.execute(
-            text(
-                "SELECT set_config('enable_seqscan', :seq, true), "
-                "set_config('enable_indexscan', :idx, true)"
-            ),
-            {"seq": saved.seq, "idx": saved.idx},
-        )
+    ids = list(db.session.scalars(stmt))
+    db.session.execute(
+        text(
+            "SELECT set_config('enable_seqscan', :seq, true), "
+            "set_config('enable_indexscan', :idx, true)"
+        ),
+        {"seq": saved.seq, "idx": saved.idx},
+    )
+    return ids
 
 
 def postgres_window(kind: str, terms: list[Term], any_term: bool, size: int, allowed) -> Window:
@@ -195,37 +197,42 @@ def window(
     return sqlite_window(kind, terms, any_term, size, allowed)
 
 
-def spread_ref_ids(kind: str, terms: list[Term]) -> list[int]:
+def spread_ref_ids(kind: str, terms: list[Term], allowed) -> list[int]:
     """Documents long enough to have several sections whose words are in different ones: no
-    section matches every term, but each term matches some section. Such documents are few
-    (a partial index lists them), so each term is checked against their sections only."""
+    section matches every term, but each term matches some section. Such documents are few (a
+    partial index lists them), so each term is looked up in their sections only, and only
+    those the viewer may see and the filters keep are returned."""
     if len(terms) < 2:
         return []
-    sections = db.session.execute(
-        text(
-            "SELECT id, ref_id FROM search_entries WHERE kind = :kind AND ref_id IN "
-            "(SELECT ref_id FROM search_entries WHERE kind = :kind AND section > 0)"
-        ),
-        {"kind": kind},
-    ).all()
-    if not sections:
+    long_docs = select(SearchEntry.ref_id).where(SearchEntry.kind == kind, SearchEntry.section > 0)
+    if db.session.scalar(select(long_docs.exists())) is not True:
         return []
-    doc_of = {r.id: r.ref_id for r in sections}
-    ids = list(doc_of)
+    sections = select(SearchEntry.id).where(
+        SearchEntry.kind == kind, SearchEntry.ref_id.in_(long_docs), allowed
+    )
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    hits: list[set[int]] = []  # per term, the sections it matches
+    hits: list[dict[int, int]] = []  # per term: section id → document, for the sections it matches
     for term in terms:
         if postgres:
-            stmt = text(
-                "SELECT id FROM search_entries WHERE id = ANY(:ids) "
-                "AND tsv @@ to_tsquery('simple', :q)"
-            ).bindparams(bindparam("ids", ids, type_=ARRAY(db.Integer)), q=tsquery([term]))
+            tsv = literal_column("search_entries.tsv")
+            matching = SearchEntry.id.in_(sections) & tsv.op("@@")(
+                func.to_tsquery("simple", tsquery([term]))
+            )
         else:
-            stmt = text(
-                "SELECT rowid FROM search_fts WHERE search_fts MATCH :q AND rowid IN :ids"
-            ).bindparams(bindparam("ids", ids, expanding=True), q=fts5_query(kind, [term]))
-        hits.append(set(db.session.scalars(stmt)))
-    whole = set.intersection(*hits)  # sections that match every term: found the usual way
-    docs_with_all = {doc_of[i] for i in whole}
-    per_term_docs = [{doc_of[i] for i in h} for h in hits]
-    return sorted(set.intersection(*per_term_docs) - docs_with_all)
+            fts = table("search_fts", column("rowid", Integer))
+            # rowid IN (…) inside the full-text query: FTS5 looks up those sections only.
+            matching = SearchEntry.id.in_(
+                select(fts.c.rowid).where(
+                    text("search_fts MATCH :q").bindparams(q=fts5_query(kind, [term])),
+                    fts.c.rowid.in_(sections),
+                )
+            )
+        hits.append(
+            dict(
+                db.session.execute(select(SearchEntry.id, SearchEntry.ref_id).where(matching)).all()
+            )
+        )
+    whole = set.intersection(*(set(h) for h in hits))  # sections with every term: found already
+    together = {hits[0][i] for i in whole}
+    apart = set.intersection(*(set(h.values()) for h in hits))
+    return sorted(apart - together)
