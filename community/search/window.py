@@ -1,14 +1,16 @@
-"""The candidate window: the most recently indexed matching sections of one kind.
+"""The candidate window: the most recently indexed matching sections of one kind that the viewer
+may see and the filters keep.
 
 Ranking every match costs time in proportion to how common a word is: 町 occurs in a third of
 all posts, and ranking 30,000 of them (bm25 on SQLite, ts_rank on PostgreSQL) takes longer than
-a whole page should. So a search ranks only the WINDOW most recently indexed sections of each kind
-that match, and says "1,000+" when there are more. Sections are re-indexed whenever their
-document changes (a new answer, an edit), so "most recently indexed" means "most recently
-active". A word that occurs fewer than WINDOW times is ranked over all its matches.
+a whole page should. So a search ranks only the SEARCH_WINDOW most recently indexed sections of
+each kind that match, and says "1,000+" when there are more. Sections are re-indexed whenever
+their document changes (a new answer, an edit), so "most recently indexed" means "most recently
+active". A word that occurs fewer times is ranked over all its matches. Rights and filters are
+checked while the window fills, so the window and its count are the viewer's own.
 
 SQLite: FTS5 walks its doclists in rowid order, so the window is one pass from the newest
-match, with bm25 for the rows in it only.
+match, with bm25 for the rows kept only.
 
 PostgreSQL: a GIN index cannot return rows in id order. For a rare word the index is fastest;
 for a common one, walking the newest sections backwards and checking each is, since the window
@@ -51,10 +53,13 @@ DENSE = 0.06
 
 
 def window_size() -> int:
+    """KAKEHASHI_SEARCH_WINDOW; below one it would find nothing (or, on SQLite, everything)."""
     return max(1, int(current_app.config.get("SEARCH_WINDOW", 1000)))
 
 
 def fts5_query(kind: str, terms: list[Term], any_term: bool = False) -> str:
+    """The FTS5 query for terms in one kind. Pieces come from tokens._RUN (letters, digits),
+    so they never hold a quote or an operator character."""
     parts = []
     for t in terms:
         phrase = '"' + " ".join(t.pieces) + '"'
@@ -64,6 +69,7 @@ def fts5_query(kind: str, terms: list[Term], any_term: bool = False) -> str:
 
 
 def tsquery(terms: list[Term], any_term: bool = False) -> str:
+    """The same as a PostgreSQL tsquery: phrases of lexemes, a last character as a prefix."""
     parts = []
     for t in terms:
         lexemes = [f"'{p}'" for p in t.pieces]
