@@ -12,4 +12,4 @@ def _labels():
     return {"stage_label": stage_label, "status_label": status_label}
 
 
-from community.questions import routes  # noqa: E402,F401
+from community.questions import routes, routes_actions  # noqa: E402,F401
