@@ -47,8 +47,9 @@ from community.extensions import db
 from community.questions.models import Question
 from community.search import services
 from community.search.models import SearchEntry
-from community.search.tokens import index_text, normalise
+from community.search.tokens import index_text
 from community.search.window import window_size
+from community.text import normalise
 
 BATCH = 5_000
 QUERIES = 200

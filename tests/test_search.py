@@ -28,7 +28,8 @@ from community.questions.models import Answer, Comment, Question
 from community.search import services as search_services
 from community.search.index import SECTION_CHARS
 from community.search.models import SearchEntry
-from community.search.tokens import Term, index_text, normalise, parse, tokens
+from community.search.tokens import Term, index_text, parse, tokens
+from community.text import normalise
 from tests import factories, qa_helpers
 from tests.conftest import login
 

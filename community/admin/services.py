@@ -11,7 +11,7 @@ from community.auth.models import User, VerifiedDomain
 from community.auth.services import apply_domain_verification, require_admin
 from community.errors import ValidationFailed
 from community.extensions import db
-from community.questions.text import like_pattern
+from community.text import like_pattern
 
 DOMAIN_RE = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 

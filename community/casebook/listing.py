@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from community.casebook.access import visible_clause
 from community.casebook.models import Case, CaseStage, SupportOrganisation, case_fields, case_menus
 from community.extensions import db
+from community.text import like_pattern, normalise
 
 
 @dataclass
@@ -26,8 +27,6 @@ class CaseFilters:
     def clauses(self, skip: str = "") -> list:
         out = []
         if self.q and skip != "q":
-            from community.questions.text import like_pattern, normalise
-
             for term in normalise(self.q).split()[:5]:
                 pattern = like_pattern(term)
                 out.append(

@@ -21,6 +21,7 @@ from community.profiles.models import (
     profile_help_topics,
 )
 from community.reference.models import Field, PopulationBand, Prefecture, Topic
+from community.text import like_pattern
 
 BIO_MAX = 4000
 
@@ -160,8 +161,6 @@ class DirectoryFilters:
 
 
 def _like(term: str) -> str:
-    from community.questions.text import like_pattern
-
     return like_pattern(term.lower())
 
 

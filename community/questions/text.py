@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from flask_babel import gettext as _
 
 from community.errors import ValidationFailed
+from community.text import normalise
 
 MAX_TAGS = 5
 MAX_TAG_LENGTH = 30
@@ -17,17 +17,12 @@ _SPLIT = re.compile(
 )
 
 
-def normalise(text: str) -> str:
-    """NFKC and lower case: full-width/half-width and case variants compare equal."""
-    return unicodedata.normalize("NFKC", text or "").lower().strip()
-
-
 def parse_tags(raw: str | list[str]) -> list[str]:
     """Split free tags (comma, space or 、), normalise, de-duplicate, and refuse tag spam."""
     parts = raw if isinstance(raw, list) else re.split(r"[,、\s]+", raw or "")
     tags: list[str] = []
     for part in parts:
-        tag = normalise(part).lstrip("#")
+        tag = normalise(part).strip().lstrip("#")
         if tag and tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
@@ -44,8 +39,3 @@ def keywords(title: str, limit: int = 8) -> list[str]:
     chunks = [c for c in _SPLIT.split(normalise(title)) if c and len(c) >= 2]
     unique = list(dict.fromkeys(chunks))
     return sorted(unique, key=len, reverse=True)[:limit]
-
-
-def like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"

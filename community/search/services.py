@@ -13,7 +13,8 @@ from sqlalchemy import func, literal, literal_column, select, text
 from community.extensions import db
 from community.search import window
 from community.search.models import SearchEntry
-from community.search.tokens import Term, normalise, parse
+from community.search.tokens import Term, parse
+from community.text import normalise
 
 KINDS = ("question", "case", "person", "circle")
 

@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from community.text import normalise
+
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -42,15 +44,6 @@ def _token_class() -> str:
 
 # Runs of text: an ASCII word, or letters and digits that are not ASCII.
 _RUN = re.compile(rf"[a-z0-9]+|[{_token_class()}]+")
-
-
-# Variation selectors pick a glyph, not a character (葛 + U+E0100 is 葛): dropped, so that
-# text written with them is found by the plain word, and FTS5 does not split the word at them.
-_VARIATION_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
-
-
-def normalise(text: str) -> str:
-    return _VARIATION_SELECTORS.sub("", unicodedata.normalize("NFKC", text or "")).lower()
 
 
 def tokens(text: str) -> list[str]:
