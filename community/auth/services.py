@@ -1,10 +1,13 @@
-"""Account rules. Routes, the CLI and tests call these; none of them commit."""
+"""Account rules. Routes, the CLI and tests call these; none of them commit.
+
+Registration, confirmation, sign-in, passwords and email changes live here; form-input checks
+(validation.py) and verified staff and roles (staff.py) are re-exported, so this module stays
+the one entry point."""
 
 from __future__ import annotations
 
 import re
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -13,51 +16,30 @@ from werkzeug.security import check_password_hash
 
 from community import mail
 from community.auth import tokens
-from community.auth.models import Role, User, VerifiedDomain
+from community.auth.models import Role, User
+from community.auth.staff import (
+    apply_domain_verification,
+    email_in_domains,
+    require_admin,
+    set_role,
+    set_verified,
+    verified_domains,
+)
+from community.auth.validation import (
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    RESERVED_USERNAMES,
+    USERNAME_RE,
+    check_password_strength,
+    check_username,
+    normalise_email,
+)
 from community.db import utcnow
 from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db
 
-USERNAME_RE = re.compile(r"^[a-z0-9_]{3,30}$")
-RESERVED_USERNAMES = {"admin", "root", "system", "deleted", "kakehashi", "moderator", "support"}
-MIN_PASSWORD = 10
-MAX_PASSWORD = 200
 # Same parameters as real hashes, so checking it costs the same time.
 _DUMMY_HASH = "scrypt:32768:8:1$kakehashi$" + "0" * 128
-
-
-# --- validation -----------------------------------------------------------------------------
-
-
-def normalise_email(value: str) -> str:
-    """Validate syntax (no DNS lookups) and return the lower-cased address."""
-    try:
-        result = validate_email((value or "").strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValidationFailed(
-            _("Enter a valid email address."), {"email": [_("Enter a valid email address.")]}
-        ) from exc
-    return result.normalized.lower()
-
-
-def check_username(value: str) -> str:
-    username = (value or "").strip().lower()
-    if not USERNAME_RE.match(username):
-        msg = _("Use 3–30 characters: lower-case letters, digits and _.")
-        raise ValidationFailed(msg, {"username": [msg]})
-    if username in RESERVED_USERNAMES or username.startswith("deleted"):
-        msg = _("That username is reserved.")
-        raise ValidationFailed(msg, {"username": [msg]})
-    return username
-
-
-def check_password_strength(password: str, *, field: str = "password", user_words=()) -> None:
-    if len(password or "") < MIN_PASSWORD or len(password) > MAX_PASSWORD:
-        msg = _("Use at least %(n)d characters.", n=MIN_PASSWORD)
-        raise ValidationFailed(msg, {field: [msg]})
-    if any(w and w.lower() in password.lower() for w in user_words):
-        msg = _("Do not use your username or email in the password.")
-        raise ValidationFailed(msg, {field: [msg]})
 
 
 # --- lookups --------------------------------------------------------------------------------
@@ -81,23 +63,6 @@ def load_user_from_session(session_id: str) -> User | None:
     if user is None or user.is_deleted or user.session_token != token:
         return None
     return user
-
-
-def verified_domains() -> list[str]:
-    """The admin-managed list (seeded with lg.jp by `seed reference`)."""
-    return list(db.session.scalars(select(VerifiedDomain.domain).order_by(VerifiedDomain.domain)))
-
-
-def email_in_domains(email: str, domains: list[str]) -> bool:
-    host = email.rpartition("@")[2].lower()
-    return any(host == d or host.endswith("." + d) for d in domains)
-
-
-def apply_domain_verification(user: User) -> None:
-    """Set the staff badge from the confirmed address, unless an admin decided by hand."""
-    if user.verified_manually:
-        return
-    user.verified_staff = user.is_confirmed and email_in_domains(user.email, verified_domains())
 
 
 # --- registration and confirmation ----------------------------------------------------------
@@ -314,51 +279,6 @@ def set_locale(user: User, locale: str) -> None:
     user.locale = locale
 
 
-# --- administration -------------------------------------------------------------------------
-
-
-def require_admin(actor: User) -> None:
-    if actor is None or not actor.is_authenticated or actor.role != Role.ADMIN:
-        raise PermissionDenied(_("Only administrators may do that."))
-
-
-def set_role(actor: User, user: User, role: Role) -> None:
-    require_admin(actor)
-    if user.id == actor.id and role != Role.ADMIN:
-        remaining = db.session.scalar(
-            select(func.count()).where(User.role == Role.ADMIN, User.deleted_at.is_(None))
-        )
-        if remaining <= 1:
-            raise ValidationFailed(_("The last administrator cannot give up the role."))
-    from community.moderation.services import audit
-
-    before = user.role.value
-    user.role = role
-    audit(actor, "set_role", "user", user.id, before={"role": before}, after={"role": role.value})
-
-
-def set_verified(actor: User, user: User, value: bool | None) -> None:
-    """Verify or un-verify by hand; None returns the badge to the email-domain rule."""
-    require_admin(actor)
-    from community.moderation.services import audit
-
-    before = {"verified_staff": user.verified_staff, "manual": user.verified_manually}
-    if value is None:
-        user.verified_manually = False
-        apply_domain_verification(user)
-    else:
-        user.verified_manually = True
-        user.verified_staff = value
-    audit(
-        actor,
-        "set_verification",
-        "user",
-        user.id,
-        before=before,
-        after={"verified_staff": user.verified_staff, "manual": user.verified_manually},
-    )
-
-
 def _username_from_email(email: str) -> str:
     """A free, valid username from the address (admin@… becomes admin_1, not a refusal)."""
     base = re.sub(r"[^a-z0-9_]", "_", email.partition("@")[0])[:26].ljust(3, "_")
@@ -401,3 +321,36 @@ def create_user(
 
     ensure_profile(user)
     return user
+
+
+__all__ = [
+    "MAX_PASSWORD",
+    "MIN_PASSWORD",
+    "RESERVED_USERNAMES",
+    "USERNAME_RE",
+    "absolute_url",
+    "apply_domain_verification",
+    "authenticate",
+    "change_password",
+    "check_password_strength",
+    "check_username",
+    "confirm_email",
+    "confirm_email_change",
+    "create_user",
+    "email_in_domains",
+    "ensure_can_post",
+    "find_by_login",
+    "load_user_from_session",
+    "normalise_email",
+    "register",
+    "request_email_change",
+    "request_password_reset",
+    "require_admin",
+    "reset_password",
+    "send_confirmation",
+    "set_locale",
+    "set_role",
+    "set_verified",
+    "user_for_reset_token",
+    "verified_domains",
+]
