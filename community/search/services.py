@@ -191,7 +191,9 @@ def search(
         ).all()
         if rows:
             results.totals[kind], results.capped[kind] = rows[0].total, bool(rows[0].capped)
-        else:  # nothing, or past the last page: the total still belongs on the page
+        elif page == 1:  # an empty first page means an empty window
+            results.totals[kind], results.capped[kind] = 0, False
+        else:  # past the last page: the total still belongs on the page
             total, capped = db.session.execute(
                 select(select(func.count()).select_from(best).scalar_subquery(), w.capped)
             ).one()

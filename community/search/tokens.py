@@ -9,6 +9,7 @@ for the two-character words (橋梁, 下水) that municipal engineers search for
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -42,14 +43,18 @@ def _token_class() -> str:
     return "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
 
 
-# Runs of text: an ASCII word, or letters and digits that are not ASCII.
-_RUN = re.compile(rf"[a-z0-9]+|[{_token_class()}]+")
+@functools.cache
+def _runs() -> re.Pattern[str]:
+    """Runs of text: an ASCII word, or letters and digits that are not ASCII. Built on first use,
+    not at import: walking the code points takes ~40 ms that a process which never searches
+    (a CLI command, a worker) should not pay."""
+    return re.compile(rf"[a-z0-9]+|[{_token_class()}]+")
 
 
 def tokens(text: str) -> list[str]:
     """The token stream stored in the index, in text order."""
     out: list[str] = []
-    for run in _RUN.findall(normalise(text)):
+    for run in _runs().findall(normalise(text)):
         if _ASCII_WORD.fullmatch(run) or len(run) == 1:
             out.append(run)
         else:
@@ -75,7 +80,7 @@ class Term:
 def _term(raw: str) -> list[Term]:
     text = normalise(raw).strip()
     out = []
-    for run in _RUN.findall(text):
+    for run in _runs().findall(text):
         if _ASCII_WORD.fullmatch(run):
             out.append(Term(run, (run,)))
         elif len(run) == 1:

@@ -58,7 +58,7 @@ def window_size() -> int:
 
 
 def fts5_query(kind: str, terms: list[Term], any_term: bool = False) -> str:
-    """The FTS5 query for terms in one kind. Pieces come from tokens._RUN (letters, digits),
+    """The FTS5 query for terms in one kind. Pieces come from tokens._runs() (letters, digits),
     so they never hold a quote or an operator character."""
     parts = []
     for t in terms:
