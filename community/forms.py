@@ -3,11 +3,43 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms import Form, PasswordField, StringField, TextAreaField
 
 from community.errors import ValidationFailed
+from community.text import clean_multiline, one_line
 
 
-class EmptyForm(FlaskForm):
+class CleanTextMeta:
+    """Adds a filter to every text field: one-line fields lose line breaks and control
+    characters, multi-line fields lose control characters; passwords are left as typed."""
+
+    def bind_field(self, form, unbound_field, options):
+        cls = unbound_field.field_class
+        clean = None
+        if issubclass(cls, TextAreaField):
+            clean = clean_multiline
+        elif issubclass(cls, StringField) and not issubclass(cls, PasswordField):
+            clean = one_line
+        if clean is not None:
+            options = dict(options, filters=(clean, *unbound_field.kwargs.get("filters", ())))
+        return unbound_field.bind(form=form, **options)
+
+
+class BaseForm(FlaskForm):
+    """Every page form: CSRF (Flask-WTF) and clean text (CleanTextMeta)."""
+
+    class Meta(CleanTextMeta):
+        pass
+
+
+class BaseSubForm(Form):
+    """Repeating rows inside a BaseForm (FormField): the same text cleaning, no CSRF."""
+
+    class Meta(CleanTextMeta):
+        pass
+
+
+class EmptyForm(BaseForm):
     """A POST-only button: nothing but the CSRF token."""
 
 

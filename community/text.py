@@ -19,3 +19,25 @@ def like_pattern(term: str) -> str:
     """`%term%` for LIKE … ESCAPE '\\', with the term's own wildcards escaped."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+# Line breaks of every kind (LF, CR, VT, FF, the information separators, NEL, U+2028/9):
+# a one-line field (a title, a name) ends up in mail headers and page titles, where any of
+# them would break the line.
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Control characters no text needs (tab, LF and CR stay in multi-line text).
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def one_line(text):
+    """Line breaks become spaces and other control characters go (non-text stays as it is)."""
+    if not isinstance(text, str):
+        return text
+    return _CONTROLS.sub("", _LINE_BREAKS.sub(" ", text.replace("\t", " ")))
+
+
+def clean_multiline(text):
+    """Control characters other than tab and line breaks go (non-text stays as it is)."""
+    if not isinstance(text, str):
+        return text
+    return _CONTROLS.sub("", text)

@@ -1,12 +1,12 @@
 """Admin forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired
 
 from community.auth.forms import REQUIRED
 from community.auth.models import Role
+from community.forms import BaseForm
 
 ROLE_LABELS = {
     Role.MEMBER: _l("Member"),
@@ -16,11 +16,11 @@ ROLE_LABELS = {
 }
 
 
-class RoleForm(FlaskForm):
+class RoleForm(BaseForm):
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
 
 
-class VerificationForm(FlaskForm):
+class VerificationForm(BaseForm):
     verified = SelectField(
         _l("Verified staff"),
         choices=[
@@ -31,5 +31,5 @@ class VerificationForm(FlaskForm):
     )
 
 
-class DomainForm(FlaskForm):
+class DomainForm(BaseForm):
     domain = StringField(_l("Domain"), validators=[DataRequired(REQUIRED)])

@@ -16,6 +16,7 @@ from community.auth.models import Role, User, VerifiedDomain
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.forms import EmptyForm, apply_errors
+from community.inputs import page_arg
 
 
 def admin_required(view):
@@ -37,7 +38,7 @@ def users():
     q = request.args.get("q", "")
     pagination = db.paginate(
         services.user_list_query(q),
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
         per_page=50,
         error_out=False,
     )

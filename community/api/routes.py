@@ -10,6 +10,7 @@ from community import markdown
 from community.api import bp
 from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import limiter
+from community.inputs import json_object
 
 PREVIEW_MAX = 20_000
 
@@ -20,8 +21,7 @@ def markdown_preview():
     """Render Markdown exactly as saving would, for the editors' preview tab."""
     if not current_user.is_authenticated:
         raise PermissionDenied(_("Please log in first."))
-    payload = request.get_json(silent=True) or {}
-    source = payload.get("source")
+    source = json_object().get("source")
     if not isinstance(source, str):
         msg = _("Send the text to preview as 'source'.")
         raise ValidationFailed(msg, {"source": [msg]})

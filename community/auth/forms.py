@@ -1,9 +1,10 @@
 """Account forms; the services re-check every rule."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
+
+from community.forms import BaseForm
 
 REQUIRED = _l("This field is required.")
 # The services check all of these again; the form repeats them so that every problem
@@ -15,7 +16,7 @@ USERNAME = Regexp(
 PASSWORD_LENGTH = Length(min=10, max=200, message=_l("Use at least %(n)d characters.", n=10))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254), EMAIL])
     username = StringField(
         _l("Username"),
@@ -40,17 +41,17 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     identifier = StringField(_l("Email or username"), validators=[DataRequired(REQUIRED)])
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(BaseForm):
     identifier = StringField(_l("Email or username"), validators=[DataRequired(REQUIRED)])
 
 
-class ResetForm(FlaskForm):
+class ResetForm(BaseForm):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(REQUIRED), PASSWORD_LENGTH],
@@ -62,7 +63,7 @@ class ResetForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
     new_password = PasswordField(
         _l("New password"),
@@ -78,6 +79,6 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(BaseForm):
     email = EmailField(_l("New email"), validators=[DataRequired(REQUIRED), Length(max=254), EMAIL])
     password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])

@@ -1,11 +1,9 @@
 """The case form: repeating parts as lists of sub-forms that work without JavaScript."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     RadioField,
     SelectField,
@@ -14,31 +12,32 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from community.forms import BaseForm, BaseSubForm
 from community.profiles.forms import CheckboxesField
 
 
-class ScheduleRow(Form):
+class ScheduleRow(BaseSubForm):
     period = StringField(_l("Period"))
     content = StringField(_l("What happened"))
 
 
-class CostRow(Form):
+class CostRow(BaseSubForm):
     kind = SelectField(_l("Kind"), choices=[("initial", _l("Initial")), ("running", _l("Running"))])
     item = StringField(_l("Item"))
     amount = StringField(_l("Amount (yen)"))
 
 
-class InterviewRow(Form):
+class InterviewRow(BaseSubForm):
     question = TextAreaField(_l("Question"))
     answer = TextAreaField(_l("Answer"))
 
 
-class SourceRow(Form):
+class SourceRow(BaseSubForm):
     title = StringField(_l("Title"))
     url = StringField(_l("Link"))
 
 
-class FigureRow(Form):
+class FigureRow(BaseSubForm):
     label = StringField(_l("Figure"))
     value = StringField(_l("Value"))
 
@@ -50,7 +49,7 @@ STAGE_CHOICES = [
 ]
 
 
-class CaseForm(FlaskForm):
+class CaseForm(BaseForm):
     slug = StringField(
         _l("Address"), description=_l("Lower-case letters, digits and hyphens: /cases/<address>")
     )

@@ -14,6 +14,7 @@ from community.casebook.models import Case, CaseLink
 from community.errors import Conflict, NotFound, ValidationFailed
 from community.extensions import db
 from community.forms import EmptyForm, apply_errors
+from community.inputs import page_arg
 from community.questions import services as questions
 from community.reference import choices
 
@@ -55,7 +56,7 @@ def index():
     f = _filters()
     pagination = db.paginate(
         services.list_query(current_user, f),
-        page=max(request.args.get("page", 1, type=int), 1),
+        page=page_arg(),
         per_page=20,
         error_out=False,
     )

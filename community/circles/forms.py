@@ -1,12 +1,12 @@
 """Circle forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from community.auth.forms import REQUIRED
 from community.circles.models import CircleRole, CircleVisibility
+from community.forms import BaseForm
 
 VISIBILITY_LABELS = {
     CircleVisibility.OPEN: _l("Open: anyone can join"),
@@ -25,7 +25,7 @@ ROLE_LABELS = {
 }
 
 
-class CircleForm(FlaskForm):
+class CircleForm(BaseForm):
     slug = StringField(
         _l("Address"),
         validators=[DataRequired(REQUIRED), Length(max=60)],
@@ -46,7 +46,7 @@ class CircleForm(FlaskForm):
     )
 
 
-class JoinForm(FlaskForm):
+class JoinForm(BaseForm):
     message = TextAreaField(
         _l("Message to the moderators (optional)"),
         validators=[Length(max=500)],
@@ -54,9 +54,9 @@ class JoinForm(FlaskForm):
     )
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(BaseForm):
     username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=30)])
 
 
-class MemberRoleForm(FlaskForm):
+class MemberRoleForm(BaseForm):
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])

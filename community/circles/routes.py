@@ -12,6 +12,7 @@ from community.circles.models import CircleRole, MembershipStatus
 from community.errors import Conflict, ValidationFailed
 from community.extensions import db
 from community.forms import EmptyForm, apply_errors, status_for
+from community.inputs import page_arg
 from community.questions import services as questions
 
 TABS = {"latest": "newest", "unanswered": "newest", "top": "votes"}
@@ -36,7 +37,7 @@ def show(slug: str):
         status="unanswered" if tab == "unanswered" else "",
     )
     pagination = db.paginate(
-        stmt, page=request.args.get("page", 1, type=int), per_page=20, error_out=False
+        stmt, page=page_arg(), per_page=20, error_out=False
     )
     pinned = questions.pinned_in(circle)
     return render_template(

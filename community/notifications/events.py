@@ -10,6 +10,28 @@ from flask_socketio import disconnect, join_room, leave_room
 
 from community.errors import DomainError
 from community.extensions import db, socketio
+from community.inputs import INT_MAX
+
+INVALID = {"ok": False, "error": "invalid_arguments"}
+SLUG_MAX = 100
+
+
+def _id_arg(data, key: str) -> int | None:
+    """A positive id from a handler's payload ({key: 42} or {key: "42"}), else None."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 1 <= value <= INT_MAX else None
+
+
+def _slug_arg(data, key: str) -> str | None:
+    """A circle slug from a handler's payload: short printable ASCII, else None."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, str) or not 0 < len(value) <= SLUG_MAX:
+        return None
+    return value if value.isascii() and value.isprintable() else None
 
 
 def authenticated_only(handler):
@@ -42,9 +64,12 @@ def on_connect(auth=None):  # noqa: ARG001 - Socket.IO passes the client's auth 
 def watch_question(data):
     from community.questions import services as questions
 
+    question_id = _id_arg(data, "question_id")
+    if question_id is None:
+        return INVALID
     try:
-        question = questions.get_visible(current_user, int((data or {}).get("question_id", 0)))
-    except (DomainError, TypeError, ValueError):
+        question = questions.get_visible(current_user, question_id)
+    except DomainError:
         return {"ok": False}
     join_room(f"question:{question.id}")
     return {"ok": True}
@@ -53,7 +78,10 @@ def watch_question(data):
 @socketio.on("unwatch_question")
 @authenticated_only
 def unwatch_question(data):
-    leave_room(f"question:{int((data or {}).get('question_id', 0))}")
+    question_id = _id_arg(data, "question_id")
+    if question_id is None:
+        return INVALID
+    leave_room(f"question:{question_id}")
     return {"ok": True}
 
 
@@ -62,8 +90,11 @@ def unwatch_question(data):
 def watch_circle(data):
     from community.circles import services as circles
 
+    slug = _slug_arg(data, "slug")
+    if slug is None:
+        return INVALID
     try:
-        circle = circles.get_visible(current_user, str((data or {}).get("slug", "")))
+        circle = circles.get_visible(current_user, slug)
     except DomainError:
         return {"ok": False}
     join_room(f"circle:{circle.id}")

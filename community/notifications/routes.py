@@ -13,6 +13,7 @@ from community.extensions import db
 from community.forms import EmptyForm
 from community.notifications import bp, services
 from community.notifications.models import Kind, MailPreference
+from community.urls import local_path
 
 KIND_LABELS = {
     Kind.ANSWER: _l("Answers to questions I follow"),
@@ -40,9 +41,7 @@ def index():
 def open_one(notification_id: int):
     target = services.open_notification(current_user, notification_id)
     # Stored targets are paths on this site; anything else goes to the list.
-    return redirect(
-        target if target.startswith("/") and not target.startswith("//") else url_for(".index")
-    )
+    return redirect(local_path(target) or url_for(".index"))
 
 
 @bp.route("/notifications/read-all", methods=["POST"])

@@ -1,7 +1,6 @@
 """Office-hour forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from community.auth.forms import REQUIRED
+from community.forms import BaseForm
 from community.profiles.forms import CheckboxesField
 
 MODES = [("online", _l("Online")), ("onsite", _l("On site")), ("phone", _l("Phone"))]
@@ -29,7 +29,7 @@ WEEKDAYS = [
 ]
 
 
-class BookForm(FlaskForm):
+class BookForm(BaseForm):
     agenda = TextAreaField(
         _l("What would you like to discuss?"),
         validators=[DataRequired(REQUIRED), Length(max=2000)],
@@ -39,15 +39,15 @@ class BookForm(FlaskForm):
     mode = SelectField(_l("How to meet"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(BaseForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500)])
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(BaseForm):
     start = SelectField(_l("New time"), validators=[DataRequired(REQUIRED)])
 
 
-class RateForm(FlaskForm):
+class RateForm(BaseForm):
     rating = RadioField(
         _l("How useful was the session?"),
         choices=[(str(n), str(n)) for n in range(1, 6)],
@@ -56,7 +56,7 @@ class RateForm(FlaskForm):
     comment = TextAreaField(_l("Comment (optional)"), validators=[Length(max=1000)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(BaseForm):
     note = TextAreaField(
         _l("Private note"),
         validators=[Length(max=20000)],
@@ -64,14 +64,14 @@ class NoteForm(FlaskForm):
     )
 
 
-class AnswerFromNoteForm(FlaskForm):
+class AnswerFromNoteForm(BaseForm):
     body = TextAreaField(
         _l("Answer on the linked question"),
         validators=[DataRequired(REQUIRED), Length(min=10, max=20000)],
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(BaseForm):
     affiliation = StringField(_l("Affiliation"), validators=[Length(max=200)])
     intro = TextAreaField(
         _l("Introduction"), validators=[Length(max=4000)], description=_l("Markdown.")
@@ -101,7 +101,7 @@ class SettingsForm(FlaskForm):
     paused = BooleanField(_l("Pause new bookings"))
 
 
-class RuleForm(FlaskForm):
+class RuleForm(BaseForm):
     weekday = SelectField(_l("Weekday"), choices=WEEKDAYS)
     start_time = TimeField(_l("From"), validators=[InputRequired(REQUIRED)])
     end_time = TimeField(_l("To"), validators=[InputRequired(REQUIRED)])
@@ -113,7 +113,7 @@ class RuleForm(FlaskForm):
     mode = SelectField(_l("How"), choices=MODES)
 
 
-class ExceptionForm(FlaskForm):
+class ExceptionForm(BaseForm):
     day = DateField(_l("Date"), validators=[InputRequired(REQUIRED)])
     kind = SelectField(
         _l("Kind"), choices=[("off", _l("Day off / time off")), ("extra", _l("Extra hours"))]

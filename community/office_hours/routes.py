@@ -19,6 +19,7 @@ from community.db import utcnow
 from community.errors import DomainError, ValidationFailed
 from community.extensions import db
 from community.forms import apply_errors, status_for
+from community.inputs import aware_datetime
 from community.office_hours import bp, services
 from community.office_hours.forms import BookForm
 from community.office_hours.models import AdviserSettings, BookingStatus
@@ -106,12 +107,6 @@ def _own_questions():
     )
 
 
-def _parse_start(value: str | None) -> datetime | None:
-    try:
-        start = datetime.fromisoformat(value or "")
-    except ValueError:
-        return None
-    return start if start.tzinfo else None
 
 
 @bp.route("/office-hours/<username>/book", methods=["GET", "POST"])
@@ -119,7 +114,7 @@ def _parse_start(value: str | None) -> datetime | None:
 def book(username: str):
     user = _adviser(username)
     settings = db.session.get(AdviserSettings, user.id)
-    start = _parse_start(request.values.get("start"))
+    start = aware_datetime(request.values.get("start"))
     if settings is None or start is None:
         abort(404)
     form = BookForm()

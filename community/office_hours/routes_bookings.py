@@ -13,6 +13,7 @@ from community.db import utcnow
 from community.errors import DomainError, ValidationFailed
 from community.extensions import db
 from community.forms import EmptyForm
+from community.inputs import aware_datetime
 from community.office_hours import bp, ics, services
 from community.office_hours.forms import (
     AnswerFromNoteForm,
@@ -22,7 +23,7 @@ from community.office_hours.forms import (
     RescheduleForm,
 )
 from community.office_hours.models import AdviserSettings, Booking, BookingStatus
-from community.office_hours.routes import SHOW_DAYS, _parse_start
+from community.office_hours.routes import SHOW_DAYS
 
 
 @bp.route("/bookings/")
@@ -119,7 +120,7 @@ def cancel(booking_id: int):
 def reschedule(booking_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    start = _parse_start(request.form.get("start"))
+    start = aware_datetime(request.form.get("start"))
     if start is None:
         abort(400)
     return _act(

@@ -1,7 +1,6 @@
 """Profile forms; choices come from reference data at request time."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
     PasswordField,
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from community.auth.forms import REQUIRED
+from community.forms import BaseForm
 from community.profiles.models import Visibility
 
 
@@ -23,7 +23,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     display_name = StringField(
         _l("Display name"), validators=[DataRequired(REQUIRED), Length(max=80)]
     )
@@ -65,5 +65,5 @@ class ProfileForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(BaseForm):
     password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])

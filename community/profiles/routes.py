@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, logout_user
 
 from community.errors import ValidationFailed
 from community.forms import apply_errors, status_for
+from community.inputs import page_arg
 from community.profiles import bp, services
 from community.profiles.forms import DeleteAccountForm, ProfileForm
 from community.reference import choices
@@ -27,9 +28,9 @@ def directory():
         adviser=args.get("adviser") == "1",
         verified=args.get("verified") == "1",
     )
-    page = args.get("page", 1, type=int)
+    page = page_arg()
     pagination = services.search_directory(
-        current_user, filters, page=max(page, 1), per_page=current_app.config["PEOPLE_PER_PAGE"]
+        current_user, filters, page=page, per_page=current_app.config["PEOPLE_PER_PAGE"]
     )
     return render_template(
         "profiles/directory.html",

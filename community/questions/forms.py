@@ -1,11 +1,11 @@
 """Question, answer and comment forms; the services check every rule again."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from community.auth.forms import REQUIRED
+from community.forms import BaseForm
 from community.profiles.forms import CheckboxesField
 
 STAGE_CHOICES = [
@@ -21,7 +21,7 @@ STAGE_HELP = {
 }
 
 
-class AskForm(FlaskForm):
+class AskForm(BaseForm):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(REQUIRED), Length(min=10, max=150)],
@@ -46,7 +46,7 @@ class AskForm(FlaskForm):
     stage = RadioField(_l("Where are you with this problem?"), choices=STAGE_CHOICES, default="")
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(BaseForm):
     body = TextAreaField(
         _l("Your answer"),
         validators=[DataRequired(REQUIRED), Length(min=10, max=20000)],
@@ -54,11 +54,11 @@ class AnswerForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(BaseForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(REQUIRED), Length(min=2, max=600)])
 
 
-class CloseForm(FlaskForm):
+class CloseForm(BaseForm):
     reason = SelectField(
         _l("Reason"),
         choices=[

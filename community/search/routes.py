@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from community.circles import services as circles
 from community.db import utcnow
+from community.inputs import page_arg
 from community.reference import choices
 from community.search import bp, services
 from community.search.window import window_size
@@ -22,7 +23,7 @@ def search():
     q = args.get("q", "")[:200]
     kind = args.get("type", "")
     kinds = (kind,) if kind in services.KINDS else services.KINDS
-    page = max(args.get("page", 1, type=int), 1)
+    page = page_arg()
     filters = {k: args.get(k, "") for k in ("circle", "field", "stage", "band")}
     if args.get("period") in PERIODS:
         filters["since"] = utcnow() - timedelta(days=PERIODS[args["period"]])

@@ -13,6 +13,7 @@ from community.extensions import db
 from community.forms import EmptyForm
 from community.reference import choices
 from community.support import bp, services
+from community.urls import local_path
 
 
 @bp.route("/support/")
@@ -64,9 +65,7 @@ def remember():
     services.remember_stage(current_user, stage)
     flash(_("Your problem stage is kept on your profile and offered when you ask."), "success")
     return redirect(
-        request.form.get("back")
-        if (request.form.get("back") or "").startswith("/support/")
-        else url_for("support.navigator")
+        local_path(request.form.get("back"), "/support/") or url_for("support.navigator")
     )
 
 
