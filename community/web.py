@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from community import mail
@@ -36,6 +37,10 @@ def wants_json() -> bool:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from community.urls import url_self
+
+    app.add_template_global(url_self)
+
     @app.context_processor
     def template_helpers():
         from flask_babel import get_locale
@@ -60,7 +65,15 @@ def register_request_hooks(app: Flask) -> None:
         from community.notifications import live
 
         if response.status_code < 400:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except DomainError as err:
+                # A rule checked at flush time (community/limits.py) on what the route left
+                # unflushed: the same answer as when a service raises it.
+                db.session.rollback()
+                mail.discard_outbox()
+                live.discard()
+                return make_response(error_response(err.status, err.message, err.code, err.fields))
             mail.flush_outbox()
             live.flush()
         else:
@@ -77,6 +90,8 @@ def register_request_hooks(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        # The development server would otherwise name its Werkzeug and Python versions.
+        headers["Server"] = "Kakehashi"
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
@@ -114,6 +129,12 @@ def register_errorhandlers(app: Flask) -> None:
     def domain_error(err: DomainError):
         db.session.rollback()
         return error_response(err.status, err.message, err.code, err.fields)
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(err: StaleDataError):
+        # A versioned row changed under a flush no service caught: the loser of a race, not a bug.
+        db.session.rollback()
+        return error_response(409, _("This was changed by another action. Please reload."))
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
