@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from community import mail
 from community.auth.models import User
@@ -45,6 +45,17 @@ def _may_see(user: User, question) -> bool:
     from community.circles.services import can_view
 
     return question.hidden_at is None and can_view(user, question.circle)
+
+
+def _still_visible(user):
+    """Notifications about a question the user may no longer open (they left its private
+    circle, it moved into one, it was hidden) are not shown: their text holds its title."""
+    from community.questions.visibility import openable_question_ids
+
+    return or_(
+        Notification.question_id.is_(None),
+        Notification.question_id.in_(openable_question_ids(user)),
+    )
 
 
 def notify(
@@ -116,12 +127,15 @@ def set_preference(user: User, kind: Kind, value: MailPreference) -> None:
 
 
 def unread_count(user) -> int:
+    """Unread notifications the user may still see (the count in the header)."""
     if not getattr(user, "is_authenticated", False):
         return 0
     return (
         db.session.scalar(
             select(func.count()).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
+                Notification.user_id == user.id,
+                Notification.read_at.is_(None),
+                _still_visible(user),
             )
         )
         or 0
@@ -134,7 +148,7 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
     return list(
         db.session.scalars(
             select(Notification)
-            .where(Notification.user_id == user.id)
+            .where(Notification.user_id == user.id, _still_visible(user))
             .options(joinedload(Notification.actor))
             .order_by(Notification.id.desc())
             .limit(limit)
@@ -143,8 +157,14 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
 
 
 def open_notification(user: User, notification_id: int) -> str:
-    n = db.session.get(Notification, notification_id)
-    if n is None or n.user_id != user.id:
+    n = db.session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id,
+            Notification.user_id == user.id,
+            _still_visible(user),
+        )
+    )
+    if n is None:
         raise NotFound(_("Not found."))
     if n.read_at is None:
         n.read_at = utcnow()
@@ -183,7 +203,17 @@ def send_digest(now: datetime | None = None) -> int:
             .values(mailed_at=now)
         ).rowcount
         user = db.session.get(User, user_id)
-        if claimed and user is not None and not user.is_deleted:
+        if user is not None and not user.is_deleted:
+            # Checked at sending time: the user may have left a private circle since.
+            shown = set(
+                db.session.scalars(
+                    select(Notification.id).where(
+                        Notification.id.in_([n.id for n in items]), _still_visible(user)
+                    )
+                )
+            )
+            items = [n for n in items if n.id in shown]
+        if claimed and items and user is not None and not user.is_deleted:
             mail.queue(
                 user.email,
                 _("Your Kakehashi digest"),
@@ -199,11 +229,6 @@ def send_digest(now: datetime | None = None) -> int:
 
 
 def count_for(user_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.count()).where(
-                Notification.user_id == user_id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
-    )
+    """The unread count pushed to a user's open pages (as unread_count)."""
+    user = db.session.get(User, user_id)
+    return unread_count(user) if user is not None else 0

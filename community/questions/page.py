@@ -46,6 +46,9 @@ class QuestionPage:
     membership: CircleMembership | None
     case_links: list = field(default_factory=list)
     case_choices: list = field(default_factory=list)
+    # The original of a duplicate, only when the viewer may see it (it may be in a circle
+    # that this question's readers do not belong to).
+    duplicate_of: Question | None = None
 
     def comments_for(self, kind: str, post_id: int) -> list[Comment]:
         return self.comments.get((kind, post_id), [])
@@ -69,7 +72,7 @@ def load(viewer, question_id: int) -> QuestionPage:
             joinedload(Question.author).joinedload(User.profile),
             joinedload(Question.circle),
             joinedload(Question.field),
-            joinedload(Question.duplicate_of),
+            joinedload(Question.duplicate_of).joinedload(Question.circle),
             selectinload(Question.topics),
             selectinload(Question.tags),
         )
@@ -130,6 +133,8 @@ def load(viewer, question_id: int) -> QuestionPage:
     from community.casebook import services as casebook
 
     page = QuestionPage(question, answers, dict(comments), my_q, my_a, following, perms, m)
+    if services.can_see(viewer, question.duplicate_of):
+        page.duplicate_of = question.duplicate_of
     page.case_links = casebook.links_for_question(question.id)
     if perms.reply:
         page.case_choices = casebook.published_choices()

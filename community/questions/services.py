@@ -35,6 +35,7 @@ from community.questions.models import (
 )
 from community.questions.text import parse_tags
 from community.questions.visibility import (
+    can_see,
     can_see_hidden,
     get_answer,
     get_visible,
@@ -243,6 +244,7 @@ __all__ = [
     "accept",
     "answer",
     "ask",
+    "can_see",
     "can_see_hidden",
     "close",
     "comment",

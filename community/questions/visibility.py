@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import and_
+from sqlalchemy import and_, or_, select
 
 from community.circles import services as circles
 from community.errors import NotFound
@@ -16,6 +16,34 @@ def visible_questions_clause(viewer):
     return and_(
         circles.visible_circle_id_clause(Question.circle_id, viewer), Question.hidden_at.is_(None)
     )
+
+
+def openable_questions_clause(viewer):
+    """Questions a viewer may open: the list clause, plus their own posts while hidden.
+
+    For whatever shows a question's title outside its page (notifications, digests), so that
+    a title stays out of sight once its question is moved or its circle is left."""
+    signed_in = getattr(viewer, "is_authenticated", False)
+    shown = (
+        or_(Question.hidden_at.is_(None), Question.author_id == viewer.id)
+        if signed_in
+        else Question.hidden_at.is_(None)
+    )
+    return and_(circles.visible_circle_id_clause(Question.circle_id, viewer), shown)
+
+
+def openable_question_ids(viewer):
+    """Subquery of the ids in openable_questions_clause (for `question_id IN (...)`)."""
+    return select(Question.id).where(openable_questions_clause(viewer))
+
+
+def can_see(viewer, question: Question | None) -> bool:
+    """May the viewer see this question: its title, a link to it (get_visible, as a yes/no)."""
+    if question is None:
+        return False
+    if not circles.can_view(viewer, question.circle):
+        return False
+    return question.hidden_at is None or can_see_hidden(viewer, question)
 
 
 def can_see_hidden(viewer, question: Question) -> bool:
