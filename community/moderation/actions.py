@@ -168,9 +168,15 @@ def set_hidden(actor: User, target_type: str, target_id: int, hidden: bool, reas
     resolve(actor, target_type, target_id, "hide" if hidden else "restore", reason)
 
 
-def move_question(actor: User, question: Question, target: Circle | None, reason: str) -> None:
-    """Move a question to another circle: moderator of where it is and of where it goes."""
+def move_question(actor: User, question: Question, target_slug: str, reason: str) -> None:
+    """Move a question to another circle (by slug; empty for the open square): moderator of
+    where it is and of where it goes.
+
+    A circle that does not exist and a private one the actor cannot see answer the same
+    NotFound, and only once the actor is known to moderate the question: neither the status
+    nor the message may tell whether a private circle exists."""
     require_moderation(actor, question.circle, TargetType.QUESTION)
+    target: Circle | None = circles.get_visible(actor, target_slug) if target_slug else None
     if target is not None and not circles.can_moderate(actor, target):
         raise PermissionDenied(_("You can only move questions into circles you moderate."))
     before = {"circle_id": question.circle_id}

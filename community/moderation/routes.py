@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from community.auth.models import Role, User
 from community.circles import services as circles
-from community.circles.models import Circle
 from community.errors import ValidationFailed
 from community.extensions import db, limiter
 from community.forms import EmptyForm
@@ -203,11 +202,9 @@ def move(question_id: int):
     question = questions.get_visible(current_user, question_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    slug = request.form.get("circle", "")
-    target = db.session.scalar(select(Circle).where(Circle.slug == slug)) if slug else None
-    if slug and target is None:
-        abort(404)
-    services.move_question(current_user, question, target, request.form.get("reason", ""))
+    services.move_question(
+        current_user, question, request.form.get("circle", ""), request.form.get("reason", "")
+    )
     flash(_("The question was moved."), "success")
     return redirect(url_for("questions.show", question_id=question_id))
 
