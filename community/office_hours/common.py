@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 
 from community.auth.models import User
 from community.db import utcnow
-from community.errors import NotFound, ValidationFailed
+from community.errors import Conflict, NotFound, ValidationFailed
+from community.extensions import db
 from community.office_hours.models import Booking
+
+
+class BookingChanged(Conflict):
+    """Another request changed the booking after this one read it; nothing of this one applies."""
+
+    code = "booking_changed"
+
+
+def booking_changed() -> BookingChanged:
+    return BookingChanged(
+        _("This booking was changed by another action. Please check it and try again.")
+    )
 
 
 def _field(name: str, message: str) -> ValidationFailed:
@@ -22,3 +36,18 @@ def _require_party(user: User, booking: Booking) -> None:
 def _touch(booking: Booking) -> None:
     booking.sequence += 1
     booking.updated_at = utcnow()
+
+
+def save_change() -> None:
+    """Write a booking change now, so that losing a race is a domain error raised here.
+
+    The UPDATE carries the version this request read (Booking's version_id_col). If another
+    request changed the booking meanwhile, no row matches: on PostgreSQL the UPDATE waits for the
+    winner's row lock and then finds the new version; on SQLite it waits for the write lock. The
+    loser rolls back everything it did, so it sends no notice and bumps no SEQUENCE.
+    """
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise booking_changed() from exc

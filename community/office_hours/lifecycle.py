@@ -11,7 +11,7 @@ from community.auth.models import User
 from community.db import utcnow
 from community.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from community.extensions import db
-from community.office_hours.common import _field, _require_party, _touch
+from community.office_hours.common import _field, _require_party, _touch, save_change
 from community.office_hours.models import ACTIVE_STATUSES, Booking, BookingStatus
 from community.office_hours.reminders import _notify
 
@@ -31,7 +31,7 @@ def decide(adviser: User, booking: Booking, confirm: bool) -> Booking:
         raise InvalidTransition(_("This booking is not waiting for a decision."))
     booking.status = BookingStatus.CONFIRMED if confirm else BookingStatus.DECLINED
     _touch(booking)
-    db.session.flush()
+    save_change()
     _notify(booking, "confirmed" if confirm else "declined")
     return booking
 
@@ -48,7 +48,7 @@ def mark(
         raise InvalidTransition(_("Only a confirmed session that has started can be marked."))
     booking.status = status
     _touch(booking)
-    db.session.flush()
+    save_change()
     return booking
 
 
@@ -62,7 +62,7 @@ def rate(member: User, booking: Booking, stars: int, comment: str = "") -> Booki
         raise _field("rating", _("Choose from 1 to 5."))
     booking.rating = stars
     booking.rating_comment = (comment or "").strip()[:1000]
-    db.session.flush()
+    save_change()
     return booking
 
 
@@ -70,7 +70,7 @@ def save_note(adviser: User, booking: Booking, note: str) -> Booking:
     if adviser.id != booking.adviser_id:
         raise PermissionDenied(_("Only the adviser keeps notes here."))
     booking.adviser_note = (note or "").strip()[:20_000]
-    db.session.flush()
+    save_change()
     return booking
 
 

@@ -139,12 +139,18 @@ class Booking(db.Model):
     rating_comment: Mapped[str] = mapped_column(String(1000), default="")
     adviser_note: Mapped[str] = mapped_column(Text, default="")  # private to the adviser
     sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE, bumped on changes
+    # Optimistic lock: every UPDATE says `WHERE version = <what this request read>`, so of two
+    # requests changing one booking at once the second updates no row (StaleDataError) instead of
+    # overwriting the first. Works alike on SQLite and PostgreSQL; see services.save_change.
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     adviser: Mapped[User] = relationship(foreign_keys=[adviser_id])
     member: Mapped[User] = relationship(foreign_keys=[member_id])
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_active(self) -> bool:

@@ -27,7 +27,13 @@ from community.office_hours.availability import (
     settings_for,
     update_settings,
 )
-from community.office_hours.common import _field, _require_party, _touch
+from community.office_hours.common import (
+    BookingChanged,
+    _field,
+    _require_party,
+    _touch,
+    save_change,
+)
 from community.office_hours.lifecycle import (
     answer_from_note,
     bookings_for,
@@ -58,6 +64,7 @@ from community.office_hours.reminders import (
 __all__ = [
     "AGENDA_MAX",
     "SUBJECTS",
+    "BookingChanged",
     "SlotTaken",
     "add_exception",
     "add_rule",
@@ -186,7 +193,7 @@ def cancel(user: User, booking: Booking, reason: str, now: datetime | None = Non
     booking.cancel_reason = reason[:500]
     booking.cancelled_by_id = user.id
     _touch(booking)
-    db.session.flush()
+    save_change()
     _notify(booking, "cancelled")
     return booking
 
@@ -225,7 +232,7 @@ def reschedule(
     booking.reminder_sent_at = None
     _touch(booking)
     try:
-        db.session.flush()
+        save_change()
     except IntegrityError as exc:
         db.session.rollback()
         raise SlotTaken(_("That time is no longer free. Please choose another slot.")) from exc
