@@ -53,6 +53,10 @@ class Config:
     RATELIMIT_MAIL = "5 per minute;20 per hour"
     RATELIMIT_PREVIEW = "60 per minute"
     RATELIMIT_POST = "10 per minute;200 per day"  # questions, answers, comments per user
+    RATELIMIT_EDIT = "10 per minute;200 per day"  # edits of questions and answers per user
+    # Failed passwords for one email or username (from any address) before its logins are
+    # refused, until the oldest failure leaves the window (auth/lockout.py).
+    LOGIN_LOCKOUT = "10 per 15 minutes"
 
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     CONFIRM_TOKEN_MAX_AGE = 60 * 60 * 24 * 3

@@ -156,6 +156,9 @@ def _clean_database(request):
 
         ensure_default_domains(app.config["DEFAULT_VERIFIED_DOMAINS"])
         _db.session.commit()
+        from community.auth import lockout
+
+        lockout.reset()  # failed logins of earlier tests must not lock this test's accounts
     yield
     with app.app_context():
         _db.session.remove()

@@ -92,7 +92,11 @@ def login():
         return redirect(safe_next())
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.identifier.data, form.password.data)
+        try:
+            user = services.authenticate(form.identifier.data, form.password.data)
+        except services.LoginLocked as err:
+            form.form_errors.append(err.message)
+            return render_template("auth/login.html", form=form), err.status
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next())

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from community import mail
-from community.auth import tokens
+from community.auth import lockout, tokens
+from community.auth.lockout import LoginLocked
 from community.auth.models import Role, User
 from community.auth.staff import (
     apply_domain_verification,
@@ -85,33 +86,52 @@ def register(
         raise ValidationFailed(msg, {"display_name": [msg]})
     check_password_strength(password, user_words=(username, email.partition("@")[0]))
     if db.session.scalar(select(func.count()).where(User.username == username)):
-        msg = _("That username is taken.")
-        raise ValidationFailed(msg, {"username": [msg]})
-    existing = db.session.scalar(select(User).where(User.email == email))
-    if existing is not None:
-        mail.queue(
-            email,
-            _("Someone tried to register with your address"),
-            "already_registered",
-            user=existing,
-            login_url=absolute_url("auth.login"),
-            reset_url=absolute_url("auth.reset_request"),
-        )
-        return None
+        raise _username_taken()
+    # The password is hashed (the slow part) before we know whether the address is free, so
+    # that both answers take the same time; each sends one mail.
     user = User(email=email, username=username, display_name=display_name, locale=locale)
     user.set_password(password)
+    existing = db.session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        _tell_already_registered(existing)
+        return None
     db.session.add(user)
     try:
         db.session.flush()
-    except IntegrityError as exc:  # a concurrent registration won the race
+    except IntegrityError as exc:
+        # A concurrent registration won the race: say which constraint it took. Registering
+        # is the request's first write, so rolling back loses nothing, and the new
+        # transaction sees the winner's committed row.
         db.session.rollback()
-        msg = _("That username is taken.")
-        raise ValidationFailed(msg, {"username": [msg]}) from exc
+        if db.session.scalar(select(func.count()).where(User.username == username)):
+            raise _username_taken() from exc
+        existing = db.session.scalar(select(User).where(User.email == email))
+        if existing is None:
+            raise
+        _tell_already_registered(existing)
+        return None
     from community.profiles.services import ensure_profile
 
     ensure_profile(user)
     send_confirmation(user)
     return user
+
+
+def _username_taken() -> ValidationFailed:
+    msg = _("That username is taken.")
+    return ValidationFailed(msg, {"username": [msg]})
+
+
+def _tell_already_registered(existing: User) -> None:
+    """Mail the owner of an address that someone tried to register again."""
+    mail.queue(
+        existing.email,
+        _("Someone tried to register with your address"),
+        "already_registered",
+        user=existing,
+        login_url=absolute_url("auth.login"),
+        reset_url=absolute_url("auth.reset_request"),
+    )
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -170,13 +190,20 @@ def ensure_can_post(user) -> None:
 
 
 def authenticate(identifier: str, password: str) -> User | None:
-    """The account when the credentials match, else None (one message for every failure)."""
+    """The account when the credentials match, else None (one message for every failure).
+
+    Raises LoginLocked after too many failures for this identifier, whether or not it names
+    an account, and before the password is looked at (auth/lockout.py)."""
+    lockout.check(identifier)
     user = find_by_login(identifier)
     if user is None:
         # Spend the same hashing time as a real check so timing does not reveal accounts.
         check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    return user if user.check_password(password) else None
+    elif user.check_password(password):
+        lockout.clear(identifier)
+        return user
+    lockout.record_failure(identifier)
+    return None
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -324,6 +351,7 @@ def create_user(
 
 
 __all__ = [
+    "LoginLocked",
     "MAX_PASSWORD",
     "MIN_PASSWORD",
     "RESERVED_USERNAMES",
