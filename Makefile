@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations messages db lint bench clean
+.PHONY: run test install translations messages db lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ run: db
 test: install
 	$(BIN)/ruff check community tests bench
 	bash scripts/test.sh
+
+# Longer random fuzzing of every route and Socket.IO handler (tests/test_fuzz.py); the suite runs
+# a small derandomised profile. FUZZ_EXAMPLES per route and role; add KAKEHASHI_TEST_DB=… for PostgreSQL.
+FUZZ_EXAMPLES ?= 60
+fuzz: install
+	KAKEHASHI_FUZZ_PROFILE=fuzz KAKEHASHI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz.py
 
 lint: install
 	$(BIN)/ruff check community tests bench
