@@ -178,19 +178,19 @@ def test_votes(client, app, people):
     client.post("/auth/logout")
     login(client, "third")
     headers = {"Accept": "application/json"}
-    assert client.post(f"/answers/{aid}/vote", data={"value": "1"}, headers=headers).get_json() == {
-        "score": 1
-    }
-    # The same vote again withdraws it; the opposite vote replaces it.
-    assert client.post(f"/answers/{aid}/vote", data={"value": "1"}, headers=headers).get_json() == {
-        "score": 0
-    }
-    assert client.post(
-        f"/answers/{aid}/vote", data={"value": "-1"}, headers=headers
-    ).get_json() == {"score": -1}
-    assert client.post(f"/answers/{aid}/vote", data={"value": "1"}, headers=headers).get_json() == {
-        "score": 1
-    }
+
+    def vote(state):
+        return client.post(f"/answers/{aid}/vote", data={"value": state}, headers=headers)
+
+    assert vote("up").get_json() == {"score": 1, "vote": "up"}
+    # A vote names the state it wants: the same state again is no change (a double click or a
+    # second tab does not withdraw it); "none" withdraws; the opposite state replaces it.
+    assert vote("up").get_json() == {"score": 1, "vote": "up"}
+    assert vote("none").get_json() == {"score": 0, "vote": "none"}
+    assert vote("none").get_json() == {"score": 0, "vote": "none"}
+    assert vote("down").get_json() == {"score": -1, "vote": "down"}
+    assert vote("1").get_json() == {"score": 1, "vote": "up"}
+    assert vote("toggle").status_code == 400
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AnswerVote)) == 1
         assert db.session.get(Question, qid).score == 1
