@@ -4,32 +4,42 @@ routes.py; both register on the questions blueprint."""
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from community.errors import ValidationFailed
 from community.extensions import limiter
 from community.forms import EmptyForm, apply_errors, status_for
+from community.inputs import page_arg
 from community.questions import bp, revisions, services
-from community.questions.actions import AS_READ, VOTE_STATES
 from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm
 from community.questions.models import CloseReason
 from community.questions.routes import _fill_ask_choices, _user_key  # shared with the pages
 
 
-def _vote_response(question_id: int, anchor: str, score: int, value: int):
+def _edit_limit() -> str:
+    """Edits are limited as posts are (each keeps a revision), new members more tightly."""
+    from community.moderation.services import trust_level
+
+    if current_user.is_authenticated and trust_level(current_user) == 0:
+        return current_app.config["RATELIMIT_POST_NEW"]
+    return current_app.config["RATELIMIT_EDIT"]
+
+
+def _not_post() -> bool:
+    return request.method != "POST"
+
+
+def _vote_response(question_id: int, anchor: str, score: int):
     if request.accept_mimetypes.best == "application/json":
-        state = next(name for name, v in VOTE_STATES.items() if v == value)
-        return jsonify({"score": score, "vote": state})
+        return jsonify({"score": score})
     return redirect(url_for("questions.show", question_id=question_id, _anchor=anchor))
 
 
 def _vote_value() -> int:
-    """The vote the user wants to have: up, none or down (or 1, 0, -1), never "toggle"."""
-    raw = request.form.get("value", "")
-    value = VOTE_STATES.get(raw, {"1": 1, "0": 0, "-1": -1}.get(raw))
-    if value is None:
+    value = request.form.get("value", type=int)
+    if value not in (1, -1):
         abort(400)
     return value
 
@@ -38,18 +48,16 @@ def _vote_value() -> int:
 @login_required
 def vote_question(question_id: int):
     question = services.get_visible(current_user, question_id)
-    value = _vote_value()
-    score = services.vote(current_user, question, value)
-    return _vote_response(question.id, "question", score, value)
+    score = services.vote(current_user, question, _vote_value())
+    return _vote_response(question.id, "question", score)
 
 
 @bp.route("/answers/<int:answer_id>/vote", methods=["POST"])
 @login_required
 def vote_answer(answer_id: int):
     answer = services.get_answer(current_user, answer_id)
-    value = _vote_value()
-    score = services.vote(current_user, answer, value)
-    return _vote_response(answer.question_id, f"answer-{answer.id}", score, value)
+    score = services.vote(current_user, answer, _vote_value())
+    return _vote_response(answer.question_id, f"answer-{answer.id}", score)
 
 
 @bp.route("/questions/<int:question_id>/accept", methods=["POST"])
@@ -60,14 +68,7 @@ def accept(question_id: int):
         abort(400)
     answer_id = request.form.get("answer_id", type=int)
     answer = services.get_answer(current_user, answer_id) if answer_id else None
-    # The page says which answer it showed as accepted, so that a choice made meanwhile in
-    # another tab is not silently replaced.
-    seen = (
-        request.form.get("accepted_id", type=int) or None
-        if "accepted_id" in request.form
-        else AS_READ
-    )
-    services.accept(current_user, question, answer, seen)
+    services.accept(current_user, question, answer)
     flash(_("Marked as the accepted answer.") if answer else _("Acceptance withdrawn."), "success")
     return redirect(
         url_for("questions.show", question_id=question.id, _anchor=f"answer-{answer_id or ''}")
@@ -91,6 +92,7 @@ def follow(question_id: int):
 
 @bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_edit_limit, key_func=_user_key, exempt_when=_not_post)
 def edit(question_id: int):
     question = services.get_visible(current_user, question_id)
     if question.author_id != current_user.id:
@@ -118,6 +120,7 @@ def edit(question_id: int):
 
 @bp.route("/answers/<int:answer_id>/edit", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_edit_limit, key_func=_user_key, exempt_when=_not_post)
 def edit_answer(answer_id: int):
     answer = services.get_answer(current_user, answer_id)
     if answer.author_id != current_user.id:
@@ -218,7 +221,7 @@ def history(question_id: int):
         "questions/history.html",
         post=question,
         question=question,
-        versions=revisions.history(question_id=question.id),
+        history=revisions.history(question_id=question.id, page=page_arg()),
     )
 
 
@@ -229,5 +232,5 @@ def answer_history(answer_id: int):
         "questions/history.html",
         post=answer,
         question=answer.question,
-        versions=revisions.history(answer_id=answer.id),
+        history=revisions.history(answer_id=answer.id, page=page_arg()),
     )
