@@ -13,6 +13,7 @@ from community.extensions import limiter
 from community.forms import EmptyForm, apply_errors, status_for
 from community.inputs import page_arg
 from community.questions import bp, revisions, services
+from community.questions.actions import AS_READ, VOTE_STATES
 from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm
 from community.questions.models import CloseReason
 from community.questions.routes import _fill_ask_choices, _user_key  # shared with the pages
@@ -31,15 +32,18 @@ def _not_post() -> bool:
     return request.method != "POST"
 
 
-def _vote_response(question_id: int, anchor: str, score: int):
+def _vote_response(question_id: int, anchor: str, score: int, value: int):
     if request.accept_mimetypes.best == "application/json":
-        return jsonify({"score": score})
+        state = next(name for name, v in VOTE_STATES.items() if v == value)
+        return jsonify({"score": score, "vote": state})
     return redirect(url_for("questions.show", question_id=question_id, _anchor=anchor))
 
 
 def _vote_value() -> int:
-    value = request.form.get("value", type=int)
-    if value not in (1, -1):
+    """The vote the user wants to have: up, none or down (or 1, 0, -1), never "toggle"."""
+    raw = request.form.get("value", "")
+    value = VOTE_STATES.get(raw, {"1": 1, "0": 0, "-1": -1}.get(raw))
+    if value is None:
         abort(400)
     return value
 
@@ -48,16 +52,18 @@ def _vote_value() -> int:
 @login_required
 def vote_question(question_id: int):
     question = services.get_visible(current_user, question_id)
-    score = services.vote(current_user, question, _vote_value())
-    return _vote_response(question.id, "question", score)
+    value = _vote_value()
+    score = services.vote(current_user, question, value)
+    return _vote_response(question.id, "question", score, value)
 
 
 @bp.route("/answers/<int:answer_id>/vote", methods=["POST"])
 @login_required
 def vote_answer(answer_id: int):
     answer = services.get_answer(current_user, answer_id)
-    score = services.vote(current_user, answer, _vote_value())
-    return _vote_response(answer.question_id, f"answer-{answer.id}", score)
+    value = _vote_value()
+    score = services.vote(current_user, answer, value)
+    return _vote_response(answer.question_id, f"answer-{answer.id}", score, value)
 
 
 @bp.route("/questions/<int:question_id>/accept", methods=["POST"])
@@ -68,7 +74,14 @@ def accept(question_id: int):
         abort(400)
     answer_id = request.form.get("answer_id", type=int)
     answer = services.get_answer(current_user, answer_id) if answer_id else None
-    services.accept(current_user, question, answer)
+    # The page says which answer it showed as accepted, so that a choice made meanwhile in
+    # another tab is not silently replaced.
+    seen = (
+        request.form.get("accepted_id", type=int) or None
+        if "accepted_id" in request.form
+        else AS_READ
+    )
+    services.accept(current_user, question, answer, seen)
     flash(_("Marked as the accepted answer.") if answer else _("Acceptance withdrawn."), "success")
     return redirect(
         url_for("questions.show", question_id=question.id, _anchor=f"answer-{answer_id or ''}")
