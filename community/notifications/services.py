@@ -47,14 +47,16 @@ def _may_see(user: User, question) -> bool:
     return question.hidden_at is None and can_view(user, question.circle)
 
 
-def _still_visible(user):
-    """Notifications about a question the user may no longer open (they left its private
-    circle, it moved into one, it was hidden) are not shown: their text holds its title."""
-    from community.questions.visibility import openable_question_ids
+def _still_visible(stmt, user):
+    """`stmt` on Notification without what the user may no longer open (they left its private
+    circle, it moved into one, it was hidden): the stored text holds the question's title.
 
-    return or_(
-        Notification.question_id.is_(None),
-        Notification.question_id.in_(openable_question_ids(user)),
+    An outer join, so each notification costs one primary-key lookup of its question."""
+    from community.questions.models import Question
+    from community.questions.visibility import openable_questions_clause
+
+    return stmt.outerjoin(Question, Question.id == Notification.question_id).where(
+        or_(Notification.question_id.is_(None), openable_questions_clause(user))
     )
 
 
@@ -132,10 +134,11 @@ def unread_count(user) -> int:
         return 0
     return (
         db.session.scalar(
-            select(func.count()).where(
-                Notification.user_id == user.id,
-                Notification.read_at.is_(None),
-                _still_visible(user),
+            _still_visible(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.user_id == user.id, Notification.read_at.is_(None)),
+                user,
             )
         )
         or 0
@@ -147,8 +150,7 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
 
     return list(
         db.session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user.id, _still_visible(user))
+            _still_visible(select(Notification).where(Notification.user_id == user.id), user)
             .options(joinedload(Notification.actor))
             .order_by(Notification.id.desc())
             .limit(limit)
@@ -158,10 +160,11 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
 
 def open_notification(user: User, notification_id: int) -> str:
     n = db.session.scalar(
-        select(Notification).where(
-            Notification.id == notification_id,
-            Notification.user_id == user.id,
-            _still_visible(user),
+        _still_visible(
+            select(Notification).where(
+                Notification.id == notification_id, Notification.user_id == user.id
+            ),
+            user,
         )
     )
     if n is None:
@@ -207,8 +210,9 @@ def send_digest(now: datetime | None = None) -> int:
             # Checked at sending time: the user may have left a private circle since.
             shown = set(
                 db.session.scalars(
-                    select(Notification.id).where(
-                        Notification.id.in_([n.id for n in items]), _still_visible(user)
+                    _still_visible(
+                        select(Notification.id).where(Notification.id.in_([n.id for n in items])),
+                        user,
                     )
                 )
             )
