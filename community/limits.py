@@ -36,6 +36,14 @@ def _limits(mapper: Mapper) -> tuple[tuple[str, str, int], ...]:
     return tuple(found)
 
 
+def max_length(model, key: str) -> int | None:
+    """The varchar length of `model.key`, for forms and services that state it up front."""
+    for attr, kind, limit in _limits(inspect(model)):
+        if attr == key and kind == "str":
+            return limit
+    return None
+
+
 def check(obj) -> None:
     """Raise ValidationFailed when a loaded attribute of `obj` exceeds its column."""
     state = inspect(obj)

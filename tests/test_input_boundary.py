@@ -251,6 +251,9 @@ def editor_client(app, make_user):
 def test_a_case_past_its_column_limits_is_refused_whole(app, editor_client, change):
     response = editor_client.post("/cases/new", data={**CASE_FORM, **change})
     assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "文字以内" in page or "大きすぎます" in page
+    assert CASE_FORM["title"] in page  # the form comes back filled in, not an error page
     assert count(app, Case) == 0
 
 

@@ -28,8 +28,11 @@ from community.casebook.models import (
 from community.db import utcnow
 from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db
+from community.limits import max_length
 from community.reference.models import Field, PopulationBand, Prefecture, SupportMenu, Topic
 
+# Amounts are BigInteger columns; 15 digits (under 1,000兆円) is far beyond any real case.
+YEN_DIGITS = 15
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78}[a-z0-9])$")
 
 
@@ -80,11 +83,17 @@ def parse_yen(value, name: str, errors: _Errors) -> int | None:
     if not text.isdigit():
         errors.add(name, _("Enter an amount in yen, digits only (e.g. 1200000)."))
         return None
+    if len(text) > YEN_DIGITS:
+        errors.add(name, _("This number is too large."))
+        return None
     return int(text)
 
 
-def _rows(rows: list[dict], keys: tuple[str, ...], name: str, errors: _Errors) -> list[dict]:
-    """Drop blank rows; a row with some but not all of `keys` filled is an error."""
+def _rows(
+    rows: list[dict], keys: tuple[str, ...], name: str, errors: _Errors, model=None
+) -> list[dict]:
+    """Drop blank rows; a row with some but not all of `keys` filled, or a part longer than
+    `model`'s column, is an error."""
     kept = []
     for index, row in enumerate(rows):
         values = {
@@ -96,6 +105,17 @@ def _rows(rows: list[dict], keys: tuple[str, ...], name: str, errors: _Errors) -
             continue
         if len(filled) != len(keys):
             errors.add(f"{name}-{index}", _("Fill in every part of this row, or clear it."))
+            continue
+        too_long = [
+            n
+            for k in keys
+            if model is not None
+            and (n := max_length(model, k))
+            and isinstance(values[k], str)
+            and len(values[k]) > n
+        ]
+        if too_long:
+            errors.add(f"{name}-{index}", _("Use at most %(n)d characters.", n=min(too_long)))
             continue
         kept.append(values)
     return kept
@@ -136,6 +156,8 @@ def _source_rows(rows: list[dict], e: _Errors) -> list[dict]:
             e.add(f"sources-{index}", _("Fill in every part of this row, or clear it."))
         elif url and urlsplit(url).scheme not in ("http", "https"):
             e.add(f"sources-{index}", _("A link starts with http:// or https://."))
+        elif url and len(url) > (limit := max_length(CaseSource, "url") or 0):
+            e.add(f"sources-{index}", _("Use at most %(n)d characters.", n=limit))
         else:
             kept.append({"title": title[:300], "url": url})
     return kept
@@ -197,8 +219,10 @@ def validate(data: CaseInput, case: Case | None) -> tuple[dict, _Errors]:
     v["cost_initial"] = parse_yen(data.cost_initial, "cost_initial", e)
     v["cost_running"] = parse_yen(data.cost_running, "cost_running", e)
     v["costs"] = _cost_rows(data.costs, e)
-    v["schedule"] = _rows(data.schedule, ("period", "content"), "schedule", e)
-    v["interview"] = _rows(data.interview, ("question", "answer"), "interview", e)
+    v["schedule"] = _rows(data.schedule, ("period", "content"), "schedule", e, CaseScheduleRow)
+    v["interview"] = _rows(
+        data.interview, ("question", "answer"), "interview", e, CaseInterviewPair
+    )
     v["effect_figures"] = _rows(data.effect_figures, ("label", "value"), "effect_figures", e)
     v["sources"] = _source_rows(data.sources, e)
     v["is_new"] = bool(data.is_new)
