@@ -3,12 +3,21 @@
 Session events note which documents a flush touched; just before the transaction commits,
 those documents are rebuilt. Every path that writes content (forms, API, moderation, CLI)
 therefore updates the index, and a rollback undoes both together.
+
+Several transactions may rebuild one document at once (four people editing their answers to
+one question). Each rebuild takes a lock on that document first (PostgreSQL; SQLite has one
+writer at a time anyway), so it reads the content after the previous rebuild has committed and
+the last writer's rows contain everyone's text. The rows are written in place (INSERT ... ON
+CONFLICT DO UPDATE, then the sections beyond the new length are deleted), so even a writer that
+did not lock can never collide on (kind, ref_id, section).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, event, inspect, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from community.db import utcnow
 from community.extensions import db
@@ -22,6 +31,15 @@ from community.search.tokens import index_text
 SECTION_CHARS = 12_000
 SECTION_OVERLAP = 200
 
+# pg_advisory_xact_lock(class, id): one class per kind of document, in a range of its own
+# ("SE" for search) so that it cannot meet another advisory lock of the application.
+LOCK_CLASS = {
+    "question": 0x5345_0001,
+    "case": 0x5345_0002,
+    "person": 0x5345_0003,
+    "circle": 0x5345_0004,
+}
+
 
 def _chunks(text: str) -> list[str]:
     text = text or ""
@@ -34,7 +52,16 @@ def _chunks(text: str) -> list[str]:
 def _question_doc(ref_id: int):
     from community.questions.models import Answer, Comment, Question
 
-    q = db.session.get(Question, ref_id)
+    # populate_existing: the session may hold this question from before the document lock, and a
+    # title, tag or field changed meanwhile by another transaction must not be indexed stale.
+    q = db.session.scalar(
+        select(Question)
+        .where(Question.id == ref_id)
+        .options(
+            selectinload(Question.tags), selectinload(Question.topics), joinedload(Question.field)
+        )
+        .execution_options(populate_existing=True)
+    )
     if q is None or q.hidden_at is not None:
         return None
     answers = db.session.scalars(
@@ -64,6 +91,7 @@ def _case_doc(ref_id: int):
             selectinload(Case.topics),
             selectinload(Case.fields),
         )
+        .execution_options(populate_existing=True)
     )
     if c is None:
         return None
@@ -88,7 +116,7 @@ def _case_doc(ref_id: int):
 def _person_doc(ref_id: int):
     from community.auth.models import User
 
-    u = db.session.get(User, ref_id)
+    u = db.session.get(User, ref_id, populate_existing=True)
     if u is None or u.is_deleted or u.profile is None:
         return None
     p = u.profile
@@ -108,7 +136,7 @@ def _person_doc(ref_id: int):
 def _circle_doc(ref_id: int):
     from community.circles.models import Circle
 
-    c = db.session.get(Circle, ref_id)
+    c = db.session.get(Circle, ref_id, populate_existing=True)
     if c is None:
         return None
     return c.name_ja, "\n".join([c.name_ja, c.name_en, c.description_md, c.rules_md])
@@ -122,29 +150,55 @@ BUILDERS = {
 }
 
 
+def _lock(kind: str, ref_id: int) -> None:
+    """Wait until no other transaction is rebuilding this document; held until commit."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(LOCK_CLASS[kind], ref_id)))
+
+
+def _upsert(rows: list[dict]) -> None:
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(SearchEntry).values(rows)
+    # The id too: the search window takes the newest ids as the most recently active documents
+    # (window.py), so a rebuilt section must move to the end as a fresh insert would.
+    columns = ("id", "title", "body", "tokens", "updated_at")
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["kind", "ref_id", "section"],
+        set_={name: stmt.excluded[name] for name in columns},
+    )
+    db.session.execute(stmt)
+
+
 def reindex(kind: str, ref_id: int) -> None:
     """Replace the entries of one document (none when it is gone or hidden)."""
-    db.session.execute(
-        delete(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.ref_id == ref_id)
-    )
+    _lock(kind, ref_id)
     doc = BUILDERS[kind](ref_id)
-    if doc is None:
-        return
-    title, body = doc
-    now = utcnow()
-    for section, chunk in enumerate(_chunks(body)):
-        db.session.add(
-            SearchEntry(
-                kind=kind,
-                ref_id=ref_id,
-                section=section,
-                title=title[:300],
-                body=chunk,
-                tokens=index_text(chunk),
-                updated_at=now,
-            )
+    rows = []
+    if doc is not None:
+        title, body = doc
+        now = utcnow()
+        rows = [
+            {
+                "kind": kind,
+                "ref_id": ref_id,
+                "section": section,
+                "title": title[:300],
+                "body": chunk,
+                "tokens": index_text(chunk),
+                "updated_at": now,
+            }
+            for section, chunk in enumerate(_chunks(body))
+        ]
+        _upsert(rows)
+    db.session.execute(
+        delete(SearchEntry)
+        .where(
+            SearchEntry.kind == kind,
+            SearchEntry.ref_id == ref_id,
+            SearchEntry.section >= len(rows),
         )
-    db.session.flush()
+        .execution_options(synchronize_session=False)
+    )
 
 
 def reindex_all() -> int:
@@ -154,17 +208,21 @@ def reindex_all() -> int:
     from community.circles.models import Circle
     from community.questions.models import Question
 
-    db.session.execute(delete(SearchEntry))
+    # No DELETE of the whole table first: it would hold every row while the rebuild waits for
+    # document locks that requests hold, and those requests wait for the rows. Documents are
+    # locked in the order the commit hook uses (sorted by kind, then id), so neither deadlocks.
     count = 0
-    for kind, model in (
-        ("question", Question),
-        ("case", Case),
-        ("person", User),
-        ("circle", Circle),
+    for kind, model in sorted(
+        {"question": Question, "case": Case, "person": User, "circle": Circle}.items()
     ):
-        for ref_id in db.session.scalars(select(model.id)).all():
+        for ref_id in db.session.scalars(select(model.id).order_by(model.id)).all():
             reindex(kind, ref_id)
             count += 1
+        db.session.execute(
+            delete(SearchEntry)
+            .where(SearchEntry.kind == kind, SearchEntry.ref_id.not_in(select(model.id)))
+            .execution_options(synchronize_session=False)
+        )
     return count
 
 
