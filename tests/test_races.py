@@ -227,6 +227,32 @@ def test_a_booking_changed_since_it_was_read_is_refused_by_the_service(app, advi
     assert after.starts_at != new_start and after.sequence == 0
 
 
+def test_a_page_showing_an_older_booking_cannot_change_it(app, adviser, member):
+    """The adviser's page still shows 10:00 when the member moves the request; confirming from
+    it is refused, confirming from the reloaded page works."""
+    bid, new_start = confirmed_booking(app, adviser.id, member.id, requires_confirmation=True)
+    with app.app_context():
+        oh.reschedule(db.session.get(User, member.id), db.session.get(Booking, bid), new_start)
+        db.session.commit()
+    adv = signed_in(app, "adv")
+    page = adv.get(f"/bookings/{bid}").get_data(as_text=True)
+    shown = booking_state(app, bid).version
+    assert f'name="version" value="{shown}"' in page
+    with app.app_context():
+        slots = [s.start for s in oh.free_slots_for(db.session.get(User, adviser.id))]
+        later = next(s for s in slots if s >= new_start + timedelta(hours=2))
+        oh.reschedule(db.session.get(User, member.id), db.session.get(Booking, bid), later)
+        db.session.commit()
+    stale = adv.post(f"/bookings/{bid}/decide", data={"decision": "confirm", "version": shown})
+    assert stale.status_code == 409 and CHANGED in stale.get_data(as_text=True)
+    assert booking_state(app, bid).status == BookingStatus.REQUESTED
+    current = booking_state(app, bid).version
+    fresh = adv.post(f"/bookings/{bid}/decide", data={"decision": "confirm", "version": current})
+    assert fresh.status_code == 302
+    after = booking_state(app, bid)
+    assert after.status == BookingStatus.CONFIRMED and after.starts_at == later
+
+
 # --- accepting an answer ----------------------------------------------------------------------
 
 

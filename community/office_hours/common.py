@@ -38,6 +38,12 @@ def _touch(booking: Booking) -> None:
     booking.updated_at = utcnow()
 
 
+def check_version(booking: Booking, seen: int | None) -> None:
+    """Refuse a change sent from a page that showed an older state of the booking (if it says)."""
+    if seen is not None and seen != booking.version:
+        raise booking_changed()
+
+
 def save_change() -> None:
     """Write a booking change now, so that losing a race is a domain error raised here.
 

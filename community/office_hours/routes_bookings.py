@@ -80,6 +80,9 @@ def booking(booking_id: int):
 
 def _act(booking_id: int, action):
     b = services.get_booking(current_user, booking_id)
+    # Forms carry the version of the booking their page showed: confirming or cancelling a
+    # booking that was moved meanwhile must not happen unseen.
+    services.check_version(b, request.form.get("version", type=int))
     try:
         message = action(b)
     except ValidationFailed as err:

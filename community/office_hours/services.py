@@ -32,6 +32,7 @@ from community.office_hours.common import (
     _field,
     _require_party,
     _touch,
+    check_version,
     save_change,
 )
 from community.office_hours.lifecycle import (
@@ -72,6 +73,7 @@ __all__ = [
     "book",
     "bookings_for",
     "cancel",
+    "check_version",
     "decide",
     "delete_availability",
     "feed_token",
