@@ -71,6 +71,7 @@ def import_models() -> None:
     import community.auth.models  # noqa: F401
     import community.casebook.models  # noqa: F401
     import community.circles.models  # noqa: F401
+    import community.idempotency  # noqa: F401
     import community.limits  # noqa: F401 - column limits checked before every flush
     import community.moderation.models  # noqa: F401
     import community.notifications.models  # noqa: F401

@@ -37,9 +37,11 @@ def wants_json() -> bool:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from community.idempotency import new_key
     from community.urls import url_self
 
     app.add_template_global(url_self)
+    app.add_template_global(new_key, "idempotency_key")  # one-time tokens in hand-written forms
 
     @app.context_processor
     def template_helpers():

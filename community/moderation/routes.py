@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from community import idempotency
 from community.auth.models import Role, User
 from community.circles import services as circles
 from community.errors import ValidationFailed
@@ -34,6 +35,8 @@ def _can_open_queue() -> bool:
 def flag():
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if replayed := idempotency.claim():
+        return replayed
     form = request.form
     try:
         services.flag(
@@ -50,7 +53,7 @@ def flag():
         _("Thank you. The moderators will look at it; you will see the outcome under My flags."),
         "success",
     )
-    return redirect(safe_next())
+    return idempotency.done(safe_next())
 
 
 @bp.route("/moderation/")

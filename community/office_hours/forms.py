@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from community.auth.forms import REQUIRED
 from community.forms import BaseForm
+from community.idempotency import IdempotentForm
 from community.profiles.forms import CheckboxesField
 
 MODES = [("online", _l("Online")), ("onsite", _l("On site")), ("phone", _l("Phone"))]
@@ -29,7 +30,7 @@ WEEKDAYS = [
 ]
 
 
-class BookForm(BaseForm):
+class BookForm(IdempotentForm, BaseForm):
     agenda = TextAreaField(
         _l("What would you like to discuss?"),
         validators=[DataRequired(REQUIRED), Length(max=2000)],

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from community import idempotency
 from community.auth.models import Role, User
 from community.db import utcnow
 from community.errors import DomainError, ValidationFailed
@@ -121,6 +122,8 @@ def book(username: str):
     form.question_id.choices = [("", _("None"))] + [(str(q.id), q.title) for q in _own_questions()]
     form.mode.choices = [(m, m) for m in settings.modes] or [("online", "online")]
     if form.validate_on_submit():
+        if replayed := idempotency.claim():
+            return replayed
         try:
             booking = services.book(
                 current_user,
@@ -149,7 +152,7 @@ def book(username: str):
                 else _("Booked and confirmed."),
                 "success",
             )
-            return redirect(url_for("office_hours.booking", booking_id=booking.id))
+            return idempotency.done(url_for("office_hours.booking", booking_id=booking.id))
     return render_template(
         "office_hours/book.html",
         adviser=user,

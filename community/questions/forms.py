@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from community.auth.forms import REQUIRED
 from community.forms import BaseForm
+from community.idempotency import IdempotentForm
 from community.profiles.forms import CheckboxesField
 
 STAGE_CHOICES = [
@@ -21,7 +22,7 @@ STAGE_HELP = {
 }
 
 
-class AskForm(BaseForm):
+class AskForm(IdempotentForm, BaseForm):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(REQUIRED), Length(min=10, max=150)],
@@ -46,7 +47,7 @@ class AskForm(BaseForm):
     stage = RadioField(_l("Where are you with this problem?"), choices=STAGE_CHOICES, default="")
 
 
-class AnswerForm(BaseForm):
+class AnswerForm(IdempotentForm, BaseForm):
     body = TextAreaField(
         _l("Your answer"),
         validators=[DataRequired(REQUIRED), Length(min=10, max=20000)],
@@ -54,7 +55,7 @@ class AnswerForm(BaseForm):
     )
 
 
-class CommentForm(BaseForm):
+class CommentForm(IdempotentForm, BaseForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(REQUIRED), Length(min=2, max=600)])
 
 

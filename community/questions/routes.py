@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from community import idempotency
 from community.circles import services as circles
 from community.circles.models import Circle
 from community.errors import ValidationFailed
@@ -92,13 +93,15 @@ def ask():
         kept = current_user.profile.problem_stage if current_user.profile else None
         form.stage.data = request.args.get("stage") or (str(kept) if kept else "")
     if form.validate_on_submit():
+        if replayed := idempotency.claim():
+            return replayed
         try:
             question = services.ask(current_user, form.data)
         except ValidationFailed as err:
             apply_errors(form, err)
         else:
             flash(_("Your question is posted. You will find answers here."), "success")
-            return redirect(url_for("questions.show", question_id=question.id))
+            return idempotency.done(url_for("questions.show", question_id=question.id))
     return render_template("questions/ask.html", form=form, stage_help=STAGE_HELP), status_for(form)
 
 
@@ -169,12 +172,14 @@ def post_answer(question_id: int):
     question = services.get_visible(current_user, question_id)
     form = AnswerForm()
     if form.validate_on_submit():
+        if replayed := idempotency.claim():
+            return replayed
         try:
             answer = services.answer(current_user, question, form.body.data)
         except ValidationFailed as err:
             apply_errors(form, err)
         else:
-            return redirect(
+            return idempotency.done(
                 url_for("questions.show", question_id=question.id, _anchor=f"answer-{answer.id}")
             )
     return _render_question(question_id, answer_form=form, status=422)
@@ -190,12 +195,14 @@ def post_comment(question_id: int):
         answer = services.get_answer(current_user, request.form.get("answer_id", type=int) or 0)
     form = CommentForm()
     if form.validate_on_submit():
+        if replayed := idempotency.claim():
+            return replayed
         try:
             c = services.comment(current_user, question, form.body.data, answer)
         except ValidationFailed as err:
             apply_errors(form, err)
         else:
-            return redirect(
+            return idempotency.done(
                 url_for("questions.show", question_id=question.id, _anchor=f"comment-{c.id}")
             )
     return _render_question(question_id, comment_form=form, status=422)
