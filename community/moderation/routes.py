@@ -17,6 +17,7 @@ from community.circles import services as circles
 from community.errors import ValidationFailed
 from community.extensions import db, limiter
 from community.forms import EmptyForm
+from community.inputs import int_arg, page_arg
 from community.moderation import bp, services
 from community.moderation.models import Flag
 from community.questions import services as questions
@@ -42,7 +43,7 @@ def flag():
         services.flag(
             current_user,
             form.get("target_type", ""),
-            form.get("target_id", type=int) or 0,
+            int_arg(form, "target_id") or 0,
             form.get("reason", ""),
             form.get("text", ""),
         )
@@ -86,7 +87,7 @@ def item(target_type: str, target_id: int):
                     action,
                     request.form.get("reason", ""),
                     body=request.form.get("body"),
-                    suspend_days=request.form.get("days", type=int),
+                    suspend_days=int_arg(request.form, "days"),
                 )
         except ValidationFailed as err:
             flash(err.message, "error")
@@ -131,7 +132,7 @@ def audit():
     filters = {k: request.args.get(k, "") for k in ("action", "actor", "target_type", "since")}
     pagination = db.paginate(
         services.audit_query(filters),
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
         per_page=50,
         error_out=False,
     )
@@ -244,7 +245,7 @@ def suspend(user_id: int):
             services.suspend(
                 current_user,
                 user,
-                request.form.get("days", type=int) or 0,
+                int_arg(request.form, "days") or 0,
                 request.form.get("reason", ""),
             )
     except ValidationFailed as err:

@@ -15,6 +15,7 @@ from community.circles.models import Circle
 from community.errors import ValidationFailed
 from community.extensions import db, limiter
 from community.forms import EmptyForm, apply_errors, status_for
+from community.inputs import int_arg, page_arg
 from community.questions import bp, page, services
 from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm, CommentForm
 from community.reference import choices
@@ -60,7 +61,7 @@ def index():
         sort=args.get("sort", "activity"),
     )
     pagination = db.paginate(
-        stmt, page=max(args.get("page", 1, type=int), 1), per_page=20, error_out=False
+        stmt, page=page_arg(), per_page=20, error_out=False
     )
     visible_circles = [c for c, _n, _m in circles.list_circles(current_user)]
     return render_template(
@@ -192,7 +193,7 @@ def post_comment(question_id: int):
     question = services.get_visible(current_user, question_id)
     answer = None
     if request.form.get("answer_id"):
-        answer = services.get_answer(current_user, request.form.get("answer_id", type=int) or 0)
+        answer = services.get_answer(current_user, int_arg(request.form, "answer_id") or 0)
     form = CommentForm()
     if form.validate_on_submit():
         if replayed := idempotency.claim():

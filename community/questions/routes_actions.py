@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from community.errors import ValidationFailed
 from community.extensions import limiter
 from community.forms import EmptyForm, apply_errors, status_for
-from community.inputs import page_arg
+from community.inputs import int_arg, page_arg
 from community.questions import bp, revisions, services
 from community.questions.actions import AS_READ, VOTE_STATES
 from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm
@@ -72,7 +72,7 @@ def accept(question_id: int):
     question = services.get_visible(current_user, question_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    answer_id = request.form.get("answer_id", type=int)
+    answer_id = int_arg(request.form, "answer_id")
     answer = services.get_answer(current_user, answer_id) if answer_id else None
     # The page says which answer it showed as accepted, so that a choice made meanwhile in
     # another tab is not silently replaced.
