@@ -233,6 +233,22 @@ def test_a_successful_login_clears_the_failures(app, make_user, lockout):
         assert _login_from(app, "10.0.5.1", "alice", PASSWORD)[1].status_code == 302
 
 
+def test_a_password_reset_ends_the_lock(app, make_user, lockout, mailbox):
+    make_user(username="alice", email="alice@example.com")
+    for i in range(3):
+        _login_from(app, f"10.0.6.{i}", "alice", "wrong password")
+    assert _login_from(app, "10.0.6.9", "alice", PASSWORD)[1].status_code == 429
+    client = app.test_client()
+    client.post("/auth/reset", data={"identifier": "alice@example.com"})
+    path = mailbox.link("alice@example.com", r"http://localhost/auth/reset/\S+")
+    path = path.removeprefix("http://localhost")
+    new = "a brand new password"
+    assert client.post(path, data={"password": new, "password_confirm": new}).status_code == 302
+    for identifier in ("alice", "alice@example.com"):
+        other, r = _login_from(app, "10.0.6.10", identifier, new)
+        assert r.status_code == 302 and _logged_in(other)
+
+
 def test_the_lock_message_in_english(app, make_user, lockout):
     make_user(username="alice")
     client = app.test_client()

@@ -295,6 +295,9 @@ def reset_password(token: str, new: str) -> User | None:
     check_password_strength(new, user_words=(user.username,))
     user.set_password(new)
     user.rotate_session_token()
+    # The owner proved the address: a lockout that someone else's guesses caused ends here.
+    lockout.clear(user.email)
+    lockout.clear(user.username)
     # Following the mailed link proves the address.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
