@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 
 from community.auth.models import Role, User
 from community.casebook import services as casebook
-from community.circles import services as circle_services
-from community.circles.models import CircleMembership, CircleRole
+from community.circles.models import CircleMembership
 from community.extensions import db
 from community.moderation import services as mod
 from community.moderation.models import AuditEntry
@@ -25,6 +24,7 @@ from community.questions import services as qa
 from community.questions.models import Answer, CloseReason, Question, Revision
 from tests import qa_helpers
 from tests.conftest import login
+from tests.test_moderation import new_circle
 
 SECRET = "極秘の下水道更生工法の入札予定価格について"
 OPEN_TITLE = "判定区分Ⅲの橋の優先順位の付け方"
@@ -41,20 +41,6 @@ def client_as(app, username: str | None):
     if username is not None:
         assert login(c, username).status_code == 302, username
     return c
-
-
-def new_circle(slug: str, visibility: str, *, moderators=(), members=()) -> int:
-    circle = circle_services.save_circle(
-        _user("boss"),
-        None,
-        {"slug": slug, "name_ja": f"{slug}の輪", "name_en": slug, "visibility": visibility},
-    )
-    for name, role in [(m, CircleRole.MODERATOR) for m in moderators] + [
-        (m, CircleRole.MEMBER) for m in members
-    ]:
-        db.session.add(CircleMembership(circle_id=circle.id, user_id=_user(name).id, role=role))
-    db.session.flush()
-    return circle.id
 
 
 def _ask_open(title: str) -> Question:

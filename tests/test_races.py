@@ -9,21 +9,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
 
 from community.auth.models import Role, User
-from community.db import utcnow
 from community.extensions import db
 from community.notifications.models import Kind, Notification
 from community.office_hours import services as oh
-from community.office_hours.models import AvailabilityRule, Booking, BookingStatus, Mode
+from community.office_hours.models import Booking, BookingStatus
 from community.questions import services as qa
 from community.questions.models import Answer, AnswerVote, Question, QuestionStatus
 from tests import qa_helpers
 from tests.conftest import login
+from tests.test_office_hours_pages import open_hours
 
 CHANGED = "この予約は他の操作で変更されました"
 ACCEPT_CHANGED = "採用する回答が他の操作で変更されました"
@@ -101,27 +101,12 @@ def confirmed_booking(app, adviser_id: int, member_id: int, requires_confirmatio
     """Open hours every day, book a slot two days ahead, confirm it if needed.
 
     Returns (booking id, a free slot two hours later to move it to)."""
+    start = open_hours(app, adviser_id, requires_confirmation=requires_confirmation)
     with app.app_context():
         adviser = db.session.get(User, adviser_id)
-        settings = oh.settings_for(adviser)
-        settings.min_notice_hours = 0
-        settings.requires_confirmation = requires_confirmation
-        for weekday in range(7):
-            db.session.add(
-                AvailabilityRule(
-                    adviser_id=adviser_id,
-                    weekday=weekday,
-                    start_time=time(9),
-                    end_time=time(18),
-                    slot_minutes=60,
-                    mode=Mode.ONLINE,
-                )
-            )
-        db.session.commit()
-        later = utcnow() + timedelta(days=2)
-        slots = [s.start for s in oh.free_slots_for(adviser) if s.start > later]
-        start = slots[0]
-        target = next(s for s in slots if s >= start + timedelta(hours=2))
+        target = next(
+            s.start for s in oh.free_slots_for(adviser) if s.start >= start + timedelta(hours=2)
+        )
         b = oh.book(db.session.get(User, member_id), adviser, start, "点検計画の相談")
         if requires_confirmation:
             oh.decide(adviser, b, confirm=True)
