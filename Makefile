@@ -55,6 +55,7 @@ lint: install
 bench: install
 	$(BIN)/python -m bench.people_directory
 	$(BIN)/python -m bench.questions
+	$(BIN)/python -m bench.registration
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache
