@@ -116,7 +116,14 @@ def test_reset_request_does_not_reveal_accounts(client, make_user, mailbox):
     assert tokens.sub("", known.get_data(as_text=True)) == tokens.sub(
         "", unknown.get_data(as_text=True)
     )
-    assert [m["To"] for m in mailbox.messages] == ["kenji@example.com"]
+    # One mail each: a reset link for the account, a notice for the address without one.
+    assert [m["To"] for m in mailbox.messages] == ["kenji@example.com", "ghost@example.com"]
+    notice = mailbox.body(mailbox.last_to("ghost@example.com"))
+    assert "/auth/reset/" not in notice and "http://localhost/auth/register" in notice
+    assert "登録されたアカウントはありません" in notice
+    # An unknown username has no address to mail.
+    client.post("/auth/reset", data={"identifier": "ghost_user"})
+    assert len(mailbox.messages) == 2
 
 
 def test_reset_link_expires(client, app, make_user, mailbox):

@@ -46,6 +46,10 @@ _DUMMY_HASH = "scrypt:32768:8:1$kakehashi$" + "0" * 128
 # --- lookups --------------------------------------------------------------------------------
 
 
+# Loose on purpose: only to tell an address from a username before mailing it.
+EMAIL_SHAPE = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s.]{1,63}")
+
+
 def find_by_login(identifier: str) -> User | None:
     """Find a live account by email or username (case-insensitive)."""
     ident = (identifier or "").strip().lower()
@@ -265,9 +269,22 @@ def confirm_email_change(token: str) -> User | None:
 
 
 def request_password_reset(identifier: str) -> None:
-    """Mail a single-use reset link when the account exists; silent otherwise."""
+    """Mail a single-use reset link when the account exists.
+
+    An unknown email address is told that it has no account, so that a known and an unknown
+    address both send one mail (neither the page nor its timing differs); an unknown username
+    has nowhere to be mailed.
+    """
     user = find_by_login(identifier)
     if user is None:
+        address = (identifier or "").strip()
+        if EMAIL_SHAPE.fullmatch(address):
+            mail.queue(
+                address,
+                _("Password reset requested for an address without an account"),
+                "reset_unknown",
+                register_url=absolute_url("auth.register"),
+            )
         return
     mail.queue(
         user.email,
