@@ -17,6 +17,17 @@ users_cli = AppGroup("users", help="Manage accounts.")
 office_hours_cli = AppGroup("office-hours", help="Office hours (for cron).")
 search_cli = AppGroup("search", help="The full-text search index.")
 notifications_cli = AppGroup("notifications", help="Notification mail (for cron).")
+forms_cli = AppGroup("forms", help="One-time form tokens (for cron).")
+
+
+@forms_cli.command("prune-tokens")
+def prune_tokens():
+    """Delete one-time form tokens older than a day (a resent form older than that is new)."""
+    from community.idempotency import prune
+
+    removed = prune()
+    db.session.commit()
+    click.echo(f"form tokens removed: {removed}")
 
 
 @notifications_cli.command("send-digest")
@@ -124,3 +135,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(office_hours_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(forms_cli)
