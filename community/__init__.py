@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from community.config import DEV_SECRET, Config
+from community.config import DEV_SECRET, Config, engine_options, redis_options
 
 
 def create_app(config: type[Config] | None = None, **overrides) -> Flask:
@@ -24,6 +25,12 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         "test",
     ):
         raise RuntimeError("SECRET_KEY must be set outside development (KAKEHASHI_ENV).")
+    if app.config["ENV_NAME"] == "production" and not (
+        app.config.get("MAIL_URL") or app.config.get("MAIL_TO_LOG")
+    ):
+        raise RuntimeError(
+            "MAIL_URL must be set in production (or KAKEHASHI_MAIL_TO_LOG=1 to log mail instead)."
+        )
     if app.config["BASE_URL"].startswith("https://"):
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
 
@@ -41,6 +48,10 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     web.register_errorhandlers(app)
     web.register_request_hooks(app)
     register_commands(app)
+    if app.config["PROXY_HOPS"]:
+        # Outermost, around Socket.IO too: remote_addr becomes the client behind the proxies.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 
@@ -48,13 +59,17 @@ def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     from community import auth, i18n
     from community.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+    from community.extensions import socketio_queue as queue_options
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    if not app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options(app.config))
     limiter.init_app(app)
     login_manager.init_app(app)
     auth.init_login_manager(login_manager)
@@ -62,7 +77,9 @@ def register_extensions(app: Flask) -> None:
     # handlers it knew of at that moment onto each new app's server.
     import community.notifications.events  # noqa: F401
 
-    socketio.init_app(app, message_queue=redis_url, async_mode="threading")
+    # With REDIS_URL, a queue whose publishing has short timeouts (extensions.RedisQueue).
+    queue = queue_options(app.config)
+    socketio.init_app(app, message_queue=redis_url, async_mode="threading", **queue)
     import_models()
 
 

@@ -24,8 +24,22 @@ class Config:
 
     ENV_NAME = os.environ.get("KAKEHASHI_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    # Production without MAIL_URL refuses to start unless writing mail to the log is chosen.
+    MAIL_TO_LOG = os.environ.get("KAKEHASHI_MAIL_TO_LOG") == "1"
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}  # completed per dialect: engine_options
+    # Seconds to open a database connection, and milliseconds a statement may run (PostgreSQL),
+    # so that a database that stops answering makes requests fail fast instead of hang.
+    DB_CONNECT_TIMEOUT = int(os.environ.get("KAKEHASHI_DB_CONNECT_TIMEOUT", "5"))
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("KAKEHASHI_DB_STATEMENT_TIMEOUT_MS", "15000"))
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none, so that
+    # a client cannot choose its own address for the rate limits).
+    PROXY_HOPS = int(os.environ.get("KAKEHASHI_PROXY_HOPS", "0"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("KAKEHASHI_MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
+    # One limit for the body and for one text field (Flask's own default for a field is 500 kB).
+    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
+    # Seconds for each Redis connect and reply (rate limits, lockout, Socket.IO publishing).
+    REDIS_TIMEOUT = float(os.environ.get("KAKEHASHI_REDIS_TIMEOUT", "0.5"))
     REDIS_URL = os.environ.get("REDIS_URL") or None
     MAIL_URL = os.environ.get("MAIL_URL") or None
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Kakehashi <no-reply@kakehashi.example.jp>")
@@ -48,8 +62,15 @@ class Config:
     # Several deployments (or test runs) may share one Redis: keep their counters apart.
     RATELIMIT_KEY_PREFIX = os.environ.get("KAKEHASHI_RATELIMIT_PREFIX", "kakehashi")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: limits fall back to this process's memory (a warning is logged) and
+    # any other store error lets the request through: an outage of Redis is not one of the site.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_REGISTER = "5 per minute;20 per hour"
+    # Per email or username typed, whatever the address (many clients, one target).
+    RATELIMIT_LOGIN_IDENTIFIER = "20 per minute;100 per hour"
+    RATELIMIT_REGISTER_IDENTIFIER = "3 per minute;10 per day"
     RATELIMIT_MAIL = "5 per minute;20 per hour"
     RATELIMIT_PREVIEW = "60 per minute"
     RATELIMIT_POST = "10 per minute;200 per day"  # questions, answers, comments per user
@@ -87,3 +108,40 @@ class TestConfig(Config):
     TRUST1_DAYS = 0  # test accounts are minutes old; moderation tests set their own value
     # Cheap hashes keep account-heavy tests fast; test_security checks the real default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
+
+
+def redis_options(config) -> dict:
+    """redis-py client options: short timeouts and one quick retry, never a long backoff."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    timeout = config.get("REDIS_TIMEOUT", 0.5)
+    return {
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+        # redis-py's default retries thrice with up to 10 s of backoff: a request would wait.
+        "retry": Retry(NoBackoff(), 1),
+    }
+
+
+def engine_options(config) -> dict:
+    """SQLAlchemy engine options for the configured database: timeouts on every dialect."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    uri = str(config["SQLALCHEMY_DATABASE_URI"])
+    connect_args = dict(options.get("connect_args") or {})
+    if uri.startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+        connect_args.setdefault("connect_timeout", config.get("DB_CONNECT_TIMEOUT", 5))
+        connect_args.setdefault(
+            "options", f"-c statement_timeout={int(config.get('DB_STATEMENT_TIMEOUT_MS', 15000))}"
+        )
+        # A peer that vanishes without closing (a partition) is noticed within about a minute.
+        connect_args.setdefault("keepalives", 1)
+        connect_args.setdefault("keepalives_idle", 30)
+        connect_args.setdefault("keepalives_interval", 10)
+        connect_args.setdefault("keepalives_count", 3)
+    elif uri.startswith("sqlite"):
+        # Seconds a writer waits for another's lock before "database is locked".
+        connect_args.setdefault("timeout", 15)
+    options["connect_args"] = connect_args
+    return options

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
-from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,6 +15,13 @@ from community import mail
 from community.db import utcnow
 from community.errors import DomainError
 from community.extensions import db
+from community.failures import (
+    OUTAGE_ERRORS,
+    REQUEST_ID_HEADER,
+    failure_log,
+    request_id,
+    static_error_response,
+)
 
 CSP = "; ".join(
     [
@@ -30,6 +38,8 @@ CSP = "; ".join(
     ]
 )
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+# Probes: no session, no user, no database unless they check it themselves.
+PROBE_ENDPOINTS = frozenset({"static", "core.healthz", "core.readyz"})
 
 
 def wants_json() -> bool:
@@ -57,7 +67,7 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def touch_last_seen():
         # Throttled so that reading pages does not write on every request.
-        if current_user.is_authenticated and request.endpoint != "static":
+        if request.endpoint not in PROBE_ENDPOINTS and current_user.is_authenticated:
             now = utcnow()
             if now - current_user.last_seen_at > LAST_SEEN_RESOLUTION:
                 current_user.last_seen_at = now
@@ -94,6 +104,7 @@ def register_request_hooks(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         # The development server would otherwise name its Werkzeug and Python versions.
         headers["Server"] = "Kakehashi"
+        headers[REQUEST_ID_HEADER] = request_id()
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
@@ -110,6 +121,7 @@ ERROR_TITLES = {
     404: lambda: _("Page not found"),
     405: lambda: _("Method not allowed"),
     409: lambda: _("Conflict"),
+    413: lambda: _("What you sent is too large"),
     422: lambda: _("Please check your input"),
     429: lambda: _("Too many requests"),
     500: lambda: _("Something went wrong"),
@@ -118,6 +130,8 @@ ERROR_TITLES = {
 
 def error_response(status: int, message: str | None = None, code: str | None = None, fields=None):
     """Render an error as JSON for API clients or as a page in the user's language."""
+    if status >= 500:
+        return static_error_response(status)
     title = ERROR_TITLES.get(status, ERROR_TITLES[500])()
     if wants_json():
         body = {"error": {"code": code or str(status), "message": message or title}}
@@ -144,13 +158,31 @@ def register_errorhandlers(app: Flask) -> None:
         message = None
         if status == 429:
             message = _("Please wait a little and try again.")
+        elif status == 413:
+            size = max(1, current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
+            message = _(
+                "A form may send at most %(size)d MB. Shorten the text and try again.", size=size
+            )
         elif status == 400 and getattr(err, "description", "") and "CSRF" in err.description:
             message = _("The form expired. Please reload the page and try again.")
         return error_response(status, message)
 
+    def outage(err: Exception):
+        failure_log(err, 503)
+        _forget_request_work()
+        return static_error_response(503)
+
+    for error_class in OUTAGE_ERRORS:
+        app.register_error_handler(error_class, outage)
+
     @app.errorhandler(Exception)
     def server_error(err: Exception):
-        app.logger.exception("unhandled error")
+        failure_log(err, 500)
+        _forget_request_work()
+        return static_error_response(500)
+
+
+def _forget_request_work() -> None:
+    with contextlib.suppress(*OUTAGE_ERRORS):  # connection gone: nothing was committed anyway
         db.session.rollback()
-        g.pop("outbox", None)
-        return error_response(500)
+    g.pop("outbox", None)

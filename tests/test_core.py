@@ -3,8 +3,11 @@
 from community.i18n import LANG_COOKIE
 
 
-def test_healthz_reports_database(client):
+def test_healthz_is_liveness_and_readyz_reports_database(client):
     response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+    response = client.get("/readyz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "db": "ok"}
 

@@ -41,6 +41,7 @@ def gunicorn(db_url: str, port: int, threads: int = 50):
         "REDIS_URL": REDIS,
         "SECRET_KEY": "multi-process-test",
         "KAKEHASHI_ENV": "production",
+        "KAKEHASHI_MAIL_TO_LOG": "1",  # production refuses to start without MAIL_URL otherwise
         "KAKEHASHI_BASE_URL": f"http://127.0.0.1:{port}",
         # Fresh rate-limit counters in the shared Redis for every run.
         "KAKEHASHI_RATELIMIT_PREFIX": RUN,

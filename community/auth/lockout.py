@@ -7,13 +7,21 @@ within its window, logins with that identifier are refused until the oldest fail
 the window. Identifiers without an account are counted and refused the same way, so that a
 refusal never tells whether an account exists. The counts live in the rate-limit store
 (Redis when REDIS_URL is set, so every app process shares them; memory otherwise).
+
+When that store fails (Redis down or not answering within its short timeouts), the counts
+move to this process's memory for a while and a warning is logged, as the rate limits do:
+logins go on, still locked out per process, instead of failing with the store.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
+import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app
 from flask_babel import ngettext
@@ -24,6 +32,10 @@ from limits.strategies import MovingWindowRateLimiter
 from community.errors import DomainError
 
 _EXTENSION = "kakehashi_login_lockout"
+# Seconds the shared store is left alone after it failed, before it is tried again.
+RETRY_STORE_AFTER = 30
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class LoginLocked(DomainError):
@@ -33,15 +45,36 @@ class LoginLocked(DomainError):
     code = "login_locked"
 
 
-def _state() -> tuple[MovingWindowRateLimiter, RateLimitItem, str]:
+class _Store:
+    """The shared store, with this process's memory standing in while the shared one fails."""
+
+    def __init__(self, storage: Storage):
+        self.shared = MovingWindowRateLimiter(storage)
+        self.fallback = MovingWindowRateLimiter(MemoryStorage())
+        self.down_until = 0.0
+        self._lock = threading.Lock()
+
+    def call(self, action: Callable[[MovingWindowRateLimiter], T]) -> T:
+        if time.monotonic() >= self.down_until:
+            try:
+                return action(self.shared)
+            except self.shared.storage.base_exceptions as exc:
+                with self._lock:
+                    if time.monotonic() >= self.down_until:
+                        log.warning("login lockout store unreachable, using memory: %s", exc)
+                    self.down_until = time.monotonic() + RETRY_STORE_AFTER
+        return action(self.fallback)
+
+
+def _state() -> tuple[_Store, RateLimitItem, str]:
     app = current_app._get_current_object()
-    strategy = app.extensions.get(_EXTENSION)
-    if strategy is None:
+    store = app.extensions.get(_EXTENSION)
+    if store is None:
         uri = app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL") or "memory://"
-        storage: Storage = storage_from_string(uri)
-        strategy = app.extensions[_EXTENSION] = MovingWindowRateLimiter(storage)
+        options = app.config.get("RATELIMIT_STORAGE_OPTIONS") or {}
+        store = app.extensions[_EXTENSION] = _Store(storage_from_string(uri, **options))
     prefix = app.config.get("RATELIMIT_KEY_PREFIX", "kakehashi")
-    return strategy, parse(app.config["LOGIN_LOCKOUT"]), prefix
+    return store, parse(app.config["LOGIN_LOCKOUT"]), prefix
 
 
 def _key(identifier: str) -> tuple[str, str]:
@@ -52,10 +85,11 @@ def _key(identifier: str) -> tuple[str, str]:
 
 def check(identifier: str) -> None:
     """Raise LoginLocked while the identifier is locked out."""
-    strategy, limit, prefix = _state()
-    if strategy.test(limit, prefix, *_key(identifier)):
+    store, limit, prefix = _state()
+    key = _key(identifier)
+    if store.call(lambda s: s.test(limit, prefix, *key)):
         return
-    reset_at = strategy.get_window_stats(limit, prefix, *_key(identifier)).reset_time
+    reset_at = store.call(lambda s: s.get_window_stats(limit, prefix, *key).reset_time)
     minutes = max(1, math.ceil((reset_at - time.time()) / 60))
     raise LoginLocked(
         ngettext(
@@ -70,18 +104,22 @@ def check(identifier: str) -> None:
 
 def record_failure(identifier: str) -> None:
     """Count one failed password for the identifier."""
-    strategy, limit, prefix = _state()
-    strategy.hit(limit, prefix, *_key(identifier))
+    store, limit, prefix = _state()
+    key = _key(identifier)
+    store.call(lambda s: s.hit(limit, prefix, *key))
 
 
 def clear(identifier: str) -> None:
     """Forget the identifier's failures (after a successful login)."""
-    strategy, limit, prefix = _state()
-    strategy.clear(limit, prefix, *_key(identifier))
+    store, limit, prefix = _state()
+    key = _key(identifier)
+    store.call(lambda s: s.clear(limit, prefix, *key))
 
 
 def reset() -> None:
     """Forget every count when the store is this process's memory (tests start afresh)."""
-    strategy = current_app.extensions.get(_EXTENSION)
-    if strategy is not None and isinstance(strategy.storage, MemoryStorage):
-        strategy.storage.reset()
+    store = current_app.extensions.get(_EXTENSION)
+    if store is not None:
+        store.fallback.storage.reset()
+        if isinstance(store.shared.storage, MemoryStorage):
+            store.shared.storage.reset()

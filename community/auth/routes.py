@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import HTTPException
 
 from community.auth import bp, services
 from community.auth.forms import (
@@ -34,14 +38,56 @@ def _mail_limit() -> str:
     return current_app.config["RATELIMIT_MAIL"]
 
 
+def _login_identifier_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_IDENTIFIER"]
+
+
+def _register_identifier_limit() -> str:
+    return current_app.config["RATELIMIT_REGISTER_IDENTIFIER"]
+
+
+def _typed(field: str) -> Callable[[], str]:
+    """Rate-limit key: the email or username typed, so many clients share one budget for it."""
+
+    def key() -> str:
+        from flask import request
+
+        typed = (request.form.get(field) or "").strip().lower()
+        # A digest: the limit store need not hold people's addresses.
+        return f"{field}:{hashlib.sha256(typed.encode()).hexdigest()}"
+
+    return key
+
+
 def _post_only() -> bool:
     from flask import request
 
     return request.method != "POST"
 
 
+def _nothing_typed(field: str) -> Callable[[], bool]:
+    """Exempt reading the page, and a form without the field (it is refused anyway)."""
+
+    def exempt() -> bool:
+        from flask import request
+
+        if _post_only():
+            return True
+        try:
+            return not (request.form.get(field) or "").strip()
+        except HTTPException:
+            # A body too large to read: the view answers with the same error (413). Raised
+            # here, the limiter would take it for a failing store and switch to memory.
+            return True
+
+    return exempt
+
+
 @bp.route("/auth/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, exempt_when=_post_only)
+@limiter.limit(
+    _register_identifier_limit, key_func=_typed("email"), exempt_when=_nothing_typed("email")
+)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -87,6 +133,9 @@ def resend_confirmation():
 
 @bp.route("/auth/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, exempt_when=_post_only)
+@limiter.limit(
+    _login_identifier_limit, key_func=_typed("identifier"), exempt_when=_nothing_typed("identifier")
+)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next())

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import jsonify, make_response, redirect, render_template, request
+from flask import current_app, jsonify, make_response, redirect, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from community.auth.models import Role, User
 from community.auth.services import set_locale
@@ -70,13 +70,19 @@ def _upcoming_bookings(limit: int = 3):
 @bp.route("/healthz")
 @csrf.exempt
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-        status, code = "ok", 200
-    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-        db.session.rollback()
-        status, code = "error", 503
-    return jsonify({"status": "ok" if code == 200 else "error", "db": status}), code
+    """Liveness: the process answers. No I/O, so a database or Redis outage never fails it."""
+    return jsonify({"status": "ok"})
+
+
+@bp.route("/readyz")
+@csrf.exempt
+def readyz():
+    """Readiness: the database (and Redis when configured) answer within about a second."""
+    from community.core.readiness import check_all
+
+    checks = check_all(current_app._get_current_object())
+    ready = all(result == "ok" for result in checks.values())
+    return jsonify({"status": "ok" if ready else "error", **checks}), 200 if ready else 503
 
 
 @bp.route("/lang", methods=["POST"])

@@ -1,0 +1,67 @@
+"""Readiness checks for /readyz: each dependency answers within a deadline, or it is down.
+
+Each check runs in its own thread and the probe waits at most READY_TIMEOUT for all of
+them: a database or Redis that accepts connections but never answers (a partition) would
+otherwise hold the probe as long as it holds every request, and the load balancer would
+learn nothing. A check that misses the deadline reports "timeout" and finishes on its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from flask import Flask
+from sqlalchemy import text
+
+READY_TIMEOUT = 0.9  # seconds for all checks together
+
+
+def _database(app: Flask) -> None:
+    from community.extensions import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def _redis(app: Flask) -> None:
+    import redis
+
+    from community.config import redis_options
+
+    client = redis.Redis.from_url(app.config["REDIS_URL"], **redis_options(app.config))
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def check_all(app: Flask) -> dict[str, str]:
+    """{"db": "ok" | "error" | "timeout", "redis": … when REDIS_URL is set}."""
+    checks: dict[str, Callable[[Flask], None]] = {"db": _database}
+    if app.config.get("REDIS_URL"):
+        checks["redis"] = _redis
+    results = dict.fromkeys(checks, "timeout")
+
+    def run(name: str, check: Callable[[Flask], None]) -> None:
+        try:
+            check(app)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            # One line: probes come every few seconds, for as long as the outage lasts.
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            app.logger.warning("readiness check %s failed: %s", name, reason)
+            results[name] = "error"
+        else:
+            results[name] = "ok"
+
+    threads = [
+        threading.Thread(target=run, args=item, daemon=True, name=f"readyz-{item[0]}")
+        for item in checks.items()
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + READY_TIMEOUT
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return dict(results)
