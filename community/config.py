@@ -124,6 +124,14 @@ def redis_options(config) -> dict:
     }
 
 
+def _running_a_command() -> bool:
+    # `flask db upgrade`, `search reindex` and cron jobs may run statements longer than a
+    # request should; the timeout protects the web processes.
+    import click
+
+    return click.get_current_context(silent=True) is not None
+
+
 def engine_options(config) -> dict:
     """SQLAlchemy engine options for the configured database: timeouts on every dialect."""
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
@@ -132,9 +140,9 @@ def engine_options(config) -> dict:
     if uri.startswith("postgresql"):
         options.setdefault("pool_pre_ping", True)
         connect_args.setdefault("connect_timeout", config.get("DB_CONNECT_TIMEOUT", 5))
-        connect_args.setdefault(
-            "options", f"-c statement_timeout={int(config.get('DB_STATEMENT_TIMEOUT_MS', 15000))}"
-        )
+        if not _running_a_command():
+            timeout = int(config.get("DB_STATEMENT_TIMEOUT_MS", 15000))
+            connect_args.setdefault("options", f"-c statement_timeout={timeout}")
         # A peer that vanishes without closing (a partition) is noticed within about a minute.
         connect_args.setdefault("keepalives", 1)
         connect_args.setdefault("keepalives_idle", 30)
