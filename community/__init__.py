@@ -90,6 +90,7 @@ def import_models() -> None:
     import community.circles.models  # noqa: F401
     import community.idempotency  # noqa: F401
     import community.limits  # noqa: F401 - column limits checked before every flush
+    import community.mailqueue.outbox  # noqa: F401 - the outbox table and its commit hook
     import community.moderation.models  # noqa: F401
     import community.notifications.models  # noqa: F401
     import community.office_hours.models  # noqa: F401

@@ -43,6 +43,15 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     MAIL_URL = os.environ.get("MAIL_URL") or None
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Kakehashi <no-reply@kakehashi.example.jp>")
+    # Who sends the outbox (README "Mail"): `thread` runs a worker inside the app process (the
+    # development default, so that `make run` sends mail); `off` leaves it to `flask mail work`.
+    MAIL_WORKER = os.environ.get(
+        "KAKEHASHI_MAIL_WORKER", "thread" if ENV_NAME == "development" else "off"
+    )
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("KAKEHASHI_MAIL_MAX_ATTEMPTS", "6"))
+    MAIL_SMTP_TIMEOUT = float(os.environ.get("KAKEHASHI_MAIL_SMTP_TIMEOUT", "10"))
+    MAIL_POLL_SECONDS = 1.0
+    MAIL_DELIVER_ON_COMMIT = False  # tests only: see TestConfig
     BASE_URL = os.environ.get("KAKEHASHI_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
     BABEL_DEFAULT_LOCALE = "ja"
@@ -103,6 +112,10 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     MAIL_URL = None
+    MAIL_WORKER = "off"
+    # One worker pass right after each commit that queued mail, so that a test reads its
+    # mailbox as soon as the request (or service call) returns.
+    MAIL_DELIVER_ON_COMMIT = True
     REDIS_URL = None
     BASE_URL = "http://localhost"
     TRUST1_DAYS = 0  # test accounts are minutes old; moderation tests set their own value

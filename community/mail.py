@@ -1,15 +1,13 @@
-"""Outgoing mail: queued during a request, sent only after its transaction commits."""
+"""Outgoing mail: written to the outbox in the caller's transaction, sent later by a worker."""
 
 from __future__ import annotations
 
 import re
-import smtplib
 import unicodedata
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from urllib.parse import urlparse
 
-from flask import current_app, g, has_request_context, render_template
+from flask import current_app, render_template
 
 # Header values end up one line each: every character Python's email package (or a mail
 # server) could take for a line break, and every other control character, becomes a space.
@@ -36,45 +34,16 @@ def build_message(to: str, subject: str, template: str, **context) -> EmailMessa
 
 
 def queue(to: str, subject: str, template: str, **context) -> None:
-    """Send after the request commits (or at once outside a request, e.g. in the CLI)."""
+    """Put a mail in the outbox: sent by the worker once the current transaction commits."""
     if current_app.config.get("MAIL_SUPPRESS"):  # demo seeding writes to nobody
         return
-    msg = build_message(to, subject, template, **context)
-    if has_request_context():
-        g.setdefault("outbox", []).append(msg)
-    else:
-        deliver(msg)
+    from community.mailqueue.outbox import enqueue
+
+    enqueue(build_message(to, subject, template, **context))
 
 
-def flush_outbox() -> None:
-    """Deliver what this request queued; called after a successful commit."""
-    for msg in g.pop("outbox", []):
-        try:
-            deliver(msg)
-        except (OSError, smtplib.SMTPException):
-            # The change is committed; a mail server hiccup must not turn it into a 500.
-            current_app.logger.exception("mail to %s failed", msg["To"])
+def after_commit() -> None:
+    """After a request's commit: make sure the in-process worker (development) is running."""
+    from community.mailqueue import worker
 
-
-def discard_outbox() -> None:
-    g.pop("outbox", None)
-
-
-def deliver(msg: EmailMessage) -> None:
-    """Send through SMTP when MAIL_URL is set, otherwise write the whole mail to the log."""
-    url = current_app.config.get("MAIL_URL")
-    if not url:
-        current_app.logger.info(
-            "mail (MAIL_URL unset, not sent)\nTo: %s\nSubject: %s\n\n%s",
-            msg["To"],
-            msg["Subject"],
-            msg.get_content(),
-        )
-        return
-    parsed = urlparse(url)
-    with smtplib.SMTP(parsed.hostname or "localhost", parsed.port or 25, timeout=10) as smtp:
-        if parsed.scheme == "smtp+starttls":
-            smtp.starttls()
-        if parsed.username:
-            smtp.login(parsed.username, parsed.password or "")
-        smtp.send_message(msg)
+    worker.ensure_started(current_app._get_current_object())

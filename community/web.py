@@ -83,14 +83,12 @@ def register_request_hooks(app: Flask) -> None:
                 # A rule checked at flush time (community/limits.py) on what the route left
                 # unflushed: the same answer as when a service raises it.
                 db.session.rollback()
-                mail.discard_outbox()
                 live.discard()
                 return make_response(error_response(err.status, err.message, err.code, err.fields))
-            mail.flush_outbox()
+            mail.after_commit()  # mail itself was written to the outbox in the transaction
             live.flush()
         else:
             db.session.rollback()
-            mail.discard_outbox()
             live.discard()
         return response
 
