@@ -57,7 +57,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
-    from community import auth, i18n
+    from community import async_mode, auth, i18n
     from community.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from community.extensions import socketio_queue as queue_options
 
@@ -79,7 +79,8 @@ def register_extensions(app: Flask) -> None:
 
     # With REDIS_URL, a queue whose publishing has short timeouts (extensions.RedisQueue).
     queue = queue_options(app.config)
-    socketio.init_app(app, message_queue=redis_url, async_mode="threading", **queue)
+    mode = async_mode.select(app.config)  # threads; gevent under deploy/gunicorn.conf.py
+    socketio.init_app(app, message_queue=redis_url, async_mode=mode, **queue)
     import_models()
 
 

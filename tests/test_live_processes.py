@@ -1,6 +1,7 @@
 """Socket.IO across processes: two real gunicorn processes share Redis as the message queue;
 an answer posted through process A reaches a browser-like client connected to process B, over
-WebSocket and over long polling. Runs when TEST_REDIS_URL is set (CI sets it)."""
+WebSocket and over long polling, and open sockets do not hold a process's pages. Runs when
+TEST_REDIS_URL is set (CI sets it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,8 +35,9 @@ RUN = f"test-{os.getpid()}-{time.time_ns()}"
 
 
 @contextmanager
-def gunicorn(db_url: str, port: int, threads: int = 50):
-    """The production command from the README, on one port."""
+def gunicorn(db_url: str, port: int, threads: int = 50, production: bool = False):
+    """gunicorn on one port: with production, the README's command (the gevent worker of
+    deploy/gunicorn.conf.py), else the threaded worker of the default threading mode."""
     env = {
         **os.environ,
         "DATABASE_URL": db_url.replace("postgresql+psycopg://", "postgresql://"),
@@ -43,22 +46,16 @@ def gunicorn(db_url: str, port: int, threads: int = 50):
         "KAKEHASHI_ENV": "production",
         "KAKEHASHI_MAIL_TO_LOG": "1",  # production refuses to start without MAIL_URL otherwise
         "KAKEHASHI_BASE_URL": f"http://127.0.0.1:{port}",
-        # Fresh rate-limit counters in the shared Redis for every run.
-        "KAKEHASHI_RATELIMIT_PREFIX": RUN,
+        # Fresh rate-limit counters in the shared Redis for every test: the users of each
+        # test have the same ids, and a new account may post three times a minute.
+        "KAKEHASHI_RATELIMIT_PREFIX": f"{RUN}-{os.environ.get('PYTEST_CURRENT_TEST', '')}",
     }
+    if production:
+        workers = ["-c", "deploy/gunicorn.conf.py"]
+    else:
+        workers = ["-w", "1", "--threads", str(threads)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "1",
-            "--threads",
-            str(threads),
-            "-b",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
+        [sys.executable, "-m", "gunicorn", *workers, "-b", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -113,10 +110,17 @@ def world(app, make_user):
     return qid
 
 
-@pytest.mark.parametrize("transports", [["websocket"], ["polling"]])
-def test_event_from_process_a_reaches_client_on_process_b(db_url, world, transports):
+@pytest.mark.parametrize(
+    ("production", "transports"),
+    [(True, ["websocket"]), (True, ["polling"]), (False, ["websocket"])],
+    ids=["gevent-websocket", "gevent-polling", "threads-websocket"],
+)
+def test_event_from_process_a_reaches_client_on_process_b(db_url, world, production, transports):
     qid = world
-    with gunicorn(db_url, free_port()) as a, gunicorn(db_url, free_port()) as b:
+    with (
+        gunicorn(db_url, free_port(), production=production) as a,
+        gunicorn(db_url, free_port(), production=production) as b,
+    ):
         asker_b = logged_in(b, "asker")
         client = sio.Client(reconnection=False)
         got = threading.Event()
@@ -154,3 +158,57 @@ def test_anonymous_socket_is_refused(db_url, world):
         client = sio.Client(reconnection=False)
         with pytest.raises(sio.exceptions.ConnectionError):
             client.connect(a, transports=["polling"], wait_timeout=5)
+
+
+SOCKETS = 150  # above the 100 threads the old production command had per process
+
+
+def test_open_sockets_leave_pages_and_delivery_working(db_url, world):
+    """With the production command, 150 open WebSockets on one process do not hold its
+    pages (in threading mode each held one of 100 threads and `/healthz` timed out), and an
+    answer posted on the other process still reaches every one of them."""
+    qid = world
+    with (
+        gunicorn(db_url, free_port(), production=True) as a,
+        gunicorn(db_url, free_port(), production=True) as b,
+    ):
+        asker_b = logged_in(b, "asker")
+        cookie = "; ".join(f"{k}={v}" for k, v in asker_b.cookies.items())
+        heard = threading.Semaphore(0)
+        clients: list[sio.Client] = []
+
+        def connect(_) -> None:
+            client = sio.Client(reconnection=False)
+            clients.append(client)  # before connecting: the finally below closes it
+            client.on("answer_posted", lambda data: heard.release())
+            client.connect(b, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+            assert client.call("watch_question", {"question_id": qid}, timeout=10) == {"ok": True}
+
+        try:
+            with ThreadPoolExecutor(max_workers=25) as pool:
+                list(pool.map(connect, range(SOCKETS)))  # raises what a connection raised
+
+            for path in ("/healthz", "/", f"/questions/{qid}"):
+                started = time.monotonic()
+                r = asker_b.get(f"{b}{path}", timeout=5)
+                assert r.status_code == 200, (path, r.status_code)
+                assert time.monotonic() - started < 5, path
+            assert all(c.connected for c in clients)
+
+            helper_a = logged_in(a, "helper")
+            token = csrf_from(helper_a, f"{a}/questions/{qid}")
+            r = helper_a.post(
+                f"{a}/questions/{qid}/answers",
+                data={"body": "開いたままの多数の接続にも届く回答です。", "csrf_token": token},
+                allow_redirects=False,
+                timeout=5,
+            )
+            assert r.status_code == 302
+            deadline = time.monotonic() + 10
+            for n in range(SOCKETS):
+                assert heard.acquire(timeout=max(0, deadline - time.monotonic())), (
+                    f"the answer reached {n} of {SOCKETS} sockets on the other process"
+                )
+        finally:
+            for c in clients:
+                c.disconnect()
