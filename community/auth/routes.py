@@ -127,7 +127,8 @@ def resend_confirmation():
     form = EmptyForm()
     if form.validate_on_submit() and not current_user.is_confirmed:
         services.send_confirmation(current_user)
-        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+        email = current_user.email
+        flash(_("A new confirmation link to %(email)s is queued for sending.", email=email), "info")
     return redirect(safe_next())
 
 

@@ -18,6 +18,38 @@ office_hours_cli = AppGroup("office-hours", help="Office hours (for cron).")
 search_cli = AppGroup("search", help="The full-text search index.")
 notifications_cli = AppGroup("notifications", help="Notification mail (for cron).")
 forms_cli = AppGroup("forms", help="One-time form tokens (for cron).")
+mail_cli = AppGroup("mail", help="The mail outbox: the worker that sends it.")
+
+
+@mail_cli.command("work")
+def mail_work():
+    """Send queued mail until stopped (SIGTERM or Ctrl-C finish the current mail first)."""
+    import signal
+    import threading
+
+    from community.mailqueue.worker import run, wakeup_event
+
+    app = current_app._get_current_object()
+    stop = threading.Event()
+
+    def finish(signum, frame):
+        stop.set()
+        wakeup_event(app).set()
+
+    signal.signal(signal.SIGTERM, finish)
+    signal.signal(signal.SIGINT, finish)
+    click.echo("mail worker started")
+    run(app, stop)
+    click.echo("mail worker stopped")
+
+
+@mail_cli.command("send-due")
+def mail_send_due():
+    """One pass over the outbox: send every mail that is due (for cron or by hand)."""
+    from community.mailqueue.worker import send_due
+
+    result = send_due()
+    click.echo(f"mail sent: {result.sent}, to retry: {result.retry}, failed: {result.failed}")
 
 
 @forms_cli.command("prune-tokens")
@@ -32,12 +64,12 @@ def prune_tokens():
 
 @notifications_cli.command("send-digest")
 def send_digest():
-    """Mail each person their digest items; never the same item twice."""
+    """Queue each person's digest mail; never the same item twice (`flask mail work` sends)."""
     from community.notifications.services import send_digest as send
 
     sent = send()
     db.session.commit()
-    click.echo(f"digests sent: {sent}")
+    click.echo(f"digests sent: {sent} (queued for the mail worker)")
 
 
 @search_cli.command("reindex")
@@ -52,12 +84,12 @@ def search_reindex():
 
 @office_hours_cli.command("send-reminders")
 def send_reminders():
-    """Mail reminders for sessions in the next 24 hours; never the same reminder twice."""
+    """Queue reminders for sessions in the next 24 hours; never the same reminder twice."""
     from community.office_hours.services import send_reminders as send
 
     sent = send()
     db.session.commit()
-    click.echo(f"reminders sent: {sent}")
+    click.echo(f"reminders sent: {sent} (queued for the mail worker)")
 
 
 @seed_cli.command("reference")
@@ -136,3 +168,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(forms_cli)
+    app.cli.add_command(mail_cli)

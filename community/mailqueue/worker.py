@@ -163,6 +163,7 @@ def _claim_postgresql(session: Session, now: datetime) -> OutgoingMail | None:
         .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id)
         .limit(1)
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -187,7 +188,9 @@ def _claim_sqlite(session: Session, now: datetime) -> OutgoingMail | None:
         .returning(OutgoingMail.id)
     )
     session.commit()  # the claim is visible to other workers before the slow part
-    return session.get(OutgoingMail, claimed) if claimed is not None else None
+    if claimed is None:
+        return None
+    return session.get(OutgoingMail, claimed, populate_existing=True)
 
 
 def send_due(now: datetime | None = None, stop: threading.Event | None = None) -> PassResult:
@@ -220,7 +223,7 @@ def send_due(now: datetime | None = None, stop: threading.Event | None = None) -
 def run(app: Flask, stop: threading.Event, poll: float | None = None) -> None:
     """Send due mail until `stop` is set (the current mail is finished first)."""
     poll = poll if poll is not None else app.config.get("MAIL_POLL_SECONDS", 1.0)
-    wakeup = _wakeup(app)
+    wakeup = wakeup_event(app)
     while not stop.is_set():
         try:
             with app.app_context():
@@ -236,7 +239,8 @@ def run(app: Flask, stop: threading.Event, poll: float | None = None) -> None:
 _lock = threading.Lock()
 
 
-def _wakeup(app: Flask) -> threading.Event:
+def wakeup_event(app: Flask) -> threading.Event:
+    """Set to end a worker's wait before its next pass (new mail, or time to stop)."""
     return app.extensions.setdefault("mail_wakeup", threading.Event())
 
 
@@ -256,4 +260,4 @@ def wake(app: Flask) -> None:
     """Have the in-process worker (if any) look at the outbox now rather than at its next poll."""
     ensure_started(app)
     if "mail_worker" in app.extensions:
-        _wakeup(app).set()
+        wakeup_event(app).set()
