@@ -34,10 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Sink:
-    """An SMTP server that answers 451 for the addresses in `refuse` and counts its sessions."""
+    """An SMTP server that answers 451 to `refuse`, 550 to `reject`, and counts its sessions."""
 
     def __init__(self):
         self.refuse: set[str] = set()
+        self.reject: set[str] = set()
         self.delay = 0.0
         self.messages = []
         self.sessions: set = set()
@@ -51,6 +52,8 @@ class Sink:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:
             return "451 4.3.0 Mailbox busy, try again later"
+        if address in self.reject:
+            return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -216,6 +219,19 @@ def test_a_451_for_one_recipient_stops_nothing_else_and_is_retried_with_backoff(
     assert len(sink.sessions) == 2  # one SMTP session per pass, not one per mail
     assert [len(sink.to(a)) for a in ("a@example.com", "c@example.com")] == [1, 1]
     assert sink.to("busy@example.com") == []
+
+
+def test_a_5xx_refusal_fails_at_once_and_the_pass_goes_on(app, manual, sink):
+    sink.reject = {"gone@example.com"}
+    with manual(MAIL_URL=sink.url):
+        queue_mails(app, "gone@example.com", "ok@example.com")
+        with app.app_context():
+            result = send_due()
+            assert (result.sent, result.retry, result.failed) == (1, 0, 1)
+            failed = rows()[0]
+            assert failed.status == MailStatus.FAILED and failed.attempts == 1
+            assert "550" in failed.last_error
+    assert len(sink.to("ok@example.com")) == 1
 
 
 def test_after_the_last_attempt_the_mail_is_failed_shown_to_admins_and_retried(

@@ -126,10 +126,18 @@ def _attempt(row: OutgoingMail, transport: Transport, now: datetime, max_attempt
         code = _refusal_code(err)
         # 5xx is the server's final word on this mail; 4xx (e.g. 451) is worth another try.
         return _failure(row, err, now, max_attempts, permanent=bool(code and code >= 500))
+    except smtplib.SMTPNotSupportedError as err:
+        # e.g. a non-ASCII address and a server without SMTPUTF8: no retry will change that.
+        return _failure(row, err, now, max_attempts, permanent=True)
     except (OSError, smtplib.SMTPException) as err:
         # Refused, timed out or disconnected: the server, not this mail. End the pass.
         transport.close()
         return _failure(row, err, now, max_attempts, permanent=False) + ":down"
+    except Exception as err:  # noqa: BLE001 - e.g. a mail that cannot be encoded
+        # It would fail the same way every pass: mark it failed rather than retry it forever.
+        current_app.logger.exception("mail %s could not be sent", row.id)
+        transport.close()
+        return _failure(row, err, now, max_attempts, permanent=True)
     row.status = MailStatus.SENT
     row.sent_at = utcnow()
     row.last_error = None
