@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
-from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -183,4 +183,3 @@ def register_errorhandlers(app: Flask) -> None:
 def _forget_request_work() -> None:
     with contextlib.suppress(*OUTAGE_ERRORS):  # connection gone: nothing was committed anyway
         db.session.rollback()
-    g.pop("outbox", None)

@@ -9,7 +9,22 @@ def test_healthz_is_liveness_and_readyz_reports_database(client):
     assert response.get_json() == {"status": "ok"}
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "db": "ok"}
+    assert response.get_json() == {"status": "ok", "db": "ok", "mail_queue": 0}
+
+
+def test_readyz_reports_the_mail_queue_depth(client, app):
+    from community import mail
+
+    with app.app_context():
+        app.config["MAIL_DELIVER_ON_COMMIT"] = False
+        try:
+            mail.queue("a@example.com", "件名", "reset_unknown", register_url="http://x/")
+            from community.extensions import db
+
+            db.session.commit()
+        finally:
+            app.config["MAIL_DELIVER_ON_COMMIT"] = True
+    assert client.get("/readyz").get_json()["mail_queue"] == 1
 
 
 def test_security_headers_on_every_page(client):

@@ -119,8 +119,7 @@ def test_without_a_trusted_proxy_forwarded_for_is_ignored(edge_app, make_user):
 def test_logins_for_one_account_are_limited_across_addresses(edge_app, make_user):
     app = edge_app(PROXY_HOPS=1, RATELIMIT_LOGIN_IDENTIFIER="3 per minute", LOGIN_LOCKOUT="50/hour")
     statuses = [
-        login_from(app, "target", forwarded_for=f"203.0.113.{n + 1}").status_code
-        for n in range(4)
+        login_from(app, "target", forwarded_for=f"203.0.113.{n + 1}").status_code for n in range(4)
     ]
     assert statuses == [422, 422, 422, 429]
 
@@ -161,7 +160,12 @@ def test_redis_outage_fails_open(edge_app, make_user, fault, caplog):
         app = edge_app(REDIS_URL=proxy.url(REDIS))
         asker, helper = app.test_client(), app.test_client()
         assert login(asker, "asker").status_code == 302  # the limits live in Redis
-        assert asker.get("/readyz").get_json() == {"status": "ok", "db": "ok", "redis": "ok"}
+        ready = asker.get("/readyz").get_json()
+        assert {k: ready[k] for k in ("status", "db", "redis")} == {
+            "status": "ok",
+            "db": "ok",
+            "redis": "ok",
+        }
 
         proxy.mode = fault
         with caplog.at_level(logging.WARNING):

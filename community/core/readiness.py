@@ -18,11 +18,16 @@ from sqlalchemy import text
 READY_TIMEOUT = 0.9  # seconds for all checks together
 
 
-def _database(app: Flask) -> None:
+def _database(app: Flask) -> dict[str, int]:
     from community.extensions import db
 
     with app.app_context(), db.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+        # Informational: a growing queue means the mail worker is down or SMTP is refusing.
+        depth = conn.execute(
+            text("SELECT count(*) FROM outgoing_mail WHERE status IN ('queued', 'sending')")
+        ).scalar_one()
+    return {"mail_queue": int(depth)}
 
 
 def _redis(app: Flask) -> None:
@@ -37,16 +42,18 @@ def _redis(app: Flask) -> None:
         client.close()
 
 
-def check_all(app: Flask) -> dict[str, str]:
-    """{"db": "ok" | "error" | "timeout", "redis": … when REDIS_URL is set}."""
-    checks: dict[str, Callable[[Flask], None]] = {"db": _database}
+def check_all(app: Flask) -> tuple[dict[str, str], dict[str, int]]:
+    """({"db": "ok" | "error" | "timeout", "redis": … when REDIS_URL is set}, figures such as
+    {"mail_queue": 3} from the checks that answered)."""
+    checks: dict[str, Callable[[Flask], dict | None]] = {"db": _database}
     if app.config.get("REDIS_URL"):
         checks["redis"] = _redis
     results = dict.fromkeys(checks, "timeout")
+    figures: dict[str, int] = {}
 
-    def run(name: str, check: Callable[[Flask], None]) -> None:
+    def run(name: str, check: Callable[[Flask], dict | None]) -> None:
         try:
-            check(app)
+            figures.update(check(app) or {})
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
             # One line: probes come every few seconds, for as long as the outage lasts.
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
@@ -64,4 +71,4 @@ def check_all(app: Flask) -> dict[str, str]:
     deadline = time.monotonic() + READY_TIMEOUT
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-    return dict(results)
+    return dict(results), dict(figures)

@@ -77,12 +77,14 @@ def healthz():
 @bp.route("/readyz")
 @csrf.exempt
 def readyz():
-    """Readiness: the database (and Redis when configured) answer within about a second."""
+    """Readiness: the database (and Redis when configured) answer within about a second; the
+    mail queue's depth is reported beside them."""
     from community.core.readiness import check_all
 
-    checks = check_all(current_app._get_current_object())
+    checks, figures = check_all(current_app._get_current_object())
     ready = all(result == "ok" for result in checks.values())
-    return jsonify({"status": "ok" if ready else "error", **checks}), 200 if ready else 503
+    body = {"status": "ok" if ready else "error", **checks, **figures}
+    return jsonify(body), 200 if ready else 503
 
 
 @bp.route("/lang", methods=["POST"])
