@@ -39,6 +39,7 @@ from community.circles import services as circles
 from community.circles.models import Circle, CircleMembership, CircleRole, MembershipStatus
 from community.db import utcnow
 from community.extensions import db
+from community.mailqueue.models import MailStatus, OutgoingMail
 from community.moderation.models import Flag
 from community.notifications.models import Kind, Notification, NotificationSetting
 from community.office_hours import services as oh
@@ -219,6 +220,16 @@ def build_world(app, variant: str) -> SimpleNamespace:
         posts = {v: _circle_posts(slug, case) for v, slug in SLUGS.items()}
         extra_domain = VerifiedDomain(domain="pref.example.jp")
         db.session.add(extra_domain)
+        failed_mail = OutgoingMail(
+            sender="no-reply@example.jp",
+            recipient="gone@example.jp",
+            subject="件名",
+            body="本文",
+            message_id="<failed@example.jp>",
+            status=MailStatus.FAILED,
+            attempts=6,
+        )
+        db.session.add(failed_mail)
         hours = _office_hours(_user("adviser"), _user("booker"))
         for user_id in db.session.scalars(select(User.id)):
             db.session.add(
@@ -230,6 +241,7 @@ def build_world(app, variant: str) -> SimpleNamespace:
             t=posts[variant],
             ids={u.username: u.id for u in db.session.scalars(select(User))},
             domain=extra_domain.id,
+            failed_mail=failed_mail.id,
             hours=hours,
             reset_token=tokens.reset_token(_user("booker")),
         )
@@ -372,6 +384,8 @@ ROUTES = [
           data=lambda w: {"domain": "city.example.jp"}, state=rows(VerifiedDomain)),
     Route("admin.delete_domain", lambda w: f"/admin/domains/{w.domain}/delete", ADMINS,
           state=rows(VerifiedDomain)),
+    Route("admin.retry_mail", lambda w: f"/admin/mail/{w.failed_mail}/retry", ADMINS,
+          state=get(OutgoingMail, "status", lambda w: w.failed_mail)),
     Route("circles.create", lambda w: "/circles/new", ADMINS,
           data=lambda w: {**NEW_CIRCLE, "slug": "brand-new", "name_ja": "新しい輪"},
           state=rows(Circle)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -36,4 +36,4 @@ def retry_mail(mail_id: int):
         flash(err.message, "error")
         return redirect(url_for("admin.mail")), 303
     flash(_("The mail to %(to)s will be sent again shortly.", to=row.recipient), "success")
-    return redirect(request.referrer or url_for("admin.mail"))
+    return redirect(url_for("admin.mail"))
