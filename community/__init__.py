@@ -38,13 +38,14 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     if not app.logger.level:
         app.logger.setLevel(logging.INFO)
 
-    from community import inputs, web
+    from community import inputs, metrics, web
     from community.cli import register_commands
 
     register_extensions(app)
     # Before the blueprints: the `int` converter applies to rules as they are added.
     inputs.register(app)
     register_blueprints(app)
+    metrics.register(app)
     web.register_errorhandlers(app)
     web.register_request_hooks(app)
     register_commands(app)

@@ -53,6 +53,8 @@ class Config:
     MAIL_POLL_SECONDS = 1.0
     MAIL_DELIVER_ON_COMMIT = False  # tests only: see TestConfig
     BASE_URL = os.environ.get("KAKEHASHI_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Bearer token a Prometheus scraper sends to /metrics; unset, /metrics does not exist (404).
+    METRICS_TOKEN = os.environ.get("KAKEHASHI_METRICS_TOKEN") or None
 
     BABEL_DEFAULT_LOCALE = "ja"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"

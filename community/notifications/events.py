@@ -8,6 +8,7 @@ import functools
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
+from community import metrics
 from community.errors import DomainError
 from community.extensions import db, socketio
 from community.inputs import INT_MAX
@@ -56,7 +57,14 @@ def on_connect(auth=None):  # noqa: ARG001 - Socket.IO passes the client's auth 
         return False  # refuse the connection
     join_room(f"user:{current_user.id}")
     db.session.remove()
+    metrics.socket_opened()
     return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):  # noqa: ARG001 - python-socketio passes why it disconnected
+    # Only accepted connections reach here: a refused one never counted.
+    metrics.socket_closed()
 
 
 @socketio.on("watch_question")
