@@ -16,3 +16,50 @@ workers = 1
 worker_connections = int(os.environ.get("KAKEHASHI_WORKER_CONNECTIONS", "3000"))
 # Set here, not in the shared environment, so `flask` commands keep their threads.
 raw_env = ["KAKEHASHI_ASYNC_MODE=gevent"]
+
+# --- graceful shutdown (README "Rolling restart") ---------------------------------------------
+# On SIGTERM the worker stops accepting within a second and then waits for its connections to
+# end, for up to graceful_timeout (30 s). Idle WebSockets never end by themselves: without the
+# hook below every deploy would wait the full timeout and then cut them. Instead the worker
+# closes them itself, and each browser (static/js/live.js: socket.io reconnects after a
+# transport close) reconnects through the load balancer to a process still running.
+# Seconds before closing: by then the worker's loop (one pass a second) has closed the listener.
+SOCKETS_CLOSE_AFTER = 1.5
+SOCKETS_CLOSE_OVER = 5.0  # seconds over which the sockets are closed, so reconnections spread
+
+
+def post_worker_init(worker):
+    """Close this process's Socket.IO connections when the worker is told to stop (SIGTERM)."""
+    import signal
+
+    import gevent
+
+    stop = worker.handle_exit
+
+    def handle_exit(sig, frame):
+        stop(sig, frame)
+        # Out of the signal handler, as gunicorn's gevent worker does for SIGQUIT.
+        gevent.spawn(_close_sockets, worker)
+
+    worker.handle_exit = handle_exit
+    signal.signal(signal.SIGTERM, handle_exit)
+
+
+def _close_sockets(worker):
+    import gevent
+
+    from community.extensions import socketio
+
+    # Closed before the listener, a socket could reconnect to this same process.
+    gevent.sleep(SOCKETS_CLOSE_AFTER)
+    eio = socketio.server.eio
+    sids = list(eio.sockets)
+    batches = min(len(sids), 50)
+    worker.log.info("closing %d Socket.IO connections before exiting", len(sids))
+    for i in range(batches):
+        for sid in sids[i::batches]:
+            try:
+                eio.disconnect(sid)
+            except Exception:  # one socket that fails to close must not keep the others open
+                worker.log.exception("could not close Socket.IO connection %s", sid)
+        gevent.sleep(SOCKETS_CLOSE_OVER / batches)
