@@ -32,6 +32,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 
@@ -41,6 +42,10 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 # Seconds: pages answer in tens of milliseconds; the top buckets catch a database that stalls.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _KEY = "kakehashi_metrics"
+
+# `_created` timestamps would double the series of every counter and histogram; Prometheus
+# detects counter resets without them.
+disable_created_metrics()
 
 
 class Metrics:

@@ -25,7 +25,10 @@ raw_env = ["KAKEHASHI_ASYNC_MODE=gevent"]
 # transport close) reconnects through the load balancer to a process still running.
 # Seconds before closing: by then the worker's loop (one pass a second) has closed the listener.
 SOCKETS_CLOSE_AFTER = 1.5
-SOCKETS_CLOSE_OVER = 5.0  # seconds over which the sockets are closed, so reconnections spread
+# At most 500 sockets a second, so that the reconnections do not reach the others all at once
+# (2,000 sockets: 4 s).
+SOCKETS_CLOSE_BATCH = 50
+SOCKETS_CLOSE_PAUSE = 0.1
 
 
 def post_worker_init(worker):
@@ -54,12 +57,12 @@ def _close_sockets(worker):
     gevent.sleep(SOCKETS_CLOSE_AFTER)
     eio = socketio.server.eio
     sids = list(eio.sockets)
-    batches = min(len(sids), 50)
     worker.log.info("closing %d Socket.IO connections before exiting", len(sids))
-    for i in range(batches):
-        for sid in sids[i::batches]:
+    for start in range(0, len(sids), SOCKETS_CLOSE_BATCH):
+        if start:
+            gevent.sleep(SOCKETS_CLOSE_PAUSE)
+        for sid in sids[start : start + SOCKETS_CLOSE_BATCH]:
             try:
                 eio.disconnect(sid)
             except Exception:  # one socket that fails to close must not keep the others open
                 worker.log.exception("could not close Socket.IO connection %s", sid)
-        gevent.sleep(SOCKETS_CLOSE_OVER / batches)
