@@ -35,9 +35,16 @@ RUN = f"test-{os.getpid()}-{time.time_ns()}"
 
 
 @contextmanager
-def gunicorn(db_url: str, port: int, threads: int = 50, production: bool = False):
+def gunicorn(
+    db_url: str,
+    port: int,
+    threads: int = 50,
+    production: bool = False,
+    extra_env: dict | None = None,
+):
     """gunicorn on one port: with production, the README's command (the gevent worker of
-    deploy/gunicorn.conf.py), else the threaded worker of the default threading mode."""
+    deploy/gunicorn.conf.py), else the threaded worker of the default threading mode; `extra_env`
+    adds to or overrides the environment below."""
     env = {
         **os.environ,
         "DATABASE_URL": db_url.replace("postgresql+psycopg://", "postgresql://"),
@@ -49,6 +56,7 @@ def gunicorn(db_url: str, port: int, threads: int = 50, production: bool = False
         # Fresh rate-limit counters in the shared Redis for every test: the users of each
         # test have the same ids, and a new account may post three times a minute.
         "KAKEHASHI_RATELIMIT_PREFIX": f"{RUN}-{os.environ.get('PYTEST_CURRENT_TEST', '')}",
+        **(extra_env or {}),
     }
     if production:
         workers = ["-c", "deploy/gunicorn.conf.py"]
