@@ -24,23 +24,11 @@ from community.questions import services as qa
 from community.questions.models import Answer, CloseReason, Question, Revision
 from tests import qa_helpers
 from tests.conftest import login
-from tests.test_moderation import new_circle
+from tests.test_moderation import _user, client_as, new_circle
 
 SECRET = "極秘の下水道更生工法の入札予定価格について"
 OPEN_TITLE = "判定区分Ⅲの橋の優先順位の付け方"
 ANSWER = "うちでは健全度と交通量で点数化して優先順位を決めています。"
-
-
-def _user(username: str) -> User:
-    return db.session.scalar(select(User).where(User.username == username))
-
-
-def client_as(app, username: str | None):
-    """A fresh client, logged in as `username` (anonymous for None)."""
-    c = app.test_client()
-    if username is not None:
-        assert login(c, username).status_code == 302, username
-    return c
 
 
 def _ask_open(title: str) -> Question:
