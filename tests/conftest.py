@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -40,6 +41,35 @@ def database_url(tmp_path_factory) -> str:
         if target.startswith(prefix):
             return "postgresql+psycopg://" + target[len(prefix) :]
     return target
+
+
+# --- browser ---------------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("KAKEHASHI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole session: Playwright's sync API cannot be started twice in
+    one thread, so every test that drives a browser uses this fixture."""
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        reason = f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package"
+        if os.environ.get("KAKEHASHI_REQUIRE_BROWSER"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
 
 
 # --- mail ------------------------------------------------------------------------------------

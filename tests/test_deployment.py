@@ -29,7 +29,6 @@ from playwright.sync_api import expect
 
 from community.extensions import db
 from tests import qa_helpers
-from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
 from tests.conftest import free_port
 from tests.factories import PASSWORD
 from tests.test_live_processes import REDIS, csrf_from, gunicorn, logged_in
@@ -209,19 +208,10 @@ def topology(app, db_url, smtp_sink) -> Iterator[Topology]:
         yield Topology(base=base, apps=apps, logs=logs)
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        reason = f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package"
-        if os.environ.get("KAKEHASHI_REQUIRE_BROWSER"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    """The session's Chromium (tests/conftest.py)."""
+    return browser
 
 
 def test_nginx_serves_static_probes_request_ids_and_refuses_big_bodies(topology):

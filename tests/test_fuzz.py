@@ -135,8 +135,10 @@ def form_field_names() -> list[str]:
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | _text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["source", "q", "x"]) | st.text(max_size=5), children),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(["source", "q", "x"]) | st.text(max_size=5), children)
+    ),
     max_leaves=10,
 )
 
