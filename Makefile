@@ -6,6 +6,9 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in mail and the calendar feed point where `make run` serves (PORT=5301 → :5301),
+# unless KAKEHASHI_BASE_URL is set in the environment.
+KAKEHASHI_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test install translations messages db lint bench fuzz clean
 
@@ -36,7 +39,7 @@ db: install
 run: db
 	@$(FLASK) seed logins
 	@echo "Serving on http://$(HOST):$(PORT)/"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	KAKEHASHI_BASE_URL=$(KAKEHASHI_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check community tests bench

@@ -31,6 +31,9 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         raise RuntimeError(
             "MAIL_URL must be set in production (or KAKEHASHI_MAIL_TO_LOG=1 to log mail instead)."
         )
+    if app.config["ENV_NAME"] == "production" and not app.config.get("BASE_URL"):
+        # Without it, mailed links would follow the Host header a client sends.
+        raise RuntimeError("KAKEHASHI_BASE_URL must be set in production.")
     if app.config["BASE_URL"].startswith("https://"):
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
 

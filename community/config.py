@@ -52,7 +52,10 @@ class Config:
     MAIL_SMTP_TIMEOUT = float(os.environ.get("KAKEHASHI_MAIL_SMTP_TIMEOUT", "10"))
     MAIL_POLL_SECONDS = 1.0
     MAIL_DELIVER_ON_COMMIT = False  # tests only: see TestConfig
-    BASE_URL = os.environ.get("KAKEHASHI_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Links in mail and calendar feeds. Unset (development only), links follow the request's
+    # host and port, and mail sent outside a request uses DEFAULT_BASE_URL (urls.base_url).
+    BASE_URL = os.environ.get("KAKEHASHI_BASE_URL", "").strip().rstrip("/")
+    DEFAULT_BASE_URL = "http://127.0.0.1:5000"
     # Bearer token a Prometheus scraper sends to /metrics; unset, /metrics does not exist (404).
     METRICS_TOKEN = os.environ.get("KAKEHASHI_METRICS_TOKEN") or None
 

@@ -5,10 +5,26 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import current_app, has_request_context, request, url_for
 
 # Whitespace and control characters have no place in a local path; CR/LF would split headers.
 _UNSAFE_IN_PATH = re.compile(r"[\s\x00-\x1f\x7f-\x9f\\]")
+
+
+def base_url() -> str:
+    """Scheme and host of links that leave the page (mail, calendar feeds), without a slash.
+
+    KAKEHASHI_BASE_URL when it is set, as every deployment sets it (production refuses to start
+    without it: a Host header must never choose where mailed links point). Unset, in development,
+    the host and port this request came in on, so that `flask run --port 5301` mails links to
+    5301; outside a request (the mail worker, cron) the development default.
+    """
+    configured = current_app.config.get("BASE_URL")
+    if configured:
+        return configured
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return current_app.config["DEFAULT_BASE_URL"]
 
 
 def local_path(target: str | None, prefix: str = "/") -> str | None:

@@ -38,6 +38,7 @@ from community.auth.validation import (
 from community.db import utcnow
 from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db
+from community.urls import base_url
 
 # Same parameters as real hashes, so checking it costs the same time.
 _DUMMY_HASH = "scrypt:32768:8:1$kakehashi$" + "0" * 128
@@ -139,12 +140,12 @@ def _tell_already_registered(existing: User) -> None:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A link for mail, built on KAKEHASHI_BASE_URL rather than the request's host header."""
+    """A link for mail, built on KAKEHASHI_BASE_URL when set (see urls.base_url)."""
     if has_request_context():
         path = url_for(endpoint, **values)
     else:  # CLI and cron jobs: no request to borrow a URL adapter from
         path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"] + path
+    return base_url() + path
 
 
 def send_confirmation(user: User) -> None:

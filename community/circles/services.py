@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +20,7 @@ from community.circles.models import (
 )
 from community.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from community.extensions import db
+from community.urls import base_url
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
 
@@ -343,9 +343,7 @@ def decide_request(
         if approve
         else _("Your request to join %(name)s was declined.", name=circle.name)
     )
-    path = absolute_url("circles.show", slug=circle.slug).removeprefix(
-        current_app.config["BASE_URL"]
-    )
+    path = absolute_url("circles.show", slug=circle.slug).removeprefix(base_url())
     notes.notify([requester], Kind.JOIN_DECISION, actor=actor, text=text, url=path)
     return m
 

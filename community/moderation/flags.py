@@ -17,6 +17,7 @@ from community.moderation.models import Flag, FlagReason, FlagStatus, TargetType
 from community.moderation.people import trust_level
 from community.moderation.targets import HELD, _set_hidden, load_target
 from community.questions.models import Question
+from community.urls import base_url
 
 LINK_RE = re.compile(r"(?:https?://|www\.)\S+")
 
@@ -89,7 +90,7 @@ def _trusted_flag_count(kind: TargetType, target_id: int) -> int:
 
 def hold_if_needed(author: User, post, body: str, circle_id: int | None) -> None:
     """A new member's post with a link waits for a moderator (spam defence at trust level 0)."""
-    base = current_app.config["BASE_URL"]
+    base = base_url()
     # Our own pages (base URL followed by a path) are not outside links; look-alike hosts are.
     external = [
         u for u in LINK_RE.findall(body or "") if not (u == base or u.startswith(base + "/"))

@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
@@ -18,6 +17,7 @@ from community.db import utcnow
 from community.errors import NotFound
 from community.extensions import db
 from community.notifications.models import Kind, MailPreference, Notification, NotificationSetting
+from community.urls import base_url
 
 MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_]{3,30})\b")
 # Mail defaults: what needs a reply soon goes out at once, the rest in the daily digest.
@@ -26,7 +26,9 @@ DEFAULT_MAIL = {
     Kind.ACCEPTED: MailPreference.IMMEDIATELY,
     Kind.MENTION: MailPreference.IMMEDIATELY,
     Kind.INVITE: MailPreference.IMMEDIATELY,
-    Kind.BOOKING: MailPreference.NEVER,  # bookings mail on their own
+    # Booking mail is the parties' record of a time and a link (Cal.com always sends it); it is
+    # written by office_hours.notices in its own words, and "never" there is honoured.
+    Kind.BOOKING: MailPreference.IMMEDIATELY,
     Kind.JOIN_DECISION: MailPreference.IMMEDIATELY,
     Kind.MODERATION: MailPreference.DIGEST,
     Kind.COMMENT: MailPreference.DIGEST,
@@ -61,9 +63,18 @@ def _still_visible(stmt, user):
 
 
 def notify(
-    user_ids: Iterable[int], kind: Kind, *, actor=None, question=None, text: str, url: str
+    user_ids: Iterable[int],
+    kind: Kind,
+    *,
+    actor=None,
+    question=None,
+    text: str,
+    url: str,
+    send_mail: bool = True,
 ) -> list[Notification]:
-    """Create notifications (not for the actor, deleted accounts or people who cannot see it)."""
+    """Create notifications (not for the actor, deleted accounts or people who cannot see it).
+
+    `send_mail=False`: the caller mails in its own words (bookings) and sets `mailed_at`."""
     ids = {i for i in user_ids if i and i != getattr(actor, "id", None)}
     if not ids:
         return []
@@ -85,7 +96,7 @@ def notify(
         )
         db.session.add(n)
         made.append(n)
-        if prefs[user.id].get(kind, DEFAULT_MAIL[kind]) == MailPreference.IMMEDIATELY:
+        if send_mail and prefs[user.id].get(kind, DEFAULT_MAIL[kind]) == MailPreference.IMMEDIATELY:
             n.mailed_at = utcnow()
             mail.queue(
                 user.email,
@@ -95,7 +106,7 @@ def notify(
                 text=text,
                 url=absolute_url("notifications.index"),
                 target=url,
-                base_url=current_app.config["BASE_URL"],
+                base_url=base_url(),
             )
     db.session.flush()
     from community.notifications.live import push_count
@@ -225,7 +236,7 @@ def send_digest(now: datetime | None = None) -> int:
                 user=user,
                 items=items,
                 url=absolute_url("notifications.index"),
-                base_url=current_app.config["BASE_URL"],
+                base_url=base_url(),
             )
             sent += 1
     db.session.flush()

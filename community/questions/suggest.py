@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +17,7 @@ from community.errors import Conflict, InvalidTransition, NotFound
 from community.extensions import db
 from community.profiles.models import Profile
 from community.questions.models import Answer, Question, QuestionInvite
+from community.urls import base_url
 
 
 @dataclass
@@ -125,8 +125,6 @@ def invite(inviter: User, question: Question, username: str) -> QuestionInvite:
             name=inviter.display_name,
             title=question.title,
         ),
-        url=absolute_url("questions.show", question_id=question.id).removeprefix(
-            current_app.config["BASE_URL"]
-        ),
+        url=absolute_url("questions.show", question_id=question.id).removeprefix(base_url()),
     )
     return row
