@@ -1,5 +1,6 @@
 """Office-hour pages: permissions, bad input, calendar files and query counts."""
 
+import re
 from datetime import time, timedelta
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ from community.db import utcnow
 from community.extensions import db
 from community.office_hours import services as oh
 from community.office_hours.models import AvailabilityRule, Booking, Mode
+from community.office_hours.slots import TOKYO
 from tests.conftest import login
 
 
@@ -226,3 +228,52 @@ def test_reminder_cli_sends_once(app, adviser, make_user, mailbox):
     second = runner.invoke(args=["office-hours", "send-reminders"])
     assert "reminders sent: 0" in second.output
     assert len(mailbox.to("mem@example.com")) == 1
+
+
+# --- the whole booking window, one date format (issue #14, item 10) ----------------------------
+
+WHEN_RE = r"\d{4}/\d{2}/\d{2} \([月火水木金土日]\) \d{2}:\d{2}"
+
+
+def test_the_adviser_page_pages_through_the_whole_window(client, app, adviser, count_queries):
+    open_hours(app, adviser.id, max_days_ahead=30)
+    with app.app_context():
+        last = oh.free_slots_for(db.session.get(User, adviser.id))[-1]
+    assert last.start > utcnow() + timedelta(days=28), "slots exist to the end of the window"
+    url, pages, seen = "/office-hours/adv", 0, []
+    client.get(url)
+    while url:
+        with count_queries() as queries:
+            html = client.get(url).get_data(as_text=True)
+        seen.append(queries.count)
+        assert "30日先まで予約できます" in html
+        pages += 1
+        later = re.search(r'href="([^"]+)" rel="next"|rel="next" href="([^"]+)"', html)
+        url = (later.group(1) or later.group(2)).replace("&amp;", "&") if later else None
+        if url is None:
+            assert last.start.isoformat().replace("+", "%2B") in html, "the last slot is offered"
+    assert pages == 3, "14 days a page over 31 days"
+    assert len(set(seen)) == 1, "every page costs the same queries"
+    # A date outside the window falls back to the first page rather than an empty one.
+    html = client.get("/office-hours/adv?from=2099-01-01").get_data(as_text=True)
+    assert 'rel="prev"' not in html and 'rel="next"' in html
+
+
+def test_the_move_list_and_the_booking_list_write_times_one_way(client, app, adviser, make_user):
+    start = open_hours(app, adviser.id, max_days_ahead=30, requires_confirmation=False)
+    member = make_user(username="mem")
+    with app.app_context():
+        b = oh.book(
+            db.session.get(User, member.id), db.session.get(User, adviser.id), start, "相談"
+        )
+        db.session.commit()
+        bid = b.id
+    login(client, "mem")
+    page = client.get(f"/bookings/{bid}").get_data(as_text=True)
+    options = re.findall(r"<option[^>]*>([^<]+)</option>", page)
+    assert options and all(re.fullmatch(WHEN_RE, o) for o in options), options[:3]
+    # The move list covers the whole window, beyond the three weeks it used to stop at.
+    last_day = (utcnow() + timedelta(days=27)).astimezone(TOKYO).strftime("%Y/%m/%d")
+    assert any(o.startswith(last_day) for o in options)
+    listing = client.get("/bookings/").get_data(as_text=True)
+    assert re.search(WHEN_RE, listing)

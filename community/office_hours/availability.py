@@ -168,10 +168,13 @@ def free_slots_for_many(
     now: datetime,
     days: int | None = None,
     ignore_booking_id: int | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
 ) -> dict[int, list[Slot]]:
     """Free slots per adviser, loading rules, exceptions and bookings in four queries in all.
 
     `ignore_booking_id` leaves one booking out of the busy times: the one being moved.
+    `first_day`/`last_day` (Japan dates) show one page of the window; `days` counts from now.
     """
     if not adviser_ids:
         return {}
@@ -210,7 +213,7 @@ def free_slots_for_many(
             [v for v in exceptions if v.adviser_id == aid],
         )
         policy = Policy(s.buffer_minutes, s.min_notice_hours, s.max_days_ahead)
-        last = (now + timedelta(days=days)).astimezone(TOKYO).date() if days else None
+        last = (now + timedelta(days=days)).astimezone(TOKYO).date() if days else last_day
         out[aid] = free_slots(
             r,
             x,
@@ -218,12 +221,20 @@ def free_slots_for_many(
             [(b.starts_at, b.ends_at) for b in busy if b.adviser_id == aid],
             policy,
             now,
+            first_day=first_day,
             last_day=last,
         )
     return out
 
 
 def free_slots_for(
-    adviser: User, now: datetime | None = None, days: int | None = None
+    adviser: User,
+    now: datetime | None = None,
+    days: int | None = None,
+    first_day: date | None = None,
+    last_day: date | None = None,
 ) -> list[Slot]:
-    return free_slots_for_many([adviser.id], now or utcnow(), days)[adviser.id]
+    """One adviser's free slots: the whole booking window, or the days asked for."""
+    return free_slots_for_many(
+        [adviser.id], now or utcnow(), days, first_day=first_day, last_day=last_day
+    )[adviser.id]

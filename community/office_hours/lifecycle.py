@@ -13,7 +13,7 @@ from community.errors import InvalidTransition, NotFound, PermissionDenied, Vali
 from community.extensions import db
 from community.office_hours.common import _field, _require_party, _touch, save_change
 from community.office_hours.models import ACTIVE_STATUSES, Booking, BookingStatus
-from community.office_hours.reminders import _notify
+from community.office_hours.notices import notify
 
 
 def get_booking(user, booking_id: int) -> Booking:
@@ -32,7 +32,7 @@ def decide(adviser: User, booking: Booking, confirm: bool) -> Booking:
     booking.status = BookingStatus.CONFIRMED if confirm else BookingStatus.DECLINED
     _touch(booking)
     save_change()
-    _notify(booking, "confirmed" if confirm else "declined")
+    notify(booking, "confirmed" if confirm else "declined", actor=adviser)
     return booking
 
 

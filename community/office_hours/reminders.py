@@ -1,67 +1,19 @@
-"""Booking notices (in-app and mail), the reminder run, and personal calendar-feed tokens."""
+"""The reminder run and personal calendar-feed tokens (notices.py says who is told what)."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from community import mail
 from community.auth.models import User
-from community.auth.services import absolute_url
 from community.db import utcnow
 from community.extensions import db
+from community.office_hours import notices
 from community.office_hours.models import Booking, BookingStatus, CalendarFeed
-from community.office_hours.slots import TOKYO
 
-# --- mail and reminders -----------------------------------------------------------------------
-
-SUBJECTS = {
-    "booked": lambda: _("New office-hour booking"),
-    "confirmed": lambda: _("Your office-hour booking is confirmed"),
-    "declined": lambda: _("Your office-hour request was declined"),
-    "cancelled": lambda: _("An office-hour booking was cancelled"),
-    "moved": lambda: _("An office-hour booking was moved"),
-    "reminder": lambda: _("Reminder: office hour tomorrow"),
-}
-
-
-def _notify(booking: Booking, event: str) -> None:
-    """Mail both sides (the adviser for new requests, the member for decisions)."""
-    url = absolute_url("office_hours.booking", booking_id=booking.id)
-    adviser = db.session.get(User, booking.adviser_id)
-    member = db.session.get(User, booking.member_id)
-    recipients = {
-        "booked": [adviser, member],
-        "confirmed": [member],
-        "declined": [member],
-        "cancelled": [adviser, member],
-        "moved": [adviser, member],
-        "reminder": [adviser, member],
-    }[event]
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
-    path = url.removeprefix(current_app.config["BASE_URL"])
-    notes.notify(
-        [p.id for p in recipients if p is not None], Kind.BOOKING, text=SUBJECTS[event](), url=path
-    )
-    for person in recipients:
-        if person is not None and not person.is_deleted:
-            mail.queue(
-                person.email,
-                SUBJECTS[event](),
-                "booking",
-                event=event,
-                booking=booking,
-                url=url,
-                adviser=adviser,
-                member=member,
-                start=booking.starts_at.astimezone(TOKYO),
-            )
+# --- reminders --------------------------------------------------------------------------------
 
 
 def send_reminders(now: datetime | None = None) -> int:
@@ -86,7 +38,7 @@ def send_reminders(now: datetime | None = None) -> int:
             .values(reminder_sent_at=now)
         ).rowcount
         if claimed:
-            _notify(booking, "reminder")
+            notices.notify(booking, "reminder")
             sent += 1
     db.session.flush()
     return sent

@@ -6,7 +6,7 @@ Booking pages live in routes_bookings.py and adviser settings in routes_settings
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,7 +28,10 @@ from community.office_hours.slots import TOKYO
 from community.profiles.models import Profile
 from community.reference import choices
 
-SHOW_DAYS = 21
+# One page of an adviser's free times; links page through the whole booking window.
+PAGE_DAYS = 14
+# The one way office-hour pages, forms and mail write a time (Babel pattern, Japan time).
+WHEN = "yyyy/MM/dd (EEE) HH:mm"
 
 
 def _adviser(username: str) -> User:
@@ -86,13 +89,37 @@ def index():
 def adviser(username: str):
     user = _adviser(username)
     settings = db.session.get(AdviserSettings, user.id)
-    slots = services.free_slots_for(user, days=SHOW_DAYS) if settings else []
+    now = utcnow()
+    today = now.astimezone(TOKYO).date()
+    window_end = (
+        (now + timedelta(days=settings.max_days_ahead if settings else 0)).astimezone(TOKYO).date()
+    )
+    # ?from=YYYY-MM-DD pages through the window; anything else (or outside it) is the first page.
+    first = _day(request.args.get("from"))
+    if first is None or not today <= first <= window_end:
+        first = today
+    last = min(first + timedelta(days=PAGE_DAYS - 1), window_end)
+    slots = services.free_slots_for(user, now, first_day=first, last_day=last) if settings else []
     by_day: OrderedDict = OrderedDict()
     for slot in slots:
         by_day.setdefault(slot.local_start.date(), []).append(slot)
     return render_template(
-        "office_hours/adviser.html", adviser=user, settings=settings, by_day=by_day
+        "office_hours/adviser.html",
+        adviser=user,
+        settings=settings,
+        by_day=by_day,
+        first=first,
+        last=last,
+        earlier=max(first - timedelta(days=PAGE_DAYS), today) if first > today else None,
+        later=last + timedelta(days=1) if last < window_end else None,
     )
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
 
 
 def _own_questions():
@@ -106,8 +133,6 @@ def _own_questions():
             .limit(50)
         )
     )
-
-
 
 
 @bp.route("/office-hours/<username>/book", methods=["GET", "POST"])

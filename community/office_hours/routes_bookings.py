@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from community.office_hours.forms import (
     RescheduleForm,
 )
 from community.office_hours.models import AdviserSettings, Booking, BookingStatus
-from community.office_hours.routes import SHOW_DAYS
+from community.office_hours.routes import WHEN
 
 
 @bp.route("/bookings/")
@@ -54,11 +55,13 @@ def booking(booking_id: int):
             question, answers = loaded.question, loaded.answers
         except DomainError:
             question = None
+    settings = db.session.get(AdviserSettings, b.adviser_id)
     reschedule_form = RescheduleForm()
-    if not is_adviser and b.is_active:
-        options = services.free_slots_for(b.adviser, days=SHOW_DAYS)
+    if b.is_active:
+        # The adviser's whole booking window (at most 180 days, four queries whatever its size).
         reschedule_form.start.choices = [
-            (s.start.isoformat(), s.local_start.strftime("%Y-%m-%d %H:%M")) for s in options
+            (s.start.isoformat(), format_datetime(s.start, WHEN))
+            for s in services.free_slots_for(b.adviser)
         ]
     note_form = NoteForm(note=b.adviser_note) if is_adviser else None
     return render_template(
@@ -67,7 +70,8 @@ def booking(booking_id: int):
         is_adviser=is_adviser,
         question=question,
         answers=answers,
-        settings=db.session.get(AdviserSettings, b.adviser_id),
+        settings=settings,
+        reconfirm=services.needs_reconfirmation(current_user, b, settings),
         now=utcnow(),
         button=EmptyForm(),
         cancel_form=CancelForm(),
@@ -126,10 +130,18 @@ def reschedule(booking_id: int):
     start = aware_datetime(request.form.get("start"))
     if start is None:
         abort(400)
-    return _act(
-        booking_id,
-        lambda b: services.reschedule(current_user, b, start) and _("Moved to the new time."),
-    )
+    return _act(booking_id, lambda b: _move(b, start))
+
+
+def _move(b: Booking, start) -> str:
+    """Move the booking and say which state it is in now (never a silent 承認待ち)."""
+    was_confirmed = b.status == BookingStatus.CONFIRMED
+    services.reschedule(current_user, b, start)
+    if b.status == BookingStatus.REQUESTED:
+        if was_confirmed:
+            return _("Moved to the new time. The adviser needs to confirm it again.")
+        return _("Moved to the new time. It is still waiting for the adviser to confirm.")
+    return _("Moved to the new time.")
 
 
 @bp.route("/bookings/<int:booking_id>/mark", methods=["POST"])

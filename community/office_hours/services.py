@@ -51,9 +51,8 @@ from community.office_hours.models import (
     BookingStatus,
     Mode,
 )
+from community.office_hours.notices import notify, summary
 from community.office_hours.reminders import (
-    SUBJECTS,
-    _notify,
     feed_token,
     send_reminders,
     user_for_feed,
@@ -64,7 +63,6 @@ from community.office_hours.reminders import (
 # up `free_slots_for_many` here at call time, which is what tests patch to simulate a lost race.
 __all__ = [
     "AGENDA_MAX",
-    "SUBJECTS",
     "BookingChanged",
     "SlotTaken",
     "add_exception",
@@ -83,9 +81,11 @@ __all__ = [
     "mark",
     "rate",
     "require_adviser",
+    "needs_reconfirmation",
     "reschedule",
     "save_note",
     "send_reminders",
+    "summary",
     "settings_for",
     "update_settings",
     "user_for_feed",
@@ -173,7 +173,7 @@ def book(
     except IntegrityError as exc:  # another request took the slot between our check and insert
         db.session.rollback()
         raise SlotTaken(_("That time is no longer free. Please choose another slot.")) from exc
-    _notify(booking, "booked")
+    notify(booking, "booked", actor=member)
     return booking
 
 
@@ -196,16 +196,33 @@ def cancel(user: User, booking: Booking, reason: str, now: datetime | None = Non
     booking.cancelled_by_id = user.id
     _touch(booking)
     save_change()
-    _notify(booking, "cancelled")
+    notify(booking, "cancelled", actor=user)
     return booking
 
 
+def needs_reconfirmation(user: User, booking: Booking, settings: AdviserSettings | None) -> bool:
+    """Whether moving `booking` as `user` sends it back to 承認待ち (requested).
+
+    As Cal.com does: a member's move of a confirmed booking with an adviser who confirms each
+    request asks the adviser again; an adviser's own move keeps it confirmed.
+    """
+    return (
+        user.id == booking.member_id
+        and booking.status == BookingStatus.CONFIRMED
+        and settings is not None
+        and settings.requires_confirmation
+    )
+
+
 def reschedule(
-    member: User, booking: Booking, new_start: datetime, now: datetime | None = None
+    user: User, booking: Booking, new_start: datetime, now: datetime | None = None
 ) -> Booking:
-    """Move a booking to another free slot in one step (same booking, same calendar UID)."""
-    if member.id != booking.member_id:
-        raise PermissionDenied(_("Only the member who booked can move it."))
+    """Move a booking to another free slot in one step (same booking, same calendar UID).
+
+    Either side may move it; see `needs_reconfirmation` for the status it ends in. The other
+    side is told (notices.py)."""
+    if user.id not in (booking.member_id, booking.adviser_id):
+        raise PermissionDenied(_("Only the member who booked or the adviser can move it."))
     now = now or utcnow()
     if not booking.is_active:
         raise InvalidTransition(_("This booking is not active."))
@@ -225,12 +242,9 @@ def reschedule(
     )
     if slot is None:
         raise SlotTaken(_("That time is no longer free. Please choose another slot."))
+    if needs_reconfirmation(user, booking, settings):
+        booking.status = BookingStatus.REQUESTED
     booking.starts_at, booking.ends_at = slot.start, slot.end
-    booking.status = (
-        BookingStatus.REQUESTED
-        if settings and settings.requires_confirmation
-        else BookingStatus.CONFIRMED
-    )
     booking.reminder_sent_at = None
     _touch(booking)
     try:
@@ -238,5 +252,5 @@ def reschedule(
     except IntegrityError as exc:
         db.session.rollback()
         raise SlotTaken(_("That time is no longer free. Please choose another slot.")) from exc
-    _notify(booking, "moved")
+    notify(booking, "moved", actor=user)
     return booking
