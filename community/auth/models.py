@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
     # Suspended accounts read but cannot post anywhere until this time.
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspension_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Closing the getting-started checklist hides it from the home page (the page stays).
+    onboarding_dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     profile: Mapped[Profile | None] = relationship(
         back_populates="user", uselist=False, cascade="all, delete-orphan"

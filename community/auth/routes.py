@@ -19,6 +19,7 @@ from community.auth.forms import (
     ResetForm,
     ResetRequestForm,
 )
+from community.auth.validation import narrow
 from community.errors import ValidationFailed
 from community.extensions import limiter
 from community.forms import EmptyForm, apply_errors, status_for
@@ -52,7 +53,7 @@ def _typed(field: str) -> Callable[[], str]:
     def key() -> str:
         from flask import request
 
-        typed = (request.form.get(field) or "").strip().lower()
+        typed = narrow(request.form.get(field) or "").lower()
         # A digest: the limit store need not hold people's addresses.
         return f"{field}:{hashlib.sha256(typed.encode()).hexdigest()}"
 
@@ -115,9 +116,10 @@ def confirm(token: str):
     if user is None:
         return render_template("auth/link_invalid.html"), 400
     flash(_("Thank you. Your email address is confirmed."), "success")
+    # A new member lands on the getting-started checklist (community/core/onboarding.py).
     if current_user.is_authenticated:
-        return redirect(url_for("profiles.edit"))
-    return redirect(url_for("auth.login", next=url_for("profiles.edit")))
+        return redirect(url_for("core.welcome"))
+    return redirect(url_for("auth.login", next=url_for("core.welcome")))
 
 
 @bp.route("/auth/confirm/resend", methods=["POST"])

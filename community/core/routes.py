@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from community.auth.models import Role, User
 from community.auth.services import set_locale
-from community.core import bp
+from community.core import bp, onboarding
 from community.extensions import csrf, db
 from community.forms import EmptyForm
 from community.i18n import LANG_COOKIE, supported
@@ -36,6 +36,11 @@ def home():
             .where(User.deleted_at.is_(None))
         ),
     }
+    checklist = None
+    if onboarding.show_on_home(current_user):
+        checklist = onboarding.checklist(current_user)
+        if checklist.complete:
+            checklist = None
     return render_template(
         "core/home.html",
         newest=newest,
@@ -43,6 +48,8 @@ def home():
         feeds=feeds,
         featured=_featured_cases(),
         upcoming=_upcoming_bookings(),
+        checklist=checklist,
+        dismiss_form=EmptyForm(),
     )
 
 

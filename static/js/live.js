@@ -19,6 +19,14 @@
   if (answers) {
     var qid = answers.dataset.questionId;
     var watch = function () { socket.emit("watch_question", { question_id: qid }); };
+    // 「N件の回答」 / "N answers": the heading carries both wordings with {n} for the number.
+    var countAnswer = function () {
+      var heading = document.getElementById("answers");
+      if (!heading || !heading.dataset.other) { return; }
+      var n = (parseInt(heading.dataset.count, 10) || 0) + 1;
+      heading.dataset.count = String(n);
+      heading.textContent = (n === 1 ? heading.dataset.one : heading.dataset.other).replace("{n}", String(n));
+    };
     socket.on("connect", watch);
     socket.on("answer_posted", function (data) {
       if (String(data.question_id) !== qid || document.getElementById("answer-" + data.answer_id)) { return; }
@@ -28,7 +36,10 @@
           if (!html || document.getElementById("answer-" + data.answer_id)) { return; }
           var tpl = document.createElement("template");
           tpl.innerHTML = html.trim(); // rendered and sanitised by the server for this viewer
+          var added = tpl.content.firstElementChild;
           answers.appendChild(tpl.content);
+          // A held answer shown to a moderator is not counted, as on the server.
+          if (added && !added.classList.contains("is-hidden")) { countAnswer(); }
         });
     });
     socket.on("comment_posted", function (data) {
