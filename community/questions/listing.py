@@ -8,7 +8,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from community.circles import services as circles
 from community.circles.models import Circle
 from community.extensions import db
-from community.questions.models import Question, QuestionStatus
+from community.questions.models import Question, QuestionStatus, Tag
+from community.questions.text import tag_key
 from community.questions.visibility import visible_questions_clause
 from community.reference.models import Topic
 
@@ -25,6 +26,7 @@ def list_query(
     circle: Circle | None = None,
     field: str = "",
     topic: str = "",
+    tag: str = "",
     stage: str = "",
     status: str = "",
     sort: str = "activity",
@@ -38,6 +40,9 @@ def list_query(
         stmt = stmt.where(Question.field_code == field)
     if topic:
         stmt = stmt.where(Question.topics.any(Topic.code == topic))
+    if tag:
+        # The key, so /questions/?tag=判定区分Ⅲ and ?tag=判定区分III find the same tag.
+        stmt = stmt.where(Question.tags.any(Tag.name == tag_key(tag)))
     if stage in ("1", "2", "3"):
         stmt = stmt.where(Question.stage == int(stage))
     if status == "unanswered":

@@ -59,12 +59,14 @@ question_tags = Table(
 
 
 class Tag(db.Model):
-    """A free tag, stored NFKC-normalised and lower-cased."""
+    """A free tag: `name` is the key (NFKC, lower case) that matching and URLs use, `label` the
+    form it was first written in, which pages show (判定区分Ⅲ, not 判定区分iii)."""
 
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(40))
 
 
 class Question(db.Model):
@@ -138,7 +140,7 @@ class Answer(db.Model):
     score: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     hidden_reason: Mapped[str] = mapped_column(String(300), default="")
 
     question: Mapped[Question] = relationship(back_populates="answers", foreign_keys=[question_id])

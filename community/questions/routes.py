@@ -56,6 +56,7 @@ def index():
         circle=circle,
         field=args.get("field", ""),
         topic=args.get("topic", ""),
+        tag=args.get("tag", ""),
         stage=args.get("stage", ""),
         status=args.get("status", ""),
         sort=args.get("sort", "activity"),
@@ -70,6 +71,7 @@ def index():
         args=args,
         circle=circle,
         circles=visible_circles,
+        tag=services.find_tag(args.get("tag", "")),
         ref=choices.all_reference(),
     )
 

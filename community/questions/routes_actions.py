@@ -116,7 +116,7 @@ def edit(question_id: int):
         form.title.data, form.body.data = question.title, question.body_md
         form.field.data = question.field_code or ""
         form.topics.data = [t.code for t in question.topics]
-        form.tags.data = " ".join(t.name for t in question.tags)
+        form.tags.data = " ".join(t.label for t in question.tags)
         form.stage.data = str(question.stage or "")
     elif form.validate_on_submit():
         try:

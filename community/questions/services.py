@@ -33,7 +33,7 @@ from community.questions.models import (
     Stage,
     Tag,
 )
-from community.questions.text import parse_tags
+from community.questions.text import parse_tags, tag_key
 from community.questions.visibility import (
     can_see,
     can_see_hidden,
@@ -74,13 +74,15 @@ def _apply_classification(question: Question, data: dict) -> None:
     if len(topics) != len(codes):
         raise field_error("topics", _("Unknown choice."))
     question.topics = topics
-    names = parse_tags(data.get("tags") or "")
+    tags = parse_tags(data.get("tags") or "")
+    keys = [key for key, _label in tags]
     existing = (
-        {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
-        if names
+        {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(keys)))}
+        if keys
         else {}
     )
-    question.tags = [existing.get(n) or Tag(name=n) for n in names]
+    # A tag keeps the form it was first written in; later spellings join it by the key.
+    question.tags = [existing.get(key) or Tag(name=key, label=label) for key, label in tags]
     stage = data.get("stage")
     if stage in ("", None):
         question.stage = None
@@ -89,6 +91,12 @@ def _apply_classification(question: Question, data: dict) -> None:
             question.stage = Stage(int(stage)).value
         except (TypeError, ValueError) as exc:
             raise field_error("stage", _("Unknown choice.")) from exc
+
+
+def find_tag(raw: str) -> Tag | None:
+    """The tag a URL or filter names, in any of its spellings (判定区分Ⅲ or 判定区分III)."""
+    key = tag_key(raw or "")
+    return db.session.scalar(select(Tag).where(Tag.name == key)) if key else None
 
 
 def _sync_case_mentions(question: Question, body: str, author: User, answer_post=None) -> None:
@@ -251,6 +259,7 @@ __all__ = [
     "delete_question",
     "edit_answer",
     "edit_question",
+    "find_tag",
     "follow",
     "get_answer",
     "get_visible",
