@@ -35,6 +35,7 @@ db: install
 	$(FLASK) seed reference
 	$(FLASK) seed demo --if-empty
 	$(FLASK) search reindex
+	$(FLASK) markdown rerender
 
 run: db
 	@$(FLASK) seed logins

@@ -1,17 +1,58 @@
-"""Markdown to safe HTML: markdown-it-py renders, nh3 (ammonia) sanitises."""
+"""Markdown to safe HTML: markdown-it-py renders, nh3 (ammonia) sanitises.
+
+Japanese text: CommonMark's flanking rules refuse `**RC床版橋(橋長8m)**が` (punctuation just
+inside the `**`, a kana just outside), so the CJK-friendly plugin relaxes them next to CJK
+characters, and joins a line break between two CJK characters without a space.
+
+`#case:<slug>` becomes a link to that case, titled, when the case is published (one query for
+every mention in the text); any other slug stays plain text, so a draft's title never leaks into
+the stored HTML."""
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from mdit_py_cjk_friendly import cjk_friendly
 
 # Bump when the rendering or the allow-list changes: stored HTML with an older version
-# is re-rendered (DESIGN.md: render once, read many).
-RENDERER_VERSION = 1
+# is re-rendered by `flask markdown rerender` (DESIGN.md: render once, read many).
+# 2: CJK-friendly emphasis and line breaks; #case mentions as links.
+RENDERER_VERSION = 2
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
-    ["table", "strikethrough"]
+# The slug rule of cases (casebook/links.py MENTION_RE, without the URL form).
+_CASE_MENTION = re.compile(r"#case:([a-z0-9][a-z0-9-]{1,78}[a-z0-9])")
+_WORD_BEFORE = re.compile(r"[A-Za-z0-9_/#]")
+
+
+def _case_mention(state: StateInline, silent: bool) -> bool:
+    """`#case:<slug>` of a published case → a link with its title; else nothing (plain text)."""
+    if state.src[state.pos] != "#":
+        return False
+    if state.pos > 0 and _WORD_BEFORE.match(state.src[state.pos - 1]):
+        return False  # `abc#case:x` or a URL fragment is not a mention
+    match = _CASE_MENTION.match(state.src, state.pos)
+    cases = state.env.get("cases") or {}
+    if match is None or match.group(1) not in cases:
+        return False
+    if not silent:
+        href, label = cases[match.group(1)]
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": href, "class": "case-mention"}
+        state.push("text", "", 0).content = label
+        state.push("link_close", "a", -1)
+    state.pos = match.end()
+    return True
+
+
+_md = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    .enable(["table", "strikethrough"])
+    .use(cjk_friendly)
 )
+_md.inline.ruler.before("emphasis", "case_mention", _case_mention)
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",
@@ -19,15 +60,49 @@ ALLOWED_TAGS = {
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"style"}, "td": {"style"}, "ol": {"start"}}
+# Only the mention link's class survives; a class typed by a member cannot get through
+# (raw HTML is off, and nh3 drops any other class).
+ALLOWED_CLASSES = {"a": {"case-mention"}}
+
+
+def mentioned_case_slugs(source: str) -> list[str]:
+    return list(dict.fromkeys(_CASE_MENTION.findall(source or "")))
+
+
+def _published_cases(source: str) -> dict[str, tuple[str, str]]:
+    """slug → (path, label) for the published cases the text mentions: one query, none if none."""
+    slugs = mentioned_case_slugs(source)
+    if not slugs:
+        return {}
+    from flask import current_app
+    from flask_babel import gettext as _
+    from sqlalchemy import select
+
+    from community.casebook.models import Case, CaseStatus
+    from community.extensions import db
+
+    rows = db.session.execute(
+        select(Case.slug, Case.title).where(
+            Case.slug.in_(slugs), Case.status == CaseStatus.PUBLISHED
+        )
+    ).all()
+    # A path, not a full URL: the HTML is stored and outlives hosts and ports; built from the
+    # URL map so that it works outside a request too (`flask markdown rerender`).
+    urls = current_app.url_map.bind("", script_name=current_app.config.get("APPLICATION_ROOT"))
+    return {
+        slug: (urls.build("casebook.show", {"slug": slug}), _("Case: %(title)s", title=title))
+        for slug, title in rows
+    }
 
 
 def render(source: str) -> str:
     """Render user Markdown to sanitised HTML suitable for `|safe` in templates."""
-    html = _md.render(source or "")
+    html = _md.render(source or "", {"cases": _published_cases(source)})
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener ugc",
         filter_style_properties={"text-align"},

@@ -245,6 +245,8 @@ def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
         # Members suggest; editors decide what is published.
         v["status"] = CaseStatus.REVIEW
         v["is_new"] = case.is_new if case else False
+    # What a `#case:` mention shows: when it changes, posts that mention the case render again.
+    shown_before = (case.slug, case.title, case.status) if case is not None else None
     if case is None:
         case = Case(created_by_id=actor.id)
         db.session.add(case)
@@ -283,4 +285,8 @@ def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
         )
     )
     db.session.flush()
+    if shown_before != (case.slug, case.title, case.status):
+        from community.rendered import refresh_case_mentions
+
+        refresh_case_mentions([shown_before[0] if shown_before else "", case.slug])
     return case

@@ -19,6 +19,7 @@ search_cli = AppGroup("search", help="The full-text search index.")
 notifications_cli = AppGroup("notifications", help="Notification mail (for cron).")
 forms_cli = AppGroup("forms", help="One-time form tokens (for cron).")
 mail_cli = AppGroup("mail", help="The mail outbox: the worker that sends it.")
+markdown_cli = AppGroup("markdown", help="Stored HTML rendered from Markdown.")
 
 
 @mail_cli.command("work")
@@ -80,6 +81,16 @@ def search_reindex():
     count = reindex_all()
     db.session.commit()
     click.echo(f"search index rebuilt: {count} documents")
+
+
+@markdown_cli.command("rerender")
+def markdown_rerender():
+    """Render again the HTML an older renderer stored (after an upgrade that changed it)."""
+    from community.rendered import rerender_stale
+
+    count = rerender_stale()
+    db.session.commit()
+    click.echo(f"rendered again: {count}")
 
 
 @office_hours_cli.command("send-reminders")
@@ -169,3 +180,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(notifications_cli)
     app.cli.add_command(forms_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(markdown_cli)
