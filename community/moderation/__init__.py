@@ -7,28 +7,11 @@ bp = Blueprint("moderation", __name__)
 
 @bp.app_context_processor
 def _labels():
-    from flask_babel import lazy_gettext as _l
-
-    reasons = {
-        "spam": _l("Spam"),
-        "harassment": _l("Harassment"),
-        "off_topic": _l("Off-topic"),
-        "personal_info": _l("Personal information (個人情報)"),
-        "other": _l("Other"),
-    }
-    outcomes = {
-        "dismiss": _l("No action needed"),
-        "hide": _l("Hidden"),
-        "restore": _l("Restored"),
-        "edit": _l("Edited by a moderator"),
-        "lock": _l("Locked"),
-        "unlock": _l("Unlocked"),
-        "close": _l("Closed"),
-        "warn": _l("Author warned"),
-        "suspend": _l("Author suspended"),
-    }
+    from community.moderation import labels
+    from community.moderation.notices import kind_label, per_request
 
     def is_moderator() -> bool:
+        """Admins and circle moderators (worked out once per request: the header asks twice)."""
         from flask_login import current_user
         from sqlalchemy import select
 
@@ -37,15 +20,32 @@ def _labels():
 
         if not current_user.is_authenticated:
             return False
-        return current_user.is_admin or bool(
-            db.session.scalar(select(moderated_circle_ids(current_user).exists()))
-        )
+        known = per_request("is_moderator")
+        if known is None:
+            known = per_request(
+                "is_moderator",
+                current_user.is_admin
+                or bool(db.session.scalar(select(moderated_circle_ids(current_user).exists()))),
+            )
+        return known
+
+    def moderation_open_count() -> int:
+        from flask_login import current_user
+
+        from community.moderation.notices import open_count
+
+        return open_count(current_user) if is_moderator() else 0
 
     return {
         "is_moderator": is_moderator,
-        "flag_reason_label": lambda r: str(reasons.get(r, r)),
-        "flag_outcome_label": lambda o: str(outcomes.get(o, o)),
-        "flag_reasons": reasons,
+        "moderation_open_count": moderation_open_count,
+        "flag_reason_label": labels.reason_label,
+        "flag_outcome_label": lambda o: labels.outcomes().get(o, o),
+        "flag_status_label": lambda s: labels.flag_statuses().get(s, s),
+        "flag_reasons": labels.reasons(),
+        "mod_kind_label": kind_label,
+        "audit_action_label": labels.action_label,
+        "audit_reason_label": labels.audit_reason,
     }
 
 

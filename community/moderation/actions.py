@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from community import markdown
 from community.auth.models import User
@@ -15,6 +15,7 @@ from community.errors import InvalidTransition, PermissionDenied, ValidationFail
 from community.extensions import db
 from community.moderation.audit_log import audit
 from community.moderation.models import Flag, FlagStatus, TargetType
+from community.moderation.notices import tell_author
 from community.moderation.people import suspend
 from community.moderation.targets import (
     HELD,
@@ -55,10 +56,12 @@ def resolve(
             raise InvalidTransition(_("Profiles are not hidden; suspend the account instead."))
         _set_hidden(obj, action == "hide", reason)
         audit(actor, action, kind.value, obj.id, circle_id=circle_id, reason=reason)
+        tell_author(kind, obj, action, reason, actor)
     elif action == "edit":
         if kind not in (TargetType.QUESTION, TargetType.ANSWER, TargetType.COMMENT):
             raise InvalidTransition(_("This item cannot be edited."))
         edit_post(actor, kind, obj, body or "", reason, circle_id)
+        tell_author(kind, obj, action, reason, actor)
     elif action in ("lock", "unlock", "close"):
         if kind != TargetType.QUESTION:
             raise InvalidTransition(_("Only questions can be locked or closed."))
@@ -123,7 +126,11 @@ def resolve(
 def edit_post(
     actor: User, kind: TargetType, obj, body: str, reason: str, circle_id: int | None
 ) -> None:
-    """A moderator edits out what must go (a resident's name, say); the edit is a revision."""
+    """A moderator edits out what must go (a resident's name, say) and the post shows again.
+
+    The edit is a redaction: the original text is kept nowhere a person can read it. The audit
+    entry holds the corrected text only, and the post's earlier versions in its history are
+    replaced by a note (a history page would otherwise show the name that was edited out)."""
     from community.questions.models import Revision
 
     body = (body or "").strip()
@@ -131,17 +138,24 @@ def edit_post(
         raise ValidationFailed(
             _("Write the corrected text."), {"body": [_("Write the corrected text.")]}
         )
+    was_hidden = obj.hidden_at is not None
     if kind == TargetType.COMMENT:
-        before = {"body": obj.body}
         obj.body = body[:600]
     else:
-        before = {"body": obj.body_md}
         obj.body_md, obj.body_html, obj.renderer = (
             body,
             markdown.render(body),
             markdown.RENDERER_VERSION,
         )
         obj.edited_at = utcnow()
+        column = Revision.question_id if kind == TargetType.QUESTION else Revision.answer_id
+        db.session.execute(
+            update(Revision)
+            .where(column == obj.id)
+            .values(
+                body_md=_("(This version was removed by a moderator: %(reason)s)", reason=reason)
+            )
+        )
         db.session.add(
             Revision(
                 question_id=obj.id if kind == TargetType.QUESTION else None,
@@ -151,6 +165,8 @@ def edit_post(
                 body_md=body,
             )
         )
+    if was_hidden:
+        _set_hidden(obj, False)
     audit(
         actor,
         "edit",
@@ -158,8 +174,8 @@ def edit_post(
         obj.id,
         circle_id=circle_id,
         reason=reason,
-        before=before,
-        after={"body": body},
+        before={"hidden": was_hidden},
+        after={"body": body, "hidden": False},
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from community.auth.models import User
 from community.extensions import db
@@ -39,7 +40,8 @@ def audit(
 
 
 def audit_query(filters: dict):
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    """Entries matching the page's filters, newest first, each with its actor loaded."""
+    stmt = select(AuditEntry).options(joinedload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
     if filters.get("action"):
         stmt = stmt.where(AuditEntry.action == filters["action"])
     if filters.get("actor"):

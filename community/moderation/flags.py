@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -10,10 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from community.auth.models import User
+from community.circles.models import Circle
 from community.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from community.extensions import db
 from community.moderation.audit_log import audit
 from community.moderation.models import Flag, FlagReason, FlagStatus, TargetType
+from community.moderation.notices import tell_moderators
 from community.moderation.people import trust_level
 from community.moderation.targets import HELD, _set_hidden, load_target
 from community.questions.models import Question
@@ -74,6 +77,7 @@ def flag(reporter: User, target_type: str, target_id: int, reason: str, text: st
                 if immediate
                 else "flagged by several members",
             )
+    tell_moderators(kind, obj, circle, reason=reason_enum, reporter=reporter)
     return row
 
 
@@ -88,12 +92,31 @@ def _trusted_flag_count(kind: TargetType, target_id: int) -> int:
     return sum(1 for u in flaggers if trust_level(u) >= 1)
 
 
+# Government hosts (国の機関 go.jp, 地方公共団体 lg.jp) are what members cite; spam does not
+# come from them, so a new member's link there is not held.
+TRUSTED_SUFFIXES = ("go.jp", "lg.jp")
+
+
+def _trusted_host(url: str) -> bool:
+    """A link to a government host: the host itself, not a look-alike such as go.jp.example."""
+    host = urlsplit(url if "://" in url else "http://" + url).hostname or ""
+    # The link pattern runs on to the next space, so 「…go.jp）を参照」 ends in the host.
+    host = re.match(r"[a-z0-9.-]*", host).group().rstrip(".")
+    return any(host == s or host.endswith("." + s) for s in TRUSTED_SUFFIXES)
+
+
 def hold_if_needed(author: User, post, body: str, circle_id: int | None) -> None:
-    """A new member's post with a link waits for a moderator (spam defence at trust level 0)."""
+    """A new member's post with a link waits for a moderator (spam defence at trust level 0).
+
+    Verified municipal staff are known people, not spammers: their posts are never held."""
+    if author.verified_staff:
+        return
     base = base_url()
     # Our own pages (base URL followed by a path) are not outside links; look-alike hosts are.
     external = [
-        u for u in LINK_RE.findall(body or "") if not (u == base or u.startswith(base + "/"))
+        u
+        for u in LINK_RE.findall(body or "")
+        if not (u == base or u.startswith(base + "/")) and not _trusted_host(u)
     ]
     if external and trust_level(author) == 0:
         _set_hidden(post, True, HELD)
@@ -101,6 +124,8 @@ def hold_if_needed(author: User, post, body: str, circle_id: int | None) -> None
         audit(
             None, "hold", kind.value, post.id, circle_id=circle_id, reason="link from a new member"
         )
+        circle = db.session.get(Circle, circle_id) if circle_id else None
+        tell_moderators(kind, post, circle)
 
 
 def my_flags(user: User) -> list[Flag]:

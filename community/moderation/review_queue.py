@@ -27,6 +27,8 @@ class QueueItem:
     flags: list[Flag] = field(default_factory=list)
     target: object | None = None
     held: bool = False
+    title: str = ""  # the question's title (or the member's name) the item belongs to
+    excerpt: str = ""  # the flagged text itself, shortened
 
     @property
     def reasons(self) -> list[str]:
@@ -77,10 +79,33 @@ def queue(viewer: User) -> list[QueueItem]:
     ids = defaultdict(list)
     for kind, target_id in items:
         ids[kind].append(target_id)
+    question_ids: dict[tuple, int] = {}
     for kind, id_list in ids.items():
         model = User if kind == TargetType.PROFILE else MODELS[kind]
         for obj in db.session.scalars(select(model).where(model.id.in_(id_list))):
-            items[(kind, obj.id)].target = obj
+            item = items[(kind, obj.id)]
+            item.target = obj
+            if kind == TargetType.PROFILE:
+                item.title = obj.display_name
+            elif kind == TargetType.QUESTION:
+                item.title, item.excerpt = obj.title, obj.body_md
+            else:
+                text = {TargetType.CASE_LINK: "note", TargetType.COMMENT: "body"}
+                item.excerpt = getattr(obj, text.get(kind, "body_md")) or ""
+                question_ids[(kind, obj.id)] = (
+                    obj.thread_id if kind == TargetType.COMMENT else obj.question_id
+                )
+    # The titles of the questions that answers, comments and links belong to: one query.
+    if question_ids:
+        titles = dict(
+            db.session.execute(
+                select(Question.id, Question.title).where(
+                    Question.id.in_(set(question_ids.values()))
+                )
+            ).all()
+        )
+        for key, qid in question_ids.items():
+            items[key].title = titles.get(qid, "")
     # Personal information first: it is the reason people stop posting.
     return sorted(
         items.values(),

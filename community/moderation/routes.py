@@ -18,8 +18,8 @@ from community.errors import ValidationFailed
 from community.extensions import db, limiter
 from community.forms import EmptyForm
 from community.inputs import int_arg, page_arg
-from community.moderation import bp, services
-from community.moderation.models import Flag
+from community.moderation import audit_view, bp, services
+from community.moderation.models import Flag, FlagReason, FlagStatus
 from community.questions import services as questions
 from community.urls import safe_next
 
@@ -107,12 +107,19 @@ def item(target_type: str, target_id: int):
             .order_by(Flag.created_at)
         )
     )
+    from community.moderation.notices import item_title
+
     return render_template(
         "moderation/item.html",
         kind=kind.value,
         obj=obj,
         circle=circle,
         flags=flags,
+        title=item_title(kind, obj),
+        # A 個人情報 flag makes hiding the first choice, not dismissing.
+        personal_info=any(
+            f.status == FlagStatus.OPEN and f.reason == FlagReason.PERSONAL_INFO for f in flags
+        ),
         button=EmptyForm(),
         is_admin=current_user.role == Role.ADMIN,
     )
@@ -136,7 +143,12 @@ def audit():
         per_page=50,
         error_out=False,
     )
-    return render_template("moderation/audit.html", pagination=pagination, filters=filters)
+    return render_template(
+        "moderation/audit.html",
+        pagination=pagination,
+        filters=filters,
+        **audit_view.page_context(pagination.items),
+    )
 
 
 @bp.route("/moderation/audit.csv")

@@ -16,6 +16,7 @@ from community.db import utcnow
 from community.errors import NotFound, PermissionDenied
 from community.extensions import db
 from community.moderation.models import Flag, FlagStatus, TargetType
+from community.questions.common import answer_shown
 from community.questions.models import Answer, Comment, Question
 
 HELD = "held"  # hidden_reason of a post held for review before anyone sees it
@@ -74,7 +75,11 @@ def require_moderation(user, circle: Circle | None, kind: TargetType) -> None:
 
 
 def _set_hidden(obj, hidden: bool, reason: str = "") -> None:
+    was_hidden = obj.hidden_at is not None
     obj.hidden_at = utcnow() if hidden else None
+    if isinstance(obj, Answer) and was_hidden != hidden:
+        # Hidden and held answers do not count as answers (question lists, 回答あり, unanswered).
+        answer_shown(obj.question_id, -1 if hidden else 1)
     if hasattr(obj, "hidden_reason"):
         obj.hidden_reason = reason if hidden else ""
     db.session.flush()

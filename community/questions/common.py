@@ -30,6 +30,25 @@ def refresh_status(question: Question) -> None:
         question.status = QuestionStatus.OPEN
 
 
+def answer_shown(question_id: int, delta: int) -> None:
+    """An answer became visible (+1) or hidden/held (-1): only visible answers count.
+
+    An atomic UPDATE, as for new answers, so concurrent hides and posts never lose a step;
+    the status (回答あり or not) follows the count."""
+    from sqlalchemy import update
+
+    from community.extensions import db
+
+    db.session.execute(
+        update(Question)
+        .where(Question.id == question_id)
+        .values(answer_count=Question.answer_count + delta)
+    )
+    question = db.session.get(Question, question_id)
+    db.session.refresh(question, ["answer_count"])
+    refresh_status(question)
+
+
 def notifier():
     """Who hears of new posts lives in questions/notify.py (imported late: it imports us)."""
     from community.questions import notify

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from community import idempotency
 from community.circles import services as circles
 from community.circles.models import Circle
-from community.errors import ValidationFailed
+from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db, limiter
 from community.forms import EmptyForm, apply_errors, status_for
 from community.inputs import int_arg, page_arg
@@ -102,10 +102,31 @@ def ask():
             question = services.ask(current_user, form.data)
         except ValidationFailed as err:
             apply_errors(form, err)
+        except PermissionDenied as err:
+            # Refused (a suspension, say): the form comes back with the typed text and the
+            # reason, as Discourse keeps the composer open; a bare 403 page would lose the text.
+            form.form_errors.append(err.message)
+            return render_template(
+                "questions/ask.html", form=form, stage_help=STAGE_HELP, refused=True
+            ), 403
         else:
-            flash(_("Your question is posted. You will find answers here."), "success")
+            _flash_posted(question, _("Your question is posted. You will find answers here."))
             return idempotency.done(url_for("questions.show", question_id=question.id))
     return render_template("questions/ask.html", form=form, stage_help=STAGE_HELP), status_for(form)
+
+
+def _flash_posted(post, message: str | None) -> None:
+    """A held post says so at once, rather than seeming to be published."""
+    if post.hidden_reason == "held":
+        flash(
+            _(
+                "Your post is waiting for a moderator's review because it contains an outside "
+                "link; others will see it once it is approved."
+            ),
+            "warning",
+        )
+    elif message:
+        flash(message, "success")
 
 
 def _render_question(question_id: int, answer_form=None, comment_form=None, status=200):
@@ -181,7 +202,11 @@ def post_answer(question_id: int):
             answer = services.answer(current_user, question, form.body.data)
         except ValidationFailed as err:
             apply_errors(form, err)
+        except PermissionDenied as err:
+            form.form_errors.append(err.message)
+            return _render_question(question_id, answer_form=form, status=403)
         else:
+            _flash_posted(answer, None)
             return idempotency.done(
                 url_for("questions.show", question_id=question.id, _anchor=f"answer-{answer.id}")
             )
@@ -204,6 +229,9 @@ def post_comment(question_id: int):
             c = services.comment(current_user, question, form.body.data, answer)
         except ValidationFailed as err:
             apply_errors(form, err)
+        except PermissionDenied as err:
+            form.form_errors.append(err.message)
+            return _render_question(question_id, comment_form=form, status=403)
         else:
             return idempotency.done(
                 url_for("questions.show", question_id=question.id, _anchor=f"comment-{c.id}")

@@ -1,0 +1,169 @@
+"""Who hears about moderation: moderators of new flags and held posts, authors of what was done
+to their posts; and the open-queue count in the header.
+
+Imports only the models and lower layers, so flags, actions and the queue can all use it."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_babel import gettext as _
+from flask_babel import pgettext
+from sqlalchemy import func, literal, select, union
+
+from community.auth.models import Role, User
+from community.circles.models import Circle, CircleMembership, MembershipStatus
+from community.extensions import db
+from community.moderation.models import Flag, FlagStatus, TargetType
+from community.questions.models import Answer, Question
+
+HELD = "held"  # the same marker as targets.HELD (targets imports this module's neighbours)
+
+
+def kind_labels() -> dict[str, str]:
+    return {
+        "question": pgettext("moderation", "Question"),
+        "answer": pgettext("moderation", "Answer"),
+        "comment": pgettext("moderation", "Comment"),
+        "case_link": pgettext("moderation", "Case link"),
+        "profile": pgettext("moderation", "Profile"),
+        "user": pgettext("moderation", "Member"),
+    }
+
+
+def kind_label(kind) -> str:
+    """回答, 質問 …: what an item is, in the reader's language."""
+    value = getattr(kind, "value", kind)
+    return kind_labels().get(value, value)
+
+
+def moderator_ids(circle: Circle | None) -> list[int]:
+    """Admins, and the circle's owners and moderators: everyone who reviews this circle's items."""
+    stmt = select(User.id).where(User.role == Role.ADMIN, User.deleted_at.is_(None))
+    if circle is not None:
+        stmt = stmt.union(
+            select(CircleMembership.user_id).where(
+                CircleMembership.circle_id == circle.id,
+                CircleMembership.status == MembershipStatus.ACTIVE,
+                CircleMembership.role.in_(("owner", "moderator")),
+            )
+        )
+    return list(db.session.scalars(stmt))
+
+
+def item_title(kind, obj) -> str:
+    """The words a moderator recognises an item by: the question's title, or a member's name."""
+    value = getattr(kind, "value", kind)
+    if value == "question":
+        return obj.title
+    if value == "answer":
+        return obj.question.title
+    if value in ("comment", "case_link"):
+        q = db.session.get(Question, obj.thread_id if value == "comment" else obj.question_id)
+        return q.title if q else ""
+    return getattr(obj, "display_name", "")
+
+
+def tell_moderators(kind: TargetType, obj, circle: Circle | None, *, reason=None, reporter=None):
+    """One notification per moderator for a new flag or a held post (mail as each one chose).
+
+    Profiles are admins' alone, as in the queue."""
+    ids = moderator_ids(None if kind == TargetType.PROFILE else circle)
+    from community.moderation.labels import reason_label
+    from community.notifications import services as notes
+    from community.notifications.models import Kind
+
+    what = _("%(kind)s: %(title)s", kind=kind_label(kind), title=item_title(kind, obj)[:80])
+    if reason is None:
+        text = _("A post is held for review: %(what)s", what=what)
+    else:
+        text = _("New flag (%(reason)s) on %(what)s", reason=reason_label(reason), what=what)
+    notes.notify(
+        ids,
+        Kind.MODERATION,
+        actor=reporter,
+        text=text,
+        # Paths, not url_for: services also run outside requests (CLI, jobs, tests).
+        url=f"/moderation/items/{kind.value}/{obj.id}",
+    )
+
+
+def tell_author(kind: TargetType, obj, action: str, reason: str, actor) -> None:
+    """The author learns what a moderator did to their post and why (nothing vanishes unsaid)."""
+    from community.notifications import services as notes
+    from community.notifications.models import Kind
+
+    author_id = getattr(obj, "author_id", None)
+    if author_id is None:
+        return
+    texts = {
+        "edit": _("A moderator edited your %(kind)s; it is visible again. Reason: %(reason)s"),
+        "hide": _("A moderator hid your %(kind)s. Reason: %(reason)s"),
+        "restore": _("A moderator made your %(kind)s visible again. Reason: %(reason)s"),
+    }
+    if action not in texts:
+        return
+    question_id = {
+        "question": getattr(obj, "id", None),
+        "answer": getattr(obj, "question_id", None),
+        "comment": getattr(obj, "thread_id", None),
+    }.get(kind.value)
+    anchor = {"answer": f"answer-{obj.id}", "comment": f"comment-{obj.id}"}.get(kind.value)
+    url = f"/questions/{question_id}" + (f"#{anchor}" if anchor else "")
+    notes.notify(
+        [author_id],
+        Kind.MODERATION,
+        actor=actor,
+        text=texts[action] % {"kind": kind_label(kind), "reason": reason[:150]},
+        url=url,
+    )
+
+
+def open_count(viewer) -> int:
+    """Items waiting in the viewer's queue (flagged or held), in one query, once per request."""
+    cached = per_request("open_count")
+    if cached is not None:
+        return cached
+    from community.moderation.review_queue import moderated_circle_ids
+
+    admin = viewer.role == Role.ADMIN
+    flags = select(Flag.target_type.label("t"), Flag.target_id.label("i")).where(
+        Flag.status == FlagStatus.OPEN
+    )
+    held_q = select(literal("question").label("t"), Question.id.label("i")).where(
+        Question.hidden_at.is_not(None), Question.hidden_reason == HELD
+    )
+    held_a = (
+        select(literal("answer").label("t"), Answer.id.label("i"))
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.hidden_at.is_not(None), Answer.hidden_reason == HELD)
+    )
+    if not admin:
+        mine = moderated_circle_ids(viewer)
+        flags = flags.where(Flag.circle_id.in_(mine), Flag.target_type != TargetType.PROFILE)
+        held_q = held_q.where(Question.circle_id.in_(mine))
+        held_a = held_a.where(Question.circle_id.in_(mine))
+    items = union(flags, held_q, held_a).subquery()
+    count = db.session.scalar(select(func.count()).select_from(items)) or 0
+    return per_request("open_count", count)
+
+
+_UNSET = object()
+
+
+def per_request(name: str, value=_UNSET):
+    """Read (or store) a value cached for this request and user only.
+
+    Keyed by the request object, not just kept on `g`: an app context (and its `g`) can outlive
+    one request, as when tests or the CLI hold one open around several."""
+    from flask import has_request_context, request
+    from flask_login import current_user
+
+    if not has_request_context():
+        return None if value is _UNSET else value
+    key = (id(request._get_current_object()), getattr(current_user, "id", None))
+    cache = g.setdefault("_moderation_cache", {})
+    if value is _UNSET:
+        hit = cache.get(name)
+        return hit[1] if hit and hit[0] == key else None
+    cache[name] = (key, value)
+    return value
