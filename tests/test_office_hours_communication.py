@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from community.auth.models import Role
+from community.db import utcnow
 from community.extensions import db
 from community.notifications import services as notes
 from community.notifications.models import Kind, MailPreference, Notification
@@ -258,3 +259,19 @@ def test_booking_mail_at_once_is_one_mail_not_two(app, adviser, member, hours, m
     assert "相談内容" in mailbox.body(mail), "the booking mail, not a generic notice"
     with app.app_context():
         assert notes.send_digest(now=NOW + timedelta(days=1)) == 0, "already mailed"
+
+
+def test_after_the_cutoff_the_page_offers_no_move_and_says_why(client, app, make_user):
+    adviser_user = make_user(username="adv", role=Role.ADVISER)
+    start = open_every_day(app, adviser_user.id, requires_confirmation=False)
+    mem = make_user(username="mem")
+    with app.app_context():
+        b = oh.book(user(mem.id), user(adviser_user.id), start, "点検計画の相談")
+        soon = utcnow() + timedelta(hours=2)  # inside the 12-hour cutoff, as the clock would be
+        b.starts_at, b.ends_at = soon, soon + timedelta(hours=1)
+        db.session.commit()
+        bid = b.id
+    login(client, "mem")
+    page = client.get(f"/bookings/{bid}").get_data(as_text=True)
+    assert "/reschedule" not in page and "/cancel" not in page
+    assert "キャンセルできる期限を過ぎています。相手の方に直接ご連絡ください。" in page

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -56,8 +67,13 @@ def booking(booking_id: int):
         except DomainError:
             question = None
     settings = db.session.get(AdviserSettings, b.adviser_id)
+    now = utcnow()
+    # After the cutoff the services refuse a cancel or a move: offer neither, say why instead.
+    changeable = b.is_active and now <= b.starts_at - timedelta(
+        hours=current_app.config["BOOKING_CANCEL_CUTOFF_HOURS"]
+    )
     reschedule_form = RescheduleForm()
-    if b.is_active:
+    if changeable:
         # The adviser's whole booking window (at most 180 days, four queries whatever its size).
         reschedule_form.start.choices = [
             (s.start.isoformat(), format_datetime(s.start, WHEN))
@@ -72,7 +88,8 @@ def booking(booking_id: int):
         answers=answers,
         settings=settings,
         reconfirm=services.needs_reconfirmation(current_user, b, settings),
-        now=utcnow(),
+        changeable=changeable,
+        now=now,
         button=EmptyForm(),
         cancel_form=CancelForm(),
         reschedule_form=reschedule_form,

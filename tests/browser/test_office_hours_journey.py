@@ -73,7 +73,8 @@ def test_book_confirm_and_rate(browser, live_server, app, make_user):
         expect(cards).to_have_count(1)
         expect(cards.first).to_contain_text("森 先生")
         cards.first.locator("a.person-head").click()
-        first_slot = mp.locator("a.slot").first
+        # A slot at least a day ahead: it can still be moved online (12-hour cutoff).
+        first_slot = mp.locator(".slot-day").nth(2).locator("a.slot").first
         slot_label = first_slot.inner_text()
         first_slot.click()
 
@@ -101,6 +102,22 @@ def test_book_confirm_and_rate(browser, live_server, app, make_user):
         expect(ap.locator("main")).to_contain_text(
             question_title
         )  # the question behind the booking
+        ap.locator("button[name=decision][value=confirm]").click()
+        expect(ap.locator(".badge.booking-confirmed")).to_be_visible()
+
+        # The member moves the confirmed booking: told before and after that the adviser has to
+        # confirm the new time again (issue #14 item 7), and the page shows 承認待ち.
+        mp.goto(booking_url)
+        move = mp.locator("details:has(form[action$='/reschedule'])")
+        move.locator("summary").click()
+        expect(move.locator(".reconfirm-note")).to_contain_text("再承認")
+        mp.select_option("#start", index=1)
+        move.locator("button").click()
+        expect(mp.locator(".flash")).to_contain_text(
+            "日時を変更しました。アドバイザーの再承認が必要です"
+        )
+        expect(mp.locator(".badge.booking-requested")).to_be_visible()
+        ap.goto(booking_url)
         ap.locator("button[name=decision][value=confirm]").click()
         expect(ap.locator(".badge.booking-confirmed")).to_be_visible()
 
