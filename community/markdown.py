@@ -15,6 +15,7 @@ import re
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
+from markupsafe import Markup, escape
 from mdit_py_cjk_friendly import cjk_friendly
 
 # Bump when the rendering or the allow-list changes: stored HTML with an older version
@@ -69,7 +70,7 @@ def mentioned_case_slugs(source: str) -> list[str]:
     return list(dict.fromkeys(_CASE_MENTION.findall(source or "")))
 
 
-def _published_cases(source: str) -> dict[str, tuple[str, str]]:
+def published_cases(source: str) -> dict[str, tuple[str, str]]:
     """slug → (path, label) for the published cases the text mentions: one query, none if none."""
     slugs = mentioned_case_slugs(source)
     if not slugs:
@@ -95,9 +96,25 @@ def _published_cases(source: str) -> dict[str, tuple[str, str]]:
     }
 
 
+def link_case_mentions(text: str, cases: dict[str, tuple[str, str]]) -> Markup:
+    """Plain text (a comment) escaped, with its `#case:` mentions of `cases` as links: the same
+    links as in rendered Markdown, for text that is not Markdown."""
+    out, pos = [], 0
+    for match in _CASE_MENTION.finditer(text or ""):
+        start = match.start()
+        if match.group(1) not in cases or (start and _WORD_BEFORE.match(text[start - 1])):
+            continue
+        href, label = cases[match.group(1)]
+        out.append(escape(text[pos:start]))
+        out.append(Markup('<a class="case-mention" href="{}">{}</a>').format(href, label))
+        pos = match.end()
+    out.append(escape((text or "")[pos:]))
+    return Markup("").join(out)
+
+
 def render(source: str) -> str:
     """Render user Markdown to sanitised HTML suitable for `|safe` in templates."""
-    html = _md.render(source or "", {"cases": _published_cases(source)})
+    html = _md.render(source or "", {"cases": published_cases(source)})
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

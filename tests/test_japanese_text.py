@@ -12,6 +12,7 @@ from community.auth.models import Role
 from community.casebook import services as casebook
 from community.errors import ValidationFailed
 from community.extensions import db
+from community.questions import services as qa
 from community.questions.models import Answer, Question, Tag
 from community.rendered import rerender_stale
 from tests import qa_helpers
@@ -136,6 +137,32 @@ def test_unknown_drafts_and_code_stay_plain(app, people, count_queries):
         with count_queries() as queries:
             markdown.render("言及のない本文")
         assert queries.count == 0, "no mention, no query"
+
+
+def test_comments_link_published_cases_in_one_query(app, people, count_queries):
+    make_case(app, "rc-slab", title="RC床版の打ち替え")
+    make_case(app, "secret", title="下書きの題名", status="draft")
+    with app.app_context():
+        question = qa_helpers.ask(_user("mem").id)
+        qa.comment(_user("edi"), question, "<b>太字</b>ではなく #case:rc-slab を。")
+        db.session.commit()
+        qid = question.id
+    client = client_as(app, None)
+    page = client.get(f"/questions/{qid}").get_data(as_text=True)
+    assert '<a class="case-mention" href="/cases/rc-slab">事例: RC床版の打ち替え</a>' in page
+    assert "&lt;b&gt;太字&lt;/b&gt;" in page, "the rest of the comment stays escaped text"
+    with count_queries() as one:
+        client.get(f"/questions/{qid}")
+    with app.app_context():
+        question = db.session.get(Question, qid)
+        for body in ("#case:secret の件", "#case:no-such-case の件", "#case:rc-slab 再び"):
+            qa.comment(_user("edi"), question, body)
+        db.session.commit()
+    with count_queries() as many:
+        page = client.get(f"/questions/{qid}").get_data(as_text=True)
+    assert many.count == one.count, "one lookup for every mention on the page"
+    assert "#case:secret の件" in page and "下書きの題名" not in page
+    assert "#case:no-such-case の件" in page
 
 
 def test_publishing_or_retitling_a_case_refreshes_the_posts(app, people):

@@ -6,9 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from community import markdown
 from community.auth.models import User
 from community.circles import services as circles
 from community.circles.models import CircleMembership
@@ -50,8 +52,16 @@ class QuestionPage:
     # that this question's readers do not belong to).
     duplicate_of: Question | None = None
 
+    # slug → (path, label) of the published cases the comments mention (one query a page).
+    comment_cases: dict = field(default_factory=dict)
+
     def comments_for(self, kind: str, post_id: int) -> list[Comment]:
         return self.comments.get((kind, post_id), [])
+
+    def comment_html(self, c: Comment) -> Markup:
+        """A comment's text, escaped, with `#case:` mentions as links (comments are not Markdown,
+        so they are not stored rendered; the cases are looked up once for the page)."""
+        return markdown.link_case_mentions(c.body, self.comment_cases)
 
 
 def _shown(model, perms: Permissions):
@@ -133,6 +143,9 @@ def load(viewer, question_id: int) -> QuestionPage:
     from community.casebook import services as casebook
 
     page = QuestionPage(question, answers, dict(comments), my_q, my_a, following, perms, m)
+    page.comment_cases = markdown.published_cases(
+        "\n".join(c.body for thread in comments.values() for c in thread)
+    )
     if services.can_see(viewer, question.duplicate_of):
         page.duplicate_of = question.duplicate_of
     page.case_links = casebook.links_for_question(question.id)
