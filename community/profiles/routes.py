@@ -14,6 +14,7 @@ from community.inputs import page_arg
 from community.profiles import bp, services
 from community.profiles.forms import DeleteAccountForm, ProfileForm
 from community.reference import choices
+from community.search import variants
 
 
 @bp.route("/people/")
@@ -23,20 +24,39 @@ def directory():
         q=args.get("q", ""),
         field=args.get("field", ""),
         prefecture=args.get("prefecture", ""),
+        region=args.get("region", ""),
         band=args.get("band", ""),
         topic=args.get("topic", ""),
         adviser=args.get("adviser") == "1",
         verified=args.get("verified") == "1",
     )
     page = page_arg()
-    pagination = services.search_directory(
-        current_user, filters, page=page, per_page=current_app.config["PEOPLE_PER_PAGE"]
+    ref = choices.all_reference()
+    # Known words (the search vocabulary and field and topic names) split long free-text words.
+    vocab = (
+        variants.vocabulary(x.name_ja for x in (*ref.fields, *ref.topics)) if filters.q else None
     )
+    pagination = services.search_directory(
+        current_user,
+        filters,
+        page=page,
+        per_page=current_app.config["PEOPLE_PER_PAGE"],
+        vocab=vocab,
+    )
+    # Nobody found: ways to widen the search, with counts (only on an empty first page).
+    widenings = (
+        services.widenings(current_user, filters, ref, vocab)
+        if filters.active and not pagination.total
+        else []
+    )
+    regions = list({p.region_code: p.region for p in ref.prefectures}.values())
     return render_template(
         "profiles/directory.html",
         pagination=pagination,
         filters=filters,
-        ref=choices.all_reference(),
+        ref=ref,
+        regions=regions,
+        widenings=widenings,
     )
 
 

@@ -137,6 +137,7 @@ class DirectoryFilters:
     q: str = ""
     field: str = ""
     prefecture: str = ""
+    region: str = ""
     band: str = ""
     topic: str = ""
     adviser: bool = False
@@ -153,6 +154,7 @@ class DirectoryFilters:
             self.q
             or self.field
             or self.prefecture
+            or self.region
             or self.band
             or self.topic
             or self.adviser
@@ -164,8 +166,8 @@ def _like(term: str) -> str:
     return like_pattern(term.lower())
 
 
-def directory_query(viewer, f: DirectoryFilters) -> Select:
-    """People the viewer may see, filtered, by relevance then recent activity."""
+def _filtered(viewer, f: DirectoryFilters, vocab=None) -> Select:
+    """People the viewer may see who pass the filters, unordered."""
     stmt = select(User).join(Profile, Profile.user_id == User.id).where(User.deleted_at.is_(None))
     if viewer is None or not viewer.is_authenticated:
         stmt = stmt.where(Profile.visibility == Visibility.PUBLIC)
@@ -189,6 +191,12 @@ def directory_query(viewer, f: DirectoryFilters) -> Select:
         )
     if f.prefecture:
         stmt = stmt.where(Profile.prefecture_code == f.prefecture)
+    if f.region:
+        stmt = stmt.where(
+            Profile.prefecture_code.in_(
+                select(Prefecture.code).where(Prefecture.region_code == f.region)
+            )
+        )
     if f.band:
         stmt = stmt.where(Profile.population_band_code == f.band)
     if f.adviser:
@@ -196,13 +204,25 @@ def directory_query(viewer, f: DirectoryFilters) -> Select:
     if f.verified:
         stmt = stmt.where(User.verified_staff.is_(True))
     if f.q:
-        # The free text goes through the full-text index (width variants, 1–2 character words);
-        # the LIKE scores below only order the matches: name, then organisation, then bio.
+        # The free text goes through the full-text index (width and spelling variants, 1–2
+        # character words), which holds the names of the person's fields and topics too; a long
+        # word also matches its parts anywhere in the profile (橋梁点検: field 橋梁, topic
+        # 定期点検). The LIKE scores below only order the matches: name, organisation, bio.
+        from community.search import variants
         from community.search.services import matching_ref_ids
 
-        found = matching_ref_ids("person", f.q)
+        found = matching_ref_ids(
+            "person", f.q, split=(lambda t: variants.segment(t, vocab)) if vocab else None
+        )
         if found is not None:
             stmt = stmt.where(User.id.in_(found))
+    return stmt
+
+
+def directory_query(viewer, f: DirectoryFilters, vocab=None) -> Select:
+    """People the viewer may see, filtered, by relevance then recent activity. `vocab`
+    (search.variants.vocabulary) lets long free-text words match by their parts."""
+    stmt = _filtered(viewer, f, vocab)
     score = literal(0)
     for term in f.terms:
         pattern = _like(term)
@@ -230,9 +250,78 @@ def directory_query(viewer, f: DirectoryFilters) -> Select:
     )
 
 
-def search_directory(viewer, f: DirectoryFilters, page: int, per_page: int):
+def search_directory(viewer, f: DirectoryFilters, page: int, per_page: int, vocab=None):
     """One page of the directory (a fixed number of queries whatever the page holds)."""
-    return db.paginate(directory_query(viewer, f), page=page, per_page=per_page, error_out=False)
+    return db.paginate(
+        directory_query(viewer, f, vocab), page=page, per_page=per_page, error_out=False
+    )
+
+
+@dataclass
+class Widening:
+    """A way out of an empty directory page: the same filters changed as `params` says."""
+
+    kind: str  # "region" (the same filters in the prefecture's region) or "drop" (one filter)
+    label: str
+    params: dict[str, str]
+    count: int
+
+
+def widenings(viewer, f: DirectoryFilters, ref, vocab=None) -> list[Widening]:
+    """For an empty result: the same filters in the prefecture's region, and each filter
+    dropped in turn, with how many people each finds. One COUNT per active filter (at most
+    eight); the reference data has regions, not neighbours, so the region stands for them."""
+    params = {
+        "q": f.q,
+        "field": f.field,
+        "prefecture": f.prefecture,
+        "region": f.region,
+        "band": f.band,
+        "topic": f.topic,
+        "adviser": "1" if f.adviser else "",
+        "verified": "1" if f.verified else "",
+    }
+    names = {
+        "field": {x.code: x.name for x in ref.fields},
+        "prefecture": {x.code: x.name for x in ref.prefectures},
+        "band": {x.code: x.name for x in ref.bands},
+        "topic": {x.code: x.name for x in ref.topics},
+    }
+    regions = {p.region_code: p.region for p in ref.prefectures}
+    options: list[tuple[str, str, dict[str, str]]] = []
+    prefecture = next((p for p in ref.prefectures if p.code == f.prefecture), None)
+    if prefecture is not None and not f.region:
+        options.append(
+            (
+                "region",
+                prefecture.region.name,
+                {**params, "prefecture": "", "region": prefecture.region_code},
+            )
+        )
+    labels = {
+        "q": f"“{f.q}”",
+        "region": regions[f.region].name if f.region in regions else f.region,
+        "adviser": _("Advisers only"),
+        "verified": _("Verified staff only"),
+    }
+    for key, value in params.items():
+        if value:
+            label = labels.get(key) or names.get(key, {}).get(value, value)
+            options.append(("drop", label, {**params, key: ""}))
+    out = []
+    for kind, label, changed in options:
+        g = DirectoryFilters(
+            **{k: v for k, v in changed.items() if k not in ("adviser", "verified")},
+            adviser=changed["adviser"] == "1",
+            verified=changed["verified"] == "1",
+        )
+        count = db.session.scalar(
+            select(func.count()).select_from(
+                _filtered(viewer, g, vocab).with_only_columns(User.id).subquery()
+            )
+        )
+        out.append(Widening(kind, label, {k: v for k, v in changed.items() if v}, count or 0))
+    return out
 
 
 # --- own data -------------------------------------------------------------------------------

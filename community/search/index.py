@@ -70,10 +70,12 @@ def _question_doc(ref_id: int):
     comments = db.session.scalars(
         select(Comment.body).where(Comment.thread_id == q.id, Comment.hidden_at.is_(None))
     )
-    labels = " ".join([*(t.name for t in q.tags), *(f"{t.name_ja} {t.name_en}" for t in q.topics)])
+    labels = " ".join([*(t.name for t in q.tags), *(t.name_ja for t in q.topics)])
+    hidden = " ".join(t.name_en for t in q.topics)
     if q.field is not None:
-        labels += f" {q.field.name_ja} {q.field.name_en}"
-    return q.title, "\n".join([q.title, q.body_md, labels, *answers, *comments])
+        labels += f" {q.field.name_ja}"
+        hidden += f" {q.field.name_en}"
+    return q.title, "\n".join([q.title, q.body_md, labels, *answers, *comments]), hidden
 
 
 def _case_doc(ref_id: int):
@@ -109,8 +111,9 @@ def _case_doc(ref_id: int):
     parts += [r.item for r in c.costs]
     parts += [f"{p.question} {p.answer}" for p in c.interview]
     parts += [s.title for s in c.sources]
-    parts += [f"{x.name_ja} {x.name_en}" for x in (*c.menus, *c.topics, *c.fields)]
-    return c.title, "\n".join(p for p in parts if p)
+    parts += [x.name_ja for x in (*c.menus, *c.topics, *c.fields)]
+    hidden = " ".join(x.name_en for x in (*c.menus, *c.topics, *c.fields))
+    return c.title, "\n".join(p for p in parts if p), hidden
 
 
 def _person_doc(ref_id: int):
@@ -122,15 +125,15 @@ def _person_doc(ref_id: int):
     p = u.profile
     parts = [
         u.display_name,
-        u.username,
         p.organisation,
         p.department,
         p.job_title,
         p.qualifications,
         p.bio_md,
     ]
-    parts += [f"{x.name_ja} {x.name_en}" for x in (*p.fields, *p.help_topics)]
-    return u.display_name, "\n".join(x for x in parts if x)
+    parts += [x.name_ja for x in (*p.fields, *p.help_topics)]
+    hidden = " ".join([u.username, *(x.name_en for x in (*p.fields, *p.help_topics))])
+    return u.display_name, "\n".join(x for x in parts if x), hidden
 
 
 def _circle_doc(ref_id: int):
@@ -139,7 +142,7 @@ def _circle_doc(ref_id: int):
     c = db.session.get(Circle, ref_id, populate_existing=True)
     if c is None:
         return None
-    return c.name_ja, "\n".join([c.name_ja, c.name_en, c.description_md, c.rules_md])
+    return c.name_ja, "\n".join([c.name_ja, c.description_md, c.rules_md]), c.name_en
 
 
 BUILDERS = {
@@ -175,7 +178,9 @@ def reindex(kind: str, ref_id: int) -> None:
     doc = BUILDERS[kind](ref_id)
     rows = []
     if doc is not None:
-        title, body = doc
+        # `hidden`: text that finds the document but is not shown in snippets (usernames,
+        # English names of fields and topics): indexed with the first section only.
+        title, body, hidden = doc
         now = utcnow()
         rows = [
             {
@@ -184,7 +189,7 @@ def reindex(kind: str, ref_id: int) -> None:
                 "section": section,
                 "title": title[:300],
                 "body": chunk,
-                "tokens": index_text(chunk),
+                "tokens": index_text(f"{chunk}\n{hidden}" if section == 0 else chunk),
                 "updated_at": now,
             }
             for section, chunk in enumerate(_chunks(body))

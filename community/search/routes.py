@@ -28,8 +28,16 @@ def search():
     if args.get("period") in PERIODS:
         filters["since"] = utcnow() - timedelta(days=PERIODS[args["period"]])
     per_kind = 20 if kind in services.KINDS else 5
+    ref = choices.all_reference()  # the filters need it; the vocabulary for few results too
     results = services.search(
-        current_user, q, kinds=kinds, filters=filters, page=page, per_kind=per_kind
+        current_user,
+        q,
+        kinds=kinds,
+        filters=filters,
+        page=page,
+        per_kind=per_kind,
+        assist=True,
+        names=[x.name_ja for x in (*ref.fields, *ref.topics)],
     )
     return render_template(
         "search/results.html",
@@ -40,6 +48,6 @@ def search():
         per_kind=per_kind,
         args=args,
         circles=[c for c, _n, _m in circles.list_circles(current_user)],
-        ref=choices.all_reference(),
+        ref=ref,
         search_window=window_size(),
     )

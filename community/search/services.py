@@ -5,24 +5,27 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
-from sqlalchemy import func, literal, literal_column, select, text
+from sqlalchemy import and_, func, literal, literal_column, or_, select, text
 
 from community.extensions import db
-from community.search import window
+from community.search import variants, window
 from community.search.models import SearchEntry
 from community.search.tokens import Term, parse
 from community.text import normalise
 
 KINDS = ("question", "case", "person", "circle")
+FEW = 3  # fewer matching documents than this: try the parts of long words, then corrections
 
 
-def matching_ref_ids(kind: str, query: str):
+def matching_ref_ids(kind: str, query: str, split=None):
     """A select of every ref_id of `kind` matching `query`, unranked and not limited to what a
-    viewer may see (None when the query has no terms); the directory filters with it."""
-    terms = parse(query)
+    viewer may see (None when the query has no terms); the directory filters with it. With
+    `split` (see tokens.parse), long words also match by their parts."""
+    terms = parse(query, split=split)
     if not terms:
         return None
     if db.session.get_bind().dialect.name == "postgresql":
@@ -126,12 +129,32 @@ def _keys(kind: str, ids: list[int]) -> dict[int, str]:
     return dict(db.session.execute(select(model.id, column).where(model.id.in_(ids))).all())
 
 
+def _circle_names(ids: list[int]) -> dict[int, str]:
+    """Circle names in the viewer's language (the index keeps the Japanese one as the title)."""
+    from flask_babel import get_locale
+
+    from community.circles.models import Circle
+
+    locale = get_locale()
+    if locale is None or locale.language != "en":
+        return {}
+    rows = db.session.execute(select(Circle.id, Circle.name_en).where(Circle.id.in_(ids)))
+    return {i: name for i, name in rows if name}
+
+
 @dataclass
 class Results:
     terms: list[Term]
     groups: dict[str, list[Hit]] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
     capped: dict[str, bool] = field(default_factory=dict)  # more matched than were ranked
+    # Compounds matched by their parts because the words as typed found little: (word, parts).
+    relaxed: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)  # 「もしかして」: whole queries
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
 
 
 def search(
@@ -142,13 +165,67 @@ def search(
     filters: dict | None = None,
     page: int = 1,
     per_kind: int = 5,
+    assist: bool = False,
+    names: Iterable[str] = (),
 ) -> Results:
     """Results grouped by type, best first, limited to what the viewer may see.
 
     Each type is ranked within its window of the newest matches the viewer may see and the
     filters keep (see window.py); when more matched, `capped[kind]` is set and the total counts
-    the window only."""
-    terms = parse(query)
+    the window only.
+
+    With `assist` (the search page), when fewer than FEW documents match: long words are matched
+    by their parts as well (one more search; `relaxed` says which), and if that finds little too,
+    `suggestions` holds up to two corrected queries that find something (at most three existence
+    checks). `names` (field and topic names) join the vocabulary for both. A search that finds
+    FEW or more costs nothing extra."""
+    results = _search(viewer, parse(query), kinds, filters, page, per_kind)
+    if not assist or not results.terms or results.total >= FEW:
+        return results
+    vocab = variants.vocabulary(names)
+    relaxed = parse(query, split=lambda text_: variants.segment(text_, vocab))
+    if any(t.parts for t in relaxed):
+        results = _search(viewer, relaxed, kinds, filters, page, per_kind)
+        results.relaxed = [(t.text, t.parts) for t in relaxed if t.parts]
+    if results.total < FEW:
+        results.suggestions = _suggestions(viewer, query, results.terms, vocab)
+    return results
+
+
+def _suggestions(viewer, query: str, terms: list[Term], vocab) -> list[str]:
+    """Queries with one term corrected (点険 → 点検) that find something the viewer may see."""
+    text_ = normalise(query)
+    candidates = [
+        text_.replace(t.text, fixed, 1)
+        for t in terms
+        for fixed in variants.corrections(t.text, vocab)
+    ]
+    out: list[str] = []
+    for candidate in candidates[:3]:
+        if candidate not in out and _exists(viewer, parse(candidate)):
+            out.append(candidate)
+    return out[:2]
+
+
+def _exists(viewer, terms: list[Term]) -> bool:
+    """Whether any document of any kind the viewer may see matches: one query."""
+    if not terms:
+        return False
+    allowed = or_(*(and_(SearchEntry.kind == k, _allowed(k, viewer)) for k in KINDS))
+    if db.session.get_bind().dialect.name == "postgresql":
+        tsv = literal_column("search_entries.tsv")
+        match = tsv.op("@@")(func.to_tsquery("simple", window.tsquery(terms)))
+        stmt = select(SearchEntry.id).where(match, allowed)
+    else:
+        fts = text("SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :q").bindparams(
+            q=window.fts5_query(None, terms)
+        )
+        m = fts.columns(id=db.Integer).subquery()
+        stmt = select(SearchEntry.id).join(m, m.c.id == SearchEntry.id).where(allowed)
+    return bool(db.session.scalar(select(stmt.exists())))
+
+
+def _search(viewer, terms: list[Term], kinds, filters, page: int, per_kind: int) -> Results:
     results = Results(terms)
     if not terms:
         return results
@@ -215,11 +292,12 @@ def _hits(kind: str, rows, terms: list[Term]) -> list[Hit]:
     for e in entries:
         by_ref.setdefault(e.ref_id, []).append(e)
     keys = _keys(kind, ids)
+    titles = _circle_names(ids) if kind == "circle" else {}
     return [
         Hit(
             kind,
             r.ref_id,
-            by_ref[r.ref_id][0].title,
+            titles.get(r.ref_id) or by_ref[r.ref_id][0].title,
             snippet(by_ref[r.ref_id], terms),
             r.rank,
             keys.get(r.ref_id, ""),
@@ -252,8 +330,9 @@ def normalised_with_origins(text_: str) -> tuple[str, list[int], list[int]]:
 
 def snippet(entries: list[SearchEntry], terms: list[Term], width: int = 90) -> Markup:
     """A piece of the original text around the first match, with every term marked."""
+    texts = [x for t in terms for x in t.texts()]
     text_ = next(
-        (e.body for e in entries if any(t.text in normalise(e.body) for t in terms)),
+        (e.body for e in entries if any(x in normalise(e.body) for x in texts)),
         entries[0].body,
     )
     # Markdown punctuation (**, #, |, `) is noise in a one-line snippet.
@@ -261,12 +340,12 @@ def snippet(entries: list[SearchEntry], terms: list[Term], width: int = 90) -> M
     norm, starts, ends = normalised_with_origins(flat)
     # Every occurrence of every term, as spans of the original text.
     spans = []
-    for t in terms:
-        i = norm.find(t.text)
+    for x in texts:
+        i = norm.find(x)
         while i != -1:
-            spans.append((starts[i], ends[i + len(t.text) - 1]))
-            i = norm.find(t.text, i + 1)
-    spans.sort()
+            spans.append((starts[i], ends[i + len(x) - 1]))
+            i = norm.find(x, i + 1)
+    spans.sort(key=lambda s: (s[0], -s[1]))  # the longest of matches starting together
     first = spans[0][0] if spans else 0
     start = max(0, first - width // 3)
     end = start + width

@@ -70,11 +70,25 @@ def index_text(text: str) -> str:
 @dataclass(frozen=True)
 class Term:
     """One query term: a phrase of tokens; with `prefix`, its last token may begin a longer one
-    (a single character: 町 is in 町役場's bigram 町役)."""
+    (a single character: 町 is in 町役場's bigram 町役).
+
+    `alternatives`: other ways the term matches, ORed with the phrase; each is an AND of terms.
+    Spelling variants are one term each (橋りょう → 橋梁, see variants.py); a compound split into
+    its parts is several (長寿命化計画 → 長寿命化 AND 計画), and `parts` names them for the page."""
 
     text: str  # normalised, for highlighting
     pieces: tuple[str, ...]
     prefix: bool = False
+    alternatives: tuple[tuple[Term, ...], ...] = ()
+    parts: tuple[str, ...] = ()
+
+    def texts(self) -> list[str]:
+        """Every text this term may match as written, for highlighting."""
+        out = [self.text]
+        for conj in self.alternatives:
+            for t in conj:
+                out += [x for x in t.texts() if x not in out]
+        return out
 
 
 def _term(raw: str) -> list[Term]:
@@ -109,33 +123,45 @@ def _phrase(words: list[Term]) -> Term:
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "「": '"', "」": '"'})
 
 
-def _parts(query: str) -> list[str]:
-    """Words, and "quoted words" as one part. Only double quotes (and 「」, “”) quote: an
-    apostrophe is part of the text (it's), a backslash too. Unbalanced quotes are ignored."""
+def _parts(query: str) -> list[tuple[str, bool]]:
+    """Words, and "quoted words" as one part (with True: quoted). Only double quotes (and 「」,
+    “”) quote: an apostrophe is part of the text (it's), a backslash too. Unbalanced quotes are
+    ignored."""
     query = query.translate(_QUOTES)
     if query.count('"') % 2:
-        return query.replace('"', " ").split()
-    parts: list[str] = []
+        return [(w, False) for w in query.replace('"', " ").split()]
+    parts: list[tuple[str, bool]] = []
     for i, piece in enumerate(query.split('"')):
         if i % 2:  # inside quotes
             if piece.strip():
-                parts.append(piece.strip())
+                parts.append((piece.strip(), True))
         else:
-            parts.extend(piece.split())
+            parts.extend((w, False) for w in piece.split())
     return parts
 
 
-def parse(query: str, limit: int = 8) -> list[Term]:
-    """Terms ANDed together; "quoted words" stay one phrase."""
-    terms: list[Term] = []
-    for part in _parts(normalise(query)[:200]):
+def parse(query: str, limit: int = 8, split=None) -> list[Term]:
+    """Terms ANDed together; "quoted words" stay one phrase. Each term also matches its
+    spelling variants (variants.py). With `split` (text → its parts, or [] to keep it whole), a
+    long word outside quotes also matches all of its parts (the relaxed search)."""
+    from community.search import variants
+
+    terms: list[tuple[Term, bool]] = []
+    for part, quoted in _parts(normalise(query)[:200]):
         sub = _term(part)
         if len(sub) > 1 and " " in part:
             if not any(_ASCII_WORD.fullmatch(t.text) for t in sub):
                 # Japanese written with spaces in the query: match it as continuous text.
-                terms.extend(_term("".join(t.text for t in sub)))
+                terms.extend((t, quoted) for t in _term("".join(t.text for t in sub)))
             else:
-                terms.append(_phrase(sub))
+                terms.append((_phrase(sub), quoted))
         else:
-            terms.extend(sub)
-    return terms[:limit]
+            terms.extend((t, quoted) for t in sub)
+    # Words in quotes are meant as written: never split.
+    return [variants.expand(t, None if quoted else split) for t, quoted in terms[:limit]]
+
+
+def plain_term(text: str) -> Term | None:
+    """`text` as one term (no variants): None unless it is a single run of letters."""
+    runs = _term(text)
+    return runs[0] if len(runs) == 1 and runs[0].text == normalise(text).strip() else None
