@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, logout_user
 from community.errors import ValidationFailed
 from community.forms import apply_errors, status_for
 from community.inputs import page_arg
-from community.profiles import bp, services
+from community.profiles import bp, services, widen
 from community.profiles.forms import DeleteAccountForm, ProfileForm
 from community.reference import choices
 from community.search import variants
@@ -43,9 +43,9 @@ def directory():
         per_page=current_app.config["PEOPLE_PER_PAGE"],
         vocab=vocab,
     )
-    # Nobody found: ways to widen the search, with counts (only on an empty first page).
+    # Nobody found: ways to widen the search, with counts (only then: a COUNT per filter).
     widenings = (
-        services.widenings(current_user, filters, ref, vocab)
+        widen.widenings(current_user, filters, ref, vocab)
         if filters.active and not pagination.total
         else []
     )

@@ -166,7 +166,7 @@ def _like(term: str) -> str:
     return like_pattern(term.lower())
 
 
-def _filtered(viewer, f: DirectoryFilters, vocab=None) -> Select:
+def filtered(viewer, f: DirectoryFilters, vocab=None) -> Select:
     """People the viewer may see who pass the filters, unordered."""
     stmt = select(User).join(Profile, Profile.user_id == User.id).where(User.deleted_at.is_(None))
     if viewer is None or not viewer.is_authenticated:
@@ -222,7 +222,7 @@ def _filtered(viewer, f: DirectoryFilters, vocab=None) -> Select:
 def directory_query(viewer, f: DirectoryFilters, vocab=None) -> Select:
     """People the viewer may see, filtered, by relevance then recent activity. `vocab`
     (search.variants.vocabulary) lets long free-text words match by their parts."""
-    stmt = _filtered(viewer, f, vocab)
+    stmt = filtered(viewer, f, vocab)
     score = literal(0)
     for term in f.terms:
         pattern = _like(term)
@@ -255,73 +255,6 @@ def search_directory(viewer, f: DirectoryFilters, page: int, per_page: int, voca
     return db.paginate(
         directory_query(viewer, f, vocab), page=page, per_page=per_page, error_out=False
     )
-
-
-@dataclass
-class Widening:
-    """A way out of an empty directory page: the same filters changed as `params` says."""
-
-    kind: str  # "region" (the same filters in the prefecture's region) or "drop" (one filter)
-    label: str
-    params: dict[str, str]
-    count: int
-
-
-def widenings(viewer, f: DirectoryFilters, ref, vocab=None) -> list[Widening]:
-    """For an empty result: the same filters in the prefecture's region, and each filter
-    dropped in turn, with how many people each finds. One COUNT per active filter (at most
-    eight); the reference data has regions, not neighbours, so the region stands for them."""
-    params = {
-        "q": f.q,
-        "field": f.field,
-        "prefecture": f.prefecture,
-        "region": f.region,
-        "band": f.band,
-        "topic": f.topic,
-        "adviser": "1" if f.adviser else "",
-        "verified": "1" if f.verified else "",
-    }
-    names = {
-        "field": {x.code: x.name for x in ref.fields},
-        "prefecture": {x.code: x.name for x in ref.prefectures},
-        "band": {x.code: x.name for x in ref.bands},
-        "topic": {x.code: x.name for x in ref.topics},
-    }
-    regions = {p.region_code: p.region for p in ref.prefectures}
-    options: list[tuple[str, str, dict[str, str]]] = []
-    prefecture = next((p for p in ref.prefectures if p.code == f.prefecture), None)
-    if prefecture is not None and not f.region:
-        options.append(
-            (
-                "region",
-                prefecture.region.name,
-                {**params, "prefecture": "", "region": prefecture.region_code},
-            )
-        )
-    labels = {
-        "q": f"“{f.q}”",
-        "region": regions[f.region].name if f.region in regions else f.region,
-        "adviser": _("Advisers only"),
-        "verified": _("Verified staff only"),
-    }
-    for key, value in params.items():
-        if value:
-            label = labels.get(key) or names.get(key, {}).get(value, value)
-            options.append(("drop", label, {**params, key: ""}))
-    out = []
-    for kind, label, changed in options:
-        g = DirectoryFilters(
-            **{k: v for k, v in changed.items() if k not in ("adviser", "verified")},
-            adviser=changed["adviser"] == "1",
-            verified=changed["verified"] == "1",
-        )
-        count = db.session.scalar(
-            select(func.count()).select_from(
-                _filtered(viewer, g, vocab).with_only_columns(User.id).subquery()
-            )
-        )
-        out.append(Widening(kind, label, {k: v for k, v in changed.items() if v}, count or 0))
-    return out
 
 
 # --- own data -------------------------------------------------------------------------------
