@@ -29,6 +29,7 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from community.auth.validation import narrow
 from community.errors import DomainError
 
 _EXTENSION = "kakehashi_login_lockout"
@@ -79,7 +80,7 @@ def _state() -> tuple[_Store, RateLimitItem, str]:
 
 def _key(identifier: str) -> tuple[str, str]:
     # A digest, not the address itself: the store need not hold people's email addresses.
-    digest = hashlib.sha256((identifier or "").strip().lower().encode()).hexdigest()
+    digest = hashlib.sha256(narrow(identifier or "").lower().encode()).hexdigest()
     return "login-lockout", digest
 
 

@@ -33,6 +33,7 @@ from community.auth.validation import (
     USERNAME_RE,
     check_password_strength,
     check_username,
+    narrow,
     normalise_email,
 )
 from community.db import utcnow
@@ -53,7 +54,7 @@ EMAIL_SHAPE = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s.]{1,63}")
 
 def find_by_login(identifier: str) -> User | None:
     """Find a live account by email or username (case-insensitive)."""
-    ident = (identifier or "").strip().lower()
+    ident = narrow(identifier or "").lower()
     if not ident:
         return None
     column = User.email if "@" in ident else User.username
@@ -278,7 +279,7 @@ def request_password_reset(identifier: str) -> None:
     """
     user = find_by_login(identifier)
     if user is None:
-        address = (identifier or "").strip()
+        address = narrow(identifier or "")
         if EMAIL_SHAPE.fullmatch(address):
             mail.queue(
                 address,
