@@ -58,6 +58,10 @@ class Config:
     DEFAULT_BASE_URL = "http://127.0.0.1:5000"
     # Bearer token a Prometheus scraper sends to /metrics; unset, /metrics does not exist (404).
     METRICS_TOKEN = os.environ.get("KAKEHASHI_METRICS_TOKEN") or None
+    # Who runs this site and how to reach them, shown on /terms, /privacy and /contact.
+    # Unset, those pages say plainly that the operator has not filled them in yet.
+    OPERATOR_NAME = os.environ.get("KAKEHASHI_OPERATOR_NAME", "").strip()
+    CONTACT_EMAIL = os.environ.get("KAKEHASHI_CONTACT_EMAIL", "").strip()
 
     BABEL_DEFAULT_LOCALE = "ja"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"

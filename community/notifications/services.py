@@ -193,6 +193,28 @@ def mark_all_read(user: User) -> int:
     ).rowcount
 
 
+def mark_question_read(user, question_id: int) -> int:
+    """Opening a question reads the viewer's notifications about it: one UPDATE on the
+    (user_id, read_at) index, however many there are. Other open tabs get the new count."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    done = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.question_id == question_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done:
+        from community.notifications import live
+
+        live.push_count(user.id)
+    return done
+
+
 def send_digest(now: datetime | None = None) -> int:
     """One mail per person with their digest items; each item is mailed once at most."""
     now = now or utcnow()

@@ -133,6 +133,11 @@ def _render_question(question_id: int, answer_form=None, comment_form=None, stat
     data = page.load(current_user, question_id)
     if status == 200 and request.method == "GET":
         services.record_view(data.question, _viewer_key())
+        # Reading the question reads its notifications; the header's bell, rendered below,
+        # already counts without them.
+        from community.notifications.services import mark_question_read
+
+        mark_question_read(current_user, data.question.id)
     helpers = []
     if (
         data.question.answer_count == 0

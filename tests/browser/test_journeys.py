@@ -25,11 +25,17 @@ def test_register_confirm_fill_profile_and_find_yourself(page, live_server, mail
         "yamada.t@town.minami.example.lg.jp", r"http://127\.0\.0\.1:\d+/auth/confirm/\S+"
     )
     page.goto(link)
-    # Confirmed; asked to log in, then taken to the profile form.
+    # Confirmed; asked to log in, then taken to the getting-started checklist.
     expect(page.locator(".flash.success")).to_be_visible()
     page.fill("#identifier", "yamada_t")
     page.fill("#password", "a long enough password")
     page.locator("form.form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/welcome$"))
+    expect(page.locator("h1")).to_have_text("はじめに")
+    steps = page.locator(".checklist li")
+    expect(steps).to_have_count(5)
+    expect(page.locator(".checklist li.done")).to_have_count(0)
+    page.get_by_role("link", name="プロフィールを整える").click()
     expect(page).to_have_url(re.compile(r"/settings/profile$"))
 
     page.fill("#organisation", "美波町")
@@ -51,6 +57,11 @@ def test_register_confirm_fill_profile_and_find_yourself(page, live_server, mail
     expect(page.locator("h1")).to_contain_text("山田 太郎")
     expect(page.locator(".badge.verified")).to_be_visible()
     expect(page.locator(".prose strong")).to_have_text("60 橋")
+
+    # The checklist, reopened from the account menu, ticks the profile.
+    page.locator(".account-menu summary").click()
+    page.get_by_role("link", name="はじめに").click()
+    expect(page.locator('.checklist li[data-step="profile"]')).to_have_class(re.compile("done"))
 
     # Find yourself in the directory by field and prefecture.
     page.goto("/people/")

@@ -1,5 +1,6 @@
-"""Browser journey: A watches a question; B answers; A sees the answer appear and the bell
-count rise within a second, without reload."""
+"""Browser journey: A watches a question; B answers; A sees the answer appear, the 「N件の回答」
+heading and the bell count rise within a second, without reload; reopening the question reads
+its notification and the bell empties."""
 
 import time
 
@@ -33,6 +34,7 @@ def test_answer_appears_live(browser, live_server, app, make_user):
         log_in(a, "asker_a")
         a.goto(f"/questions/{qid}")
         expect(a.locator(".bell-count")).to_be_hidden()
+        expect(a.locator("#answers")).to_have_text("0件の回答")
         # Wait until A's socket has joined the question's room.
         a.wait_for_function("() => window.io !== undefined")
         a.wait_for_timeout(500)
@@ -52,6 +54,11 @@ def test_answer_appears_live(browser, live_server, app, make_user):
         elapsed = time.monotonic() - started
         assert elapsed < 2.5, f"took {elapsed:.2f}s including B's own page load"
         expect(a.locator("#answer-list")).to_contain_text("迂回路")
+        expect(a.locator("#answers")).to_have_text("1件の回答")
+        # Opening the question again reads its notification: the bell is empty on that page.
+        a.reload()
+        expect(a.locator("#answers")).to_have_text("1件の回答")
+        expect(a.locator(".bell-count")).to_be_hidden()
     finally:
         a_ctx.close()
         b_ctx.close()
