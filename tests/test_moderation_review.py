@@ -240,9 +240,41 @@ def test_the_audit_log_reads_in_japanese(app, site, pi_answer):
     assert re.search(r'<a href="/people/modo">[^<]+</a>', table)
     jst = (until + timedelta(hours=9)).strftime("%Y/%m/%d %H:%M")
     assert jst in table and "+00:00" not in re.sub(r'datetime="[^"]+"', "", table)
+    assert "判定区分Ⅲの橋の優先順位の付け方" in table  # what the answer belongs to
     # Filters are choices in words.
     assert '<select name="action">' in html and '<option value="auto_hide"' in html
     assert ">自動非表示</option>" in html and '<option value="modo"' in html
+
+
+def test_the_audit_page_runs_a_fixed_number_of_queries(app, site, count_queries):
+    boss = client_as(app, "boss")
+    counts = []
+    for _round in range(2):
+        with app.app_context():
+            for target in ("question", "answer", "comment"):
+                mod.audit(
+                    _user("modo"),
+                    "claim",
+                    target,
+                    {"question": site.q, "answer": site.a}.get(target, site.c),
+                )
+            mod.audit(_user("boss"), "warn", "user", _user("asker").id, circle_id=site.bridges)
+            db.session.commit()
+        boss.get("/moderation/audit")
+        with count_queries() as q:
+            assert boss.get("/moderation/audit").status_code == 200
+        counts.append(q.count)
+    assert counts[0] == counts[1], counts
+
+
+def test_a_held_post_is_announced_to_the_moderators(app, site, make_user, trust_days):
+    make_user(username="newbie")
+    client_as(app, "newbie").post(
+        f"/questions/{site.q}/answers", data={"body": "安い点検はこちら https://spam.example.com/"}
+    )
+    (n,) = _notes(app, "modo")
+    assert "確認待ちの投稿があります" in n.text and n.url.startswith("/moderation/items/answer/")
+    assert _notes(app, "modb") == []
 
 
 # --- 6. a suspended member --------------------------------------------------------------------

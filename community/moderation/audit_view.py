@@ -36,6 +36,7 @@ def page_context(entries) -> dict:
     kinds = kind_labels()
     kinds.update(domain=pgettext("moderation", "Domain"), mail=pgettext("moderation", "Mail"))
     return {
+        "titles": _titles(entries),
         "changes": {e.id: labels.audit_changes(e, names) for e in entries},
         "circle_names": names,
         "action_choices": list(labels.actions().items()),
@@ -43,3 +44,30 @@ def page_context(entries) -> dict:
         "target_choices": [(k, kinds[k]) for k in TARGET_TYPES],
         "target_labels": kinds,
     }
+
+
+def _titles(entries) -> dict[tuple[str, int], str]:
+    """What each target is called: its question's title, or a member's name (a query per kind)."""
+    from community.questions.models import Answer, Comment, Question
+
+    ids: dict[str, set[int]] = {}
+    for e in entries:
+        if e.target_id:
+            ids.setdefault(e.target_type, set()).add(e.target_id)
+    sources = {
+        "question": select(Question.id, Question.title),
+        "answer": select(Answer.id, Question.title).join(
+            Question, Question.id == Answer.question_id
+        ),
+        "comment": select(Comment.id, Question.title).join(
+            Question, Question.id == Comment.thread_id
+        ),
+        "user": select(User.id, User.display_name),
+    }
+    out = {}
+    for kind, stmt in sources.items():
+        if ids.get(kind):
+            key = stmt.selected_columns[0]
+            for target_id, title in db.session.execute(stmt.where(key.in_(ids[kind]))):
+                out[(kind, target_id)] = title
+    return out
