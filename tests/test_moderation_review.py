@@ -60,6 +60,8 @@ def test_edit_and_restore_shows_the_post_resolves_the_flag_and_tells_the_author(
 ):
     with app.app_context():
         assert db.session.get(Answer, pi_answer).hidden_at is not None
+    # Hidden by the flag: the author is told at once, before any moderator acts.
+    assert "通報を受けたため" in _notes(app, "flag1")[-1].text
     modo = client_as(app, "modo")
     response = modo.post(
         f"/moderation/items/answer/{pi_answer}",
@@ -80,7 +82,7 @@ def test_edit_and_restore_shows_the_post_resolves_the_flag_and_tells_the_author(
     assert told.kind == Kind.MODERATION and "住民の氏名と住所を削除" in told.text
     assert "編集し、再び表示しました" in told.text and told.url.endswith(f"#answer-{pi_answer}")
     mine = client_as(app, "staff").get("/moderation/my-flags").get_data(as_text=True)
-    assert "モデレーターが編集して再表示" in mine
+    assert "モデレーターが編集して再表示" in mine and f"回答 #{pi_answer}" in mine
 
 
 def test_the_edited_out_name_survives_nowhere(app, site, pi_answer):

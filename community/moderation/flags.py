@@ -16,7 +16,7 @@ from community.errors import Conflict, InvalidTransition, PermissionDenied, Vali
 from community.extensions import db
 from community.moderation.audit_log import audit
 from community.moderation.models import Flag, FlagReason, FlagStatus, TargetType
-from community.moderation.notices import tell_moderators
+from community.moderation.notices import tell_author, tell_moderators
 from community.moderation.people import trust_level
 from community.moderation.targets import HELD, _set_hidden, load_target
 from community.questions.models import Question
@@ -77,6 +77,7 @@ def flag(reporter: User, target_type: str, target_id: int, reason: str, text: st
                 if immediate
                 else "flagged by several members",
             )
+            tell_author(kind, obj, "auto_hide", "", None)
     tell_moderators(kind, obj, circle, reason=reason_enum, reporter=reporter)
     return row
 

@@ -99,6 +99,10 @@ def tell_author(kind: TargetType, obj, action: str, reason: str, actor) -> None:
         "edit": _("A moderator edited your %(kind)s; it is visible again. Reason: %(reason)s"),
         "hide": _("A moderator hid your %(kind)s. Reason: %(reason)s"),
         "restore": _("A moderator made your %(kind)s visible again. Reason: %(reason)s"),
+        # Hidden by members' flags, before any moderator has looked (Discourse tells them too).
+        "auto_hide": _(
+            "Your %(kind)s was reported by members and is hidden until a moderator reviews it."
+        ),
     }
     if action not in texts:
         return
