@@ -312,3 +312,18 @@ def test_a_refused_post_keeps_the_typed_text(app, site, suspended):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Question)) == 1
         assert db.session.scalar(select(func.count()).select_from(Answer)) == 1
+
+
+def test_a_banned_members_refused_answer_keeps_its_text(app, site):
+    from community.circles.models import CircleMembership
+
+    with app.app_context():
+        m = db.session.scalar(
+            select(CircleMembership).where(CircleMembership.user_id == _user("helper").id)
+        )
+        mod.remove_from_circle(_user("modo"), m.circle, m.id, True, "荒らし")
+        db.session.commit()
+    answer = "うちでは交通量と健全度で優先順位を決めています。"
+    response = client_as(app, "helper").post(f"/questions/{site.q}/answers", data={"body": answer})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403 and answer in html and "kept-text" in html
