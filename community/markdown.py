@@ -30,8 +30,8 @@ _WORD_BEFORE = re.compile(r"[A-Za-z0-9_/#]")
 
 def _case_mention(state: StateInline, silent: bool) -> bool:
     """`#case:<slug>` of a published case → a link with its title; else nothing (plain text)."""
-    if state.src[state.pos] != "#":
-        return False
+    if state.src[state.pos] != "#" or state.linkLevel > 0:
+        return False  # inside a link's text, a mention stays text (no link in a link)
     if state.pos > 0 and _WORD_BEFORE.match(state.src[state.pos - 1]):
         return False  # `abc#case:x` or a URL fragment is not a mention
     match = _CASE_MENTION.match(state.src, state.pos)

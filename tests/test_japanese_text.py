@@ -122,6 +122,12 @@ def test_a_case_mention_links_with_the_title(app, people, count_queries):
     ]
     assert "事例: RC床版の打ち替え</a>" in html and "事例: 鋼橋の塗替え</a>" in html
     assert "#case:" not in html
+    with app.app_context():
+        inside = markdown.render("[前例 #case:rc-slab](https://example.org) と **#case:rc-slab**が")
+    assert [a["href"] for tag, a in _elements(inside) if tag == "a"] == [
+        "https://example.org",
+        "/cases/rc-slab",
+    ], "no link inside a link; a mention in bold still links"
     question_id, _html = _answer(app, "参考: #case:rc-slab が近い事例です。")
     page = client_as(app, None).get(f"/questions/{question_id}").get_data(as_text=True)
     assert 'href="/cases/rc-slab"' in page and "事例: RC床版の打ち替え" in page
