@@ -371,6 +371,8 @@ ROUTES = [
     Route("notifications.settings", lambda w: "/settings/notifications", SIGNED_IN,
           data=lambda w: {"mail-answer": "never"}, state=rows(NotificationSetting)),
     Route("core.switch_language", lambda w: "/lang", EVERYONE, data=lambda w: {"lang": "en"}),
+    Route("core.welcome_dismiss", lambda w: "/welcome/dismiss", SIGNED_IN,
+          state=mine("onboarding_dismissed_at")),
     Route("api.markdown_preview", lambda w: "/api/markdown/preview", E(OK, anonymous=403),
           json=True, data=lambda w: {"source": "**太字**"}),
     # --- administration --------------------------------------------------------------------
