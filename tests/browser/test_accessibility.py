@@ -123,7 +123,15 @@ def report(found: list[str]) -> str:
 
 
 def test_visitor_pages(page, demo):
-    found = audit(page, [*public_pages(demo), "/auth/login", "/auth/register", "/auth/reset"])
+    pages = [*public_pages(demo), "/support/", "/about", "/auth/login", "/auth/register"]
+    found = audit(page, [*pages, "/auth/reset"])
+    # A refused form: errors, aria-invalid and descriptions must not break anything.
+    page.goto("/auth/register")
+    page.fill("#email", "ｓａｓａｋｉ＠ｅｘａｍｐｌｅ．ｌｇ．ｊｐ")
+    page.fill("#password", "short")
+    page.locator("form.form button[type=submit]").click()
+    expect(page.locator("#password-error")).to_be_visible()
+    found += blocking_violations(page, Axe())
     assert not found, report(found)
 
 
@@ -144,8 +152,14 @@ def test_member_pages(page, demo):
             "/settings/profile",
             "/settings/account",
             "/bookings/",
+            "/welcome",
+            "/moderation/my-flags",
         ],
     )
+    # On a phone the header collapses behind a menu button.
+    page.set_viewport_size({"width": 390, "height": 844})
+    found += audit(page, ["/", f"/questions/{demo['question']}"])
+    page.set_viewport_size({"width": 1280, "height": 900})
     # A booking page: the first free slot of the adviser.
     page.goto(f"/office-hours/{demo['adviser']}")
     page.locator("a[href*='/book?start=']").first.click()
@@ -156,7 +170,8 @@ def test_member_pages(page, demo):
 
 def test_editor_case_editor(page, demo):
     log_in(page, demo["editor"])
-    found = audit(page, ["/cases/new", f"/cases/{demo['case']}/edit"])
+    case = demo["case"]
+    found = audit(page, ["/cases/new", f"/cases/{case}/edit", f"/cases/{case}/history"])
     # Repeated rows added: the labels must be there for every new row too.
     page.goto("/cases/new")
     for _ in range(2):
@@ -170,6 +185,16 @@ def test_admin_and_moderation_pages(page, demo):
     log_in(page, demo["admin"])
     found = audit(
         page,
-        ["/moderation/", "/moderation/audit", "/admin/users", "/admin/domains", "/admin/mail"],
+        [
+            "/moderation/",
+            "/moderation/audit",
+            "/admin/users",
+            "/admin/domains",
+            "/admin/mail",
+            # Pages with moderators' controls (hide, move, suspend).
+            f"/questions/{demo['question']}",
+            f"/people/{demo['member']}",
+            f"/circles/{demo['circle']}",
+        ],
     )
     assert not found, report(found)
