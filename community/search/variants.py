@@ -28,7 +28,10 @@ _NAME_WORDS = re.compile(r"[\u4e00-\u9fff\u3005\u30a0-\u30ffa-z0-9]{2,}")
 @functools.cache
 def _data() -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
     raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    groups = tuple(tuple(normalise(w) for w in g) for g in raw["variants"])
+    # Longest spelling first, so that one holding a shorter one is replaced whole.
+    groups = tuple(
+        tuple(sorted((normalise(w) for w in g), key=len, reverse=True)) for g in raw["variants"]
+    )
     words = tuple(normalise(w) for w in raw["words"])
     return groups, words
 
@@ -39,7 +42,7 @@ def spellings(text: str) -> list[str]:
     groups, _words = _data()
     out: list[str] = []
     for group in groups:
-        member = next((m for m in sorted(group, key=len, reverse=True) if m in text), None)
+        member = next((m for m in group if m in text), None)
         if member is None:
             continue
         for other in group:
