@@ -277,3 +277,12 @@ def test_the_move_list_and_the_booking_list_write_times_one_way(client, app, adv
     assert any(o.startswith(last_day) for o in options)
     listing = client.get("/bookings/").get_data(as_text=True)
     assert re.search(WHEN_RE, listing)
+    assert re.search(WHEN_RE, client.get("/office-hours/").get_data(as_text=True)), "next free"
+    with app.app_context():
+        day = (utcnow() + timedelta(days=3)).astimezone(TOKYO).date()
+        oh.add_exception(db.session.get(User, adviser.id), day, "off")
+        db.session.commit()
+    adviser_client = app.test_client()
+    login(adviser_client, "adv")
+    settings = adviser_client.get("/office-hours/settings").get_data(as_text=True)
+    assert day.strftime("%Y/%m/%d (") in settings and day.isoformat() not in settings
