@@ -98,10 +98,15 @@ def test_the_checklist_follows_what_the_member_did(client, app, make_user):
         db.session.commit()
     after = _checklist(app, member.id)
     assert after.step("profile").done
-    assert [(s.circle.slug, s.in_my_fields) for s in after.circles][:2] == [
+    assert [(s.circle.slug, s.in_my_fields) for s in after.circles] == [
         ("bridges", 2),
         ("parks", 1),
-    ], "circles where questions in the member's fields are asked come first"
+    ], "only circles where questions in the member's fields are asked, the busiest first"
+    tunnels = make_user(username="tunnels", fields=["tunnel"])
+    fallback = _checklist(app, tunnels.id).circles
+    assert [(s.circle.slug, s.in_my_fields) for s in fallback][0] == ("bridges", 0), (
+        "no circle matches: the circles with the most questions, not claimed as matching"
+    )
 
     with app.app_context():
         circles.join(db.session.get(User, member.id), db.session.get(Circle, bridges))

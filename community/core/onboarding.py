@@ -58,7 +58,8 @@ def suggested_circles(user: User, field_codes: list[str], limit: int = 3) -> lis
     """Circles the member is not in (nor asked to join), busiest in their fields first.
 
     Circles carry no field of their own, so "matching" means where questions in the member's
-    fields are asked; without fields, the busiest circles overall. One query."""
+    fields are asked; without fields, or when no circle matches them, the circles with the
+    most questions (`in_my_fields` is then 0). One query, two at most."""
     from community.questions.models import Question
 
     in_fields = Question.field_code.in_(field_codes) if field_codes else Question.id.isnot(None)
@@ -76,7 +77,10 @@ def suggested_circles(user: User, field_codes: list[str], limit: int = 3) -> lis
         .order_by(func.coalesce(hits.c.n, 0).desc(), Circle.id)
         .limit(limit)
     ).all()
-    return [Suggestion(circle, n if field_codes else 0) for circle, n in rows]
+    if field_codes:
+        matching = [Suggestion(circle, n) for circle, n in rows if n]
+        return matching or suggested_circles(user, [], limit)
+    return [Suggestion(circle, 0) for circle, _n in rows]
 
 
 def checklist(user: User) -> Checklist:

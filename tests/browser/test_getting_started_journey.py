@@ -57,7 +57,9 @@ def test_visitor_ask_button_and_site_pages(page, live_server):
 
 def _people(app, make_user):
     make_user(username="member", display_name="山田 太郎（架空）")
-    admin = make_user(username="sato_admin", role=Role.ADMIN, display_name="管理者 佐藤 花子（架空）")
+    admin = make_user(
+        username="sato_admin", role=Role.ADMIN, display_name="管理者 佐藤 花子（架空）"
+    )
     reporter = make_user(username="reporter")
     with app.app_context():
         q = qa_helpers.ask(admin.id)
