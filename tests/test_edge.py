@@ -235,7 +235,9 @@ def test_database_gone_answers_503_with_a_static_page(edge_app, caplog, tmp_path
     assert visitor.get("/healthz").get_json() == {"status": "ok"}
     response, took = timed(lambda: visitor.get("/readyz"))
     assert response.status_code == 503 and took < 1.5
-    assert response.get_json() == {"status": "error", "db": "error"}
+    # "timeout" when a loaded machine makes even the failing connect miss the probe's budget.
+    assert response.get_json()["status"] == "error"
+    assert response.get_json()["db"] in ("error", "timeout")
 
 
 @needs_postgres
