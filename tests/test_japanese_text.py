@@ -13,7 +13,7 @@ from community.casebook import services as casebook
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.questions import services as qa
-from community.questions.models import Answer, Question, Tag
+from community.questions.models import Answer, Comment, Question, Tag
 from community.rendered import rerender_stale
 from tests import qa_helpers
 from tests.test_casebook import _user, client_as, make_case
@@ -169,6 +169,14 @@ def test_comments_link_published_cases_in_one_query(app, people, count_queries):
     assert many.count == one.count, "one lookup for every mention on the page"
     assert "#case:secret の件" in page and "下書きの題名" not in page
     assert "#case:no-such-case の件" in page
+    with app.app_context():
+        first = db.session.scalars(
+            select(Comment).where(Comment.thread_id == qid).order_by(Comment.id)
+        ).first()
+    # The fragment the page fetches after a live comment renders the same way.
+    fragment = client.get(f"/questions/{qid}/comments/{first.id}/fragment")
+    assert fragment.status_code == 200
+    assert "事例: RC床版の打ち替え" in fragment.get_data(as_text=True)
 
 
 def test_publishing_or_retitling_a_case_refreshes_the_posts(app, people):

@@ -191,7 +191,8 @@ def comment_fragment(question_id: int, comment_id: int):
     if comment is None or comment.thread_id != question_id or comment.id not in shown:
         abort(404)
     target = f"answer-{comment.answer_id}" if comment.answer_id else "question"
-    return render_template("questions/_comment.html", c=comment), 200, {"X-Comments-For": target}
+    html = render_template("questions/_comment.html", c=comment, p=data)
+    return html, 200, {"X-Comments-For": target}
 
 
 @bp.route("/questions/<int:question_id>/answers", methods=["POST"])
