@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
@@ -15,9 +14,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from community.db import UTCDateTime, str_enum, utcnow
 from community.extensions import db
-
-if TYPE_CHECKING:
-    from community.profiles.models import Profile
 
 
 class Role(enum.StrEnum):
@@ -57,8 +53,10 @@ class User(UserMixin, db.Model):
     # Closing the getting-started checklist hides it from the home page (the page stays).
     onboarding_dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    profile: Mapped[Profile | None] = relationship(
-        back_populates="user", uselist=False, cascade="all, delete-orphan"
+    # Named by string, unannotated: accounts sit below profiles and never import them (the
+    # Profile class is found in the registry when the mappers are configured).
+    profile = relationship(
+        "Profile", back_populates="user", uselist=False, cascade="all, delete-orphan"
     )
 
     def get_id(self) -> str:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from community.search import variants
 from community.text import normalise
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
@@ -140,12 +142,30 @@ def _parts(query: str) -> list[tuple[str, bool]]:
     return parts
 
 
+def expand(term: Term, split: Callable[[str], list[str]] | None = None) -> Term:
+    """`term` with its spellings, and with `split`, its parts, as alternatives."""
+    if term.prefix or " " in term.text or re.fullmatch(r"[a-z0-9]+", term.text):
+        return term
+    alternatives: list[tuple[Term, ...]] = []
+    for spelling in variants.spellings(term.text):
+        t = plain_term(spelling)
+        if t is not None:
+            alternatives.append((t,))
+    parts: tuple[str, ...] = ()
+    if split is not None:
+        pieces = [plain_term(p) for p in split(term.text)]
+        if len(pieces) > 1 and all(p is not None for p in pieces):
+            alternatives.append(tuple(expand(p) for p in pieces))
+            parts = tuple(p.text for p in pieces)
+    if not alternatives:
+        return term
+    return Term(term.text, term.pieces, term.prefix, tuple(alternatives), parts)
+
+
 def parse(query: str, limit: int = 8, split=None) -> list[Term]:
     """Terms ANDed together; "quoted words" stay one phrase. Each term also matches its
     spelling variants (variants.py). With `split` (text → its parts, or [] to keep it whole), a
     long word outside quotes also matches all of its parts (the relaxed search)."""
-    from community.search import variants
-
     terms: list[tuple[Term, bool]] = []
     for part, quoted in _parts(normalise(query)[:200]):
         sub = _term(part)
@@ -158,7 +178,7 @@ def parse(query: str, limit: int = 8, split=None) -> list[Term]:
         else:
             terms.extend((t, quoted) for t in sub)
     # Words in quotes are meant as written: never split.
-    return [variants.expand(t, None if quoted else split) for t, quoted in terms[:limit]]
+    return [expand(t, None if quoted else split) for t, quoted in terms[:limit]]
 
 
 def plain_term(text: str) -> Term | None:

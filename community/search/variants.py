@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -103,28 +103,6 @@ def _flush(parts: list[str], unknown: str) -> None:
             parts[-1] += unknown
             return
     parts.append(unknown)
-
-
-def expand(term, split: Callable[[str], list[str]] | None = None):
-    """`term` with its spellings, and with `split`, its parts, as alternatives."""
-    from community.search.tokens import Term, plain_term
-
-    if term.prefix or " " in term.text or re.fullmatch(r"[a-z0-9]+", term.text):
-        return term
-    alternatives: list[tuple[Term, ...]] = []
-    for spelling in spellings(term.text):
-        t = plain_term(spelling)
-        if t is not None:
-            alternatives.append((t,))
-    parts: tuple[str, ...] = ()
-    if split is not None:
-        pieces = [plain_term(p) for p in split(term.text)]
-        if len(pieces) > 1 and all(p is not None for p in pieces):
-            alternatives.append(tuple(expand(p) for p in pieces))
-            parts = tuple(p.text for p in pieces)
-    if not alternatives:
-        return term
-    return Term(term.text, term.pieces, term.prefix, tuple(alternatives), parts)
 
 
 def _one_off(a: str, b: str) -> bool:
