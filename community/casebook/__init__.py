@@ -13,4 +13,4 @@ def _labels():
     return {"case_status_label": lambda s: str(labels.get(s, s))}
 
 
-from community.casebook import routes  # noqa: E402,F401
+from community.casebook import routes, subscribers  # noqa: E402,F401

@@ -49,4 +49,4 @@ def _labels():
     }
 
 
-from community.moderation import routes  # noqa: E402,F401
+from community.moderation import routes, subscribers  # noqa: E402,F401

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("notifications", __name__)
 
-from community.notifications import events, routes  # noqa: E402,F401
+from community.notifications import events, routes, subscribers  # noqa: E402,F401

@@ -19,8 +19,9 @@ from community.errors import (
     ValidationFailed,
 )
 from community.extensions import db
-from community.questions.common import field_error, notifier, refresh_status
+from community.questions.common import field_error, refresh_status
 from community.questions.models import Answer, AnswerVote, CloseReason, Question, QuestionVote
+from community.signals import answer_accepted
 
 VOTE_STATES = {"up": 1, "none": 0, "down": -1}
 
@@ -130,17 +131,7 @@ def accept(
     refresh_status(question)
     db.session.flush()
     if answer_post is not None:
-        from community.notifications import services as notes
-        from community.notifications.models import Kind
-
-        notes.notify(
-            [answer_post.author_id],
-            Kind.ACCEPTED,
-            actor=actor,
-            question=question,
-            text=_("Your answer was accepted: %(title)s", title=question.title),
-            url=notifier().question_url(question),
-        )
+        answer_accepted.send(question, actor=actor, answer=answer_post)
     return question
 
 

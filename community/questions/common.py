@@ -47,10 +47,3 @@ def answer_shown(question_id: int, delta: int) -> None:
     question = db.session.get(Question, question_id)
     db.session.refresh(question, ["answer_count"])
     refresh_status(question)
-
-
-def notifier():
-    """Who hears of new posts lives in questions/notify.py (imported late: it imports us)."""
-    from community.questions import notify
-
-    return notify

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
-from community import markdown
+from community import markdown, signals
 from community.auth.models import User
 from community.auth.services import ensure_can_post
 from community.circles import services as circles
@@ -22,7 +22,7 @@ from community.errors import (
 )
 from community.extensions import db
 from community.questions.actions import accept, close, reopen, set_pinned, vote
-from community.questions.common import check_length, field_error, notifier, refresh_status
+from community.questions.common import check_length, field_error, refresh_status
 from community.questions.follows import follow, is_following, record_view, unfollow
 from community.questions.listing import SORTS, list_query, pinned_in, similar
 from community.questions.models import (
@@ -99,17 +99,18 @@ def find_tag(raw: str) -> Tag | None:
     return db.session.scalar(select(Tag).where(Tag.name == key)) if key else None
 
 
-def _sync_case_mentions(question: Question, body: str, author: User, answer_post=None) -> None:
-    """`#case:<slug>` or a case URL in a post links that case to the question."""
-    from community.casebook.services import sync_mentions
-
-    sync_mentions(question, body, author, answer_post)
-
-
-def _hold_if_needed(author: User, post, body: str, circle_id) -> None:
-    from community.moderation.services import hold_if_needed
-
-    hold_if_needed(author, post, body, circle_id)
+def _written(author: User, question: Question, body: str, answer_post=None) -> None:
+    """Announce a written body before anything tells people of it: subscribers decide a
+    moderation hold and link `#case:` mentions in this transaction (community/signals.py)."""
+    post = answer_post if answer_post is not None else question
+    signals.post_written.send(
+        post,
+        author=author,
+        body=body,
+        question=question,
+        answer=answer_post,
+        circle_id=question.circle_id,
+    )
 
 
 def _set_body(post, body: str) -> None:
@@ -137,9 +138,8 @@ def ask(author: User, data: dict) -> Question:
         Revision(question_id=question.id, editor_id=author.id, title=title, body_md=body)
     )
     follow(author, question)
-    _sync_case_mentions(question, body, author)
-    _hold_if_needed(author, question, body, question.circle_id)
-    notifier().tell_about_question(author, question)
+    _written(author, question, body)
+    signals.question_asked.send(question, author=author)
     return question
 
 
@@ -160,8 +160,8 @@ def edit_question(actor: User, question: Question, data: dict) -> Question:
             Revision(question_id=question.id, editor_id=actor.id, title=title, body_md=body)
         )
     db.session.flush()
-    _sync_case_mentions(question, body, actor)
-    _hold_if_needed(actor, question, body, question.circle_id)
+    _written(actor, question, body)
+    signals.question_edited.send(question, actor=actor)
     return question
 
 
@@ -175,9 +175,7 @@ def delete_question(actor: User, question: Question) -> None:
         )
     db.session.execute(delete(Question).where(Question.id == question.id))
     db.session.expunge(question)
-    from community.search.index import mark_dirty
-
-    mark_dirty("question", question.id)  # a bulk DELETE passes by the session's events
+    signals.question_deleted.send(question.id)  # a bulk DELETE passes by the session's events
 
 
 # --- answers and comments ---------------------------------------------------------------------
@@ -202,9 +200,8 @@ def answer(author: User, question: Question, body: str) -> Answer:
     db.session.add(Revision(answer_id=post.id, editor_id=author.id, body_md=body))
     follow(author, question)
     db.session.flush()
-    _sync_case_mentions(question, body, author, post)
-    _hold_if_needed(author, post, body, question.circle_id)
-    notifier().tell_about_answer(author, question, post)
+    _written(author, question, body, post)
+    signals.answer_posted.send(post, author=author, question=question)
     return post
 
 
@@ -218,8 +215,8 @@ def edit_answer(actor: User, post: Answer, body: str) -> Answer:
         post.edited_at = utcnow()
         db.session.add(Revision(answer_id=post.id, editor_id=actor.id, body_md=body))
     db.session.flush()
-    _sync_case_mentions(post.question, body, actor, post)
-    _hold_if_needed(actor, post, body, post.question.circle_id)
+    _written(actor, post.question, body, post)
+    signals.answer_edited.send(post, actor=actor, question=post.question)
     return post
 
 
@@ -242,7 +239,7 @@ def comment(
     db.session.add(c)
     question.last_activity_at = utcnow()
     db.session.flush()
-    notifier().tell_about_comment(author, question, answer_post, c)
+    signals.comment_posted.send(c, author=author, question=question, answer=answer_post)
     return c
 
 

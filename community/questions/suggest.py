@@ -10,14 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from community.auth.models import Role, User
-from community.auth.services import absolute_url
 from community.circles import services as circles
 from community.circles.models import CircleMembership, CircleVisibility, MembershipStatus
 from community.errors import Conflict, InvalidTransition, NotFound
 from community.extensions import db
 from community.profiles.models import Profile
 from community.questions.models import Answer, Question, QuestionInvite
-from community.urls import base_url
+from community.signals import answer_requested
 
 
 @dataclass
@@ -111,20 +110,5 @@ def invite(inviter: User, question: Question, username: str) -> QuestionInvite:
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict(_("They were already invited.")) from exc
-    # A notification (mailed at once by default, as the person's settings say).
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
-    notes.notify(
-        [user.id],
-        Kind.INVITE,
-        actor=inviter,
-        question=question,
-        text=_(
-            "%(name)s asks you to answer: %(title)s",
-            name=inviter.display_name,
-            title=question.title,
-        ),
-        url=absolute_url("questions.show", question_id=question.id).removeprefix(base_url()),
-    )
+    answer_requested.send(row, inviter=inviter, invitee=user, question=question)
     return row

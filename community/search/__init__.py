@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("search", __name__)
 
-from community.search import routes  # noqa: E402,F401
+from community.search import routes, subscribers  # noqa: E402,F401

@@ -1,16 +1,26 @@
-"""Who hears of a new question, answer or comment: followers, @mentioned people, circle watchers.
+"""Who hears of a new question, answer, comment, acceptance or invitation.
 
-Also pushes the live events for open pages. Called by questions.services after each post.
-"""
+Followers, @mentioned people and circle watchers get a notification (and mail, as their
+settings say); open pages get a live push. Connected to the domain events in
+community/signals.py when the notifications package is imported (see its docstring for when
+each is delivered: rows in the transaction, pushes after commit)."""
 
 from __future__ import annotations
 
+from blinker import ANY
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from community import signals
 from community.auth.models import User
+from community.auth.services import absolute_url
+from community.circles.models import CircleMembership, MembershipStatus
 from community.extensions import db
+from community.notifications import live
+from community.notifications import services as notes
+from community.notifications.models import Kind
 from community.questions.models import Answer, Comment, Question, QuestionFollow
+from community.urls import base_url
 
 
 def question_url(question: Question, anchor: str = "") -> str:
@@ -26,18 +36,13 @@ def question_url(question: Question, anchor: str = "") -> str:
 
 
 def _mentioned_ids(text: str) -> list[int]:
-    from community.notifications.services import mentioned_usernames
-
-    names = mentioned_usernames(text)
+    names = notes.mentioned_usernames(text)
     return (
         list(db.session.scalars(select(User.id).where(User.username.in_(names)))) if names else []
     )
 
 
 def _tell_mentioned(author: User, question: Question, mentioned: list[int], url: str) -> None:
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
     notes.notify(
         mentioned,
         Kind.MENTION,
@@ -48,13 +53,9 @@ def _tell_mentioned(author: User, question: Question, mentioned: list[int], url:
     )
 
 
-def tell_about_question(author: User, question: Question) -> None:
+@signals.question_asked.connect_via(ANY, weak=False)
+def tell_about_question(question: Question, *, author: User, **_kw) -> None:
     """Circle members who watch everything, and people @mentioned, hear of a new question."""
-    from community.circles.models import CircleMembership, MembershipStatus
-    from community.notifications import live
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
     if question.hidden_at is not None:  # held for review: nobody hears of it yet
         return
     mentioned = _mentioned_ids(question.body_md)
@@ -82,11 +83,8 @@ def tell_about_question(author: User, question: Question) -> None:
         live.question_posted(question.circle_id, question.id)
 
 
-def tell_about_answer(author: User, question: Question, post: Answer) -> None:
-    from community.notifications import live
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
+@signals.answer_posted.connect_via(ANY, weak=False)
+def tell_about_answer(post: Answer, *, author: User, question: Question, **_kw) -> None:
     if post.hidden_at is not None:
         return
     mentioned = _mentioned_ids(post.body_md)
@@ -106,12 +104,11 @@ def tell_about_answer(author: User, question: Question, post: Answer) -> None:
     live.answer_posted(question.id, post.id)
 
 
-def tell_about_comment(author: User, question: Question, answer_post, c: Comment) -> None:
-    from community.notifications import live
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
-    owner = answer_post.author_id if answer_post is not None else question.author_id
+@signals.comment_posted.connect_via(ANY, weak=False)
+def tell_about_comment(
+    c: Comment, *, author: User, question: Question, answer: Answer | None, **_kw
+) -> None:
+    owner = answer.author_id if answer is not None else question.author_id
     mentioned = _mentioned_ids(c.body)
     url = question_url(question, f"comment-{c.id}")
     notes.notify(
@@ -124,3 +121,32 @@ def tell_about_comment(author: User, question: Question, answer_post, c: Comment
     )
     _tell_mentioned(author, question, mentioned, url)
     live.comment_posted(question.id, c.id)
+
+
+@signals.answer_accepted.connect_via(ANY, weak=False)
+def tell_accepted(question: Question, *, actor: User, answer: Answer, **_kw) -> None:
+    notes.notify(
+        [answer.author_id],
+        Kind.ACCEPTED,
+        actor=actor,
+        question=question,
+        text=_("Your answer was accepted: %(title)s", title=question.title),
+        url=question_url(question),
+    )
+
+
+@signals.answer_requested.connect_via(ANY, weak=False)
+def tell_invited(invite, *, inviter: User, invitee: User, question: Question, **_kw) -> None:
+    """A notification (mailed at once by default, as the person's settings say)."""
+    notes.notify(
+        [invitee.id],
+        Kind.INVITE,
+        actor=inviter,
+        question=question,
+        text=_(
+            "%(name)s asks you to answer: %(title)s",
+            name=inviter.display_name,
+            title=question.title,
+        ),
+        url=absolute_url("questions.show", question_id=question.id).removeprefix(base_url()),
+    )

@@ -1,0 +1,106 @@
+"""Domain events: what happened in one feature, for the features that react to it.
+
+A feature that acts sends an event here; features that react subscribe in a `subscribers.py`
+of their own package, imported (and so connected, once per process) by that package's
+`__init__`. The acting feature never imports the reacting ones: questions sends
+`answer_posted` and does not know that notifications, live pushes and the casebook listen.
+
+Delivery, the one rule for every event below
+--------------------------------------------
+Every event is sent synchronously with blinker's `send`, inside the caller's database
+transaction, so what a subscriber writes commits or rolls back together with the change:
+
+- Database writes happen in the subscriber itself and are atomic with the change: the
+  moderation hold (`hidden_at`, audit row, moderators' notices), case links and citations,
+  notification rows, mail written to the outbox, search-index dirty marks.
+- Input/output is never done inside the transaction. A subscriber that causes I/O only queues
+  it, and it leaves after commit:
+  * live pushes go through `notifications.live.queue`: held per request in `g`, emitted by the
+    request edge (`web.finish_transaction`) after `commit`, dropped on rollback;
+  * mail goes to the outbox table (`mail.queue`); the worker sends it once the row is
+    committed;
+  * the search index rows are written by SQLAlchemy session events (`search.index`) in the
+    same transaction; events only mark rows the ORM cannot see (bulk DELETE).
+- Order between events is the order of `send` calls; order between the subscribers of one
+  event is not defined, so each event's subscribers must be independent of each other. What
+  must be decided before others hear (a hold) is its own event sent first: `post_written`.
+
+Subscribers are module-level functions connected with `weak=False` at import: connecting the
+same function again (tests make many apps) is a no-op for blinker.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_events = Namespace()
+
+post_written = _events.signal(
+    "post-written",
+    doc="""The body of a question or an answer was written (asked, answered or edited).
+
+    Sender: the Question or Answer. Keywords: `author` (User), `body` (Markdown), `question`,
+    `answer` (the Answer, or None for a question), `circle_id`.
+    Sent by questions.services before any of the events that tell people, so that a hold is
+    decided before the post is visible or announced. Subscribers: moderation (hold a new
+    member's post with outside links), casebook (link `#case:` mentions).""",
+)
+
+question_asked = _events.signal(
+    "question-asked",
+    doc="""A question was posted (after `post_written`, so `hidden_at` tells a held one).
+
+    Sender: the Question. Keywords: `author`. Subscribers: notifications (mentions, circle
+    watchers, live push to the circle's open pages).""",
+)
+
+question_edited = _events.signal(
+    "question-edited",
+    doc="""The author edited a question (after `post_written`). Sender: the Question.
+    Keywords: `actor`. No subscriber yet (the search index follows via session events).""",
+)
+
+question_deleted = _events.signal(
+    "question-deleted",
+    doc="""The author deleted a question with a bulk DELETE (ORM events do not see it).
+
+    Sender: the question's id (int). Subscribers: search (mark the document for removal).""",
+)
+
+answer_posted = _events.signal(
+    "answer-posted",
+    doc="""An answer was posted (after `post_written`).
+
+    Sender: the Answer. Keywords: `author`, `question`. Subscribers: notifications
+    (followers, mentions, live push to the question's open pages).""",
+)
+
+answer_edited = _events.signal(
+    "answer-edited",
+    doc="""The author edited an answer (after `post_written`). Sender: the Answer.
+    Keywords: `actor`, `question`. No subscriber yet.""",
+)
+
+answer_accepted = _events.signal(
+    "answer-accepted",
+    doc="""The asker accepted an answer (not sent when the acceptance is withdrawn).
+
+    Sender: the Question. Keywords: `actor`, `answer`. Subscribers: notifications (tell the
+    answer's author).""",
+)
+
+comment_posted = _events.signal(
+    "comment-posted",
+    doc="""A comment was posted under a question or an answer.
+
+    Sender: the Comment. Keywords: `author`, `question`, `answer` (or None). Subscribers:
+    notifications (the post's author, mentions, live push).""",
+)
+
+answer_requested = _events.signal(
+    "answer-requested",
+    doc="""A member invited someone to answer a question.
+
+    Sender: the QuestionInvite. Keywords: `inviter`, `invitee` (User), `question`.
+    Subscribers: notifications (tell the invitee).""",
+)
