@@ -104,3 +104,53 @@ answer_requested = _events.signal(
     Sender: the QuestionInvite. Keywords: `inviter`, `invitee` (User), `question`.
     Subscribers: notifications (tell the invitee).""",
 )
+
+review_requested = _events.signal(
+    "review-requested",
+    doc="""An item waits for a moderator: a member flagged it, or a new member's post was held.
+
+    Sender: the item (post, case link or profile). Keywords: `kind` (moderation TargetType),
+    `circle` (or None), `reason` (FlagReason, or None for a hold), `reporter` (or None).
+    Sent by moderation.flags (flag, hold_if_needed). Subscribers: notifications (each
+    moderator of the circle, admins; only admins for profiles).""",
+)
+
+post_hidden = _events.signal(
+    "post-hidden",
+    doc="""A post was hidden: by a moderator, or `automatic`ally by members' flags (not sent for
+    the hold of a new member's post, which its author sees on the page).
+
+    Sender: the post. Keywords: `kind`, `actor` (None when automatic), `reason`, `automatic`.
+    Sent by moderation (actions.resolve, flags.flag). Subscribers: notifications (tell the
+    author).""",
+)
+
+post_restored = _events.signal(
+    "post-restored",
+    doc="""A moderator showed a hidden post again. Sender: the post. Keywords: `kind`, `actor`,
+    `reason`. Sent by moderation.actions.resolve. Subscribers: notifications (tell the
+    author).""",
+)
+
+post_redacted = _events.signal(
+    "post-redacted",
+    doc="""A moderator edited out part of a post, which shows again. Sender: the post.
+    Keywords: `kind`, `actor`, `reason`. Sent by moderation.actions.resolve. Subscribers:
+    notifications (tell the author).""",
+)
+
+flags_resolved = _events.signal(
+    "flags-resolved",
+    doc="""A moderator acted on an item and closed its open flags.
+
+    Sender: the acting moderator (User). Keywords: `reporter_ids` (who flagged it), `action`.
+    Sent by moderation.actions.resolve. Subscribers: notifications (tell each flagger).""",
+)
+
+membership_decided = _events.signal(
+    "membership-decided",
+    doc="""A circle moderator approved or declined a request to join.
+
+    Sender: the Circle. Keywords: `actor`, `user_id` (who asked), `approved` (bool). Sent by
+    circles.services.decide_request. Subscribers: notifications (tell the requester).""",
+)

@@ -20,7 +20,7 @@ from community.circles.models import (
 )
 from community.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from community.extensions import db
-from community.urls import base_url
+from community.signals import membership_decided
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
 
@@ -334,17 +334,7 @@ def decide_request(
     else:
         db.session.delete(m)
     db.session.flush()
-    from community.auth.services import absolute_url
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
-    text = (
-        _("Your request to join %(name)s was approved.", name=circle.name)
-        if approve
-        else _("Your request to join %(name)s was declined.", name=circle.name)
-    )
-    path = absolute_url("circles.show", slug=circle.slug).removeprefix(base_url())
-    notes.notify([requester], Kind.JOIN_DECISION, actor=actor, text=text, url=path)
+    membership_decided.send(circle, actor=actor, user_id=requester, approved=approve)
     return m
 
 

@@ -25,6 +25,7 @@ from community.moderation.targets import (
     require_moderation,
 )
 from community.questions.models import Answer, CloseReason, Comment, Question
+from community.signals import flags_resolved
 
 ACTIONS = ("dismiss", "hide", "restore", "edit", "lock", "unlock", "close", "warn", "suspend")
 
@@ -110,16 +111,7 @@ def resolve(
         f.resolved_by_id, f.resolved_at = actor.id, utcnow()
         flaggers.append(f.reporter_id)
     db.session.flush()
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
-    notes.notify(
-        flaggers,
-        Kind.MODERATION,
-        actor=actor,
-        text=_("The moderators reviewed what you flagged."),
-        url="/moderation/my-flags",
-    )
+    flags_resolved.send(actor, reporter_ids=flaggers, action=action)
     return action
 
 

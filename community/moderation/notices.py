@@ -6,10 +6,10 @@ Imports only the models and lower layers, so flags, actions and the queue can al
 from __future__ import annotations
 
 from flask import g
-from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy import func, literal, select, union
 
+from community import signals
 from community.auth.models import Role, User
 from community.circles.models import Circle, CircleMembership, MembershipStatus
 from community.extensions import db
@@ -64,62 +64,24 @@ def item_title(kind, obj) -> str:
 
 
 def tell_moderators(kind: TargetType, obj, circle: Circle | None, *, reason=None, reporter=None):
-    """One notification per moderator for a new flag or a held post (mail as each one chose).
+    """A new flag (`reason` given) or a held post (no reason) waits for review.
 
-    Profiles are admins' alone, as in the queue."""
-    ids = moderator_ids(None if kind == TargetType.PROFILE else circle)
-    from community.moderation.labels import reason_label
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
-    what = _("%(kind)s: %(title)s", kind=kind_label(kind), title=item_title(kind, obj)[:80])
-    if reason is None:
-        text = _("A post is held for review: %(what)s", what=what)
-    else:
-        text = _("New flag (%(reason)s) on %(what)s", reason=reason_label(reason), what=what)
-    notes.notify(
-        ids,
-        Kind.MODERATION,
-        actor=reporter,
-        text=text,
-        # Paths, not url_for: services also run outside requests (CLI, jobs, tests).
-        url=f"/moderation/items/{kind.value}/{obj.id}",
-    )
+    Announced as `review_requested`; notifications tells each moderator (community/signals.py)."""
+    signals.review_requested.send(obj, kind=kind, circle=circle, reason=reason, reporter=reporter)
 
 
 def tell_author(kind: TargetType, obj, action: str, reason: str, actor) -> None:
-    """The author learns what a moderator did to their post and why (nothing vanishes unsaid)."""
-    from community.notifications import services as notes
-    from community.notifications.models import Kind
-
-    author_id = getattr(obj, "author_id", None)
-    if author_id is None:
-        return
-    texts = {
-        "edit": _("A moderator edited your %(kind)s; it is visible again. Reason: %(reason)s"),
-        "hide": _("A moderator hid your %(kind)s. Reason: %(reason)s"),
-        "restore": _("A moderator made your %(kind)s visible again. Reason: %(reason)s"),
-        # Hidden by members' flags, before any moderator has looked (Discourse tells them too).
-        "auto_hide": _(
-            "Your %(kind)s was reported by members and is hidden until a moderator reviews it."
-        ),
-    }
-    if action not in texts:
-        return
-    question_id = {
-        "question": getattr(obj, "id", None),
-        "answer": getattr(obj, "question_id", None),
-        "comment": getattr(obj, "thread_id", None),
-    }.get(kind.value)
-    anchor = {"answer": f"answer-{obj.id}", "comment": f"comment-{obj.id}"}.get(kind.value)
-    url = f"/questions/{question_id}" + (f"#{anchor}" if anchor else "")
-    notes.notify(
-        [author_id],
-        Kind.MODERATION,
-        actor=actor,
-        text=texts[action] % {"kind": kind_label(kind), "reason": reason[:150]},
-        url=url,
-    )
+    """Announce what was done to a post, so that its author learns it and why (nothing vanishes
+    unsaid): `post_hidden` (by a moderator, or `automatic` by members' flags), `post_restored`,
+    `post_redacted`. Notifications subscribes."""
+    if action in ("hide", "auto_hide"):
+        signals.post_hidden.send(
+            obj, kind=kind, actor=actor, reason=reason, automatic=action == "auto_hide"
+        )
+    elif action == "restore":
+        signals.post_restored.send(obj, kind=kind, actor=actor, reason=reason)
+    elif action == "edit":
+        signals.post_redacted.send(obj, kind=kind, actor=actor, reason=reason)
 
 
 def open_count(viewer) -> int:

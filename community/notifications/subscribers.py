@@ -16,6 +16,9 @@ from community.auth.models import User
 from community.auth.services import absolute_url
 from community.circles.models import CircleMembership, MembershipStatus
 from community.extensions import db
+from community.moderation.labels import reason_label
+from community.moderation.models import TargetType
+from community.moderation.notices import item_title, kind_label, moderator_ids
 from community.notifications import live
 from community.notifications import services as notes
 from community.notifications.models import Kind
@@ -150,3 +153,94 @@ def tell_invited(invite, *, inviter: User, invitee: User, question: Question, **
         ),
         url=absolute_url("questions.show", question_id=question.id).removeprefix(base_url()),
     )
+
+
+# --- moderation: moderators hear of items to review, authors and flaggers of the outcome ------
+
+
+@signals.review_requested.connect_via(ANY, weak=False)
+def tell_moderators(obj, *, kind, circle, reason=None, reporter=None, **_kw) -> None:
+    """One notification per moderator for a new flag or a held post (mail as each one chose).
+
+    Profiles are admins' alone, as in the queue."""
+    ids = moderator_ids(None if kind == TargetType.PROFILE else circle)
+    what = _("%(kind)s: %(title)s", kind=kind_label(kind), title=item_title(kind, obj)[:80])
+    if reason is None:
+        text = _("A post is held for review: %(what)s", what=what)
+    else:
+        text = _("New flag (%(reason)s) on %(what)s", reason=reason_label(reason), what=what)
+    notes.notify(
+        ids,
+        Kind.MODERATION,
+        actor=reporter,
+        text=text,
+        # Paths, not url_for: services also run outside requests (CLI, jobs, tests).
+        url=f"/moderation/items/{kind.value}/{obj.id}",
+    )
+
+
+def _tell_author(obj, kind, action: str, reason: str, actor) -> None:
+    """The author learns what a moderator did to their post and why (nothing vanishes unsaid)."""
+    author_id = getattr(obj, "author_id", None)
+    if author_id is None:
+        return
+    texts = {
+        "edit": _("A moderator edited your %(kind)s; it is visible again. Reason: %(reason)s"),
+        "hide": _("A moderator hid your %(kind)s. Reason: %(reason)s"),
+        "restore": _("A moderator made your %(kind)s visible again. Reason: %(reason)s"),
+        # Hidden by members' flags, before any moderator has looked (Discourse tells them too).
+        "auto_hide": _(
+            "Your %(kind)s was reported by members and is hidden until a moderator reviews it."
+        ),
+    }
+    question_id = {
+        "question": getattr(obj, "id", None),
+        "answer": getattr(obj, "question_id", None),
+        "comment": getattr(obj, "thread_id", None),
+    }.get(kind.value)
+    anchor = {"answer": f"answer-{obj.id}", "comment": f"comment-{obj.id}"}.get(kind.value)
+    url = f"/questions/{question_id}" + (f"#{anchor}" if anchor else "")
+    notes.notify(
+        [author_id],
+        Kind.MODERATION,
+        actor=actor,
+        text=texts[action] % {"kind": kind_label(kind), "reason": reason[:150]},
+        url=url,
+    )
+
+
+@signals.post_hidden.connect_via(ANY, weak=False)
+def tell_hidden(obj, *, kind, actor, reason: str, automatic: bool = False, **_kw) -> None:
+    _tell_author(obj, kind, "auto_hide" if automatic else "hide", reason, actor)
+
+
+@signals.post_restored.connect_via(ANY, weak=False)
+def tell_restored(obj, *, kind, actor, reason: str, **_kw) -> None:
+    _tell_author(obj, kind, "restore", reason, actor)
+
+
+@signals.post_redacted.connect_via(ANY, weak=False)
+def tell_redacted(obj, *, kind, actor, reason: str, **_kw) -> None:
+    _tell_author(obj, kind, "edit", reason, actor)
+
+
+@signals.flags_resolved.connect_via(ANY, weak=False)
+def tell_flaggers(actor: User, *, reporter_ids: list[int], **_kw) -> None:
+    notes.notify(
+        reporter_ids,
+        Kind.MODERATION,
+        actor=actor,
+        text=_("The moderators reviewed what you flagged."),
+        url="/moderation/my-flags",
+    )
+
+
+@signals.membership_decided.connect_via(ANY, weak=False)
+def tell_join_decision(circle, *, actor: User, user_id: int, approved: bool, **_kw) -> None:
+    text = (
+        _("Your request to join %(name)s was approved.", name=circle.name)
+        if approved
+        else _("Your request to join %(name)s was declined.", name=circle.name)
+    )
+    path = absolute_url("circles.show", slug=circle.slug).removeprefix(base_url())
+    notes.notify([user_id], Kind.JOIN_DECISION, actor=actor, text=text, url=path)
