@@ -30,6 +30,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
+from community import policy
 from community.admin.services import ensure_default_domains
 from community.auth import tokens
 from community.auth.models import Role, User, VerifiedDomain
@@ -122,7 +123,7 @@ def _circle_posts(slug: str, case: Case) -> SimpleNamespace:
         c=c.id,
         lonely=lonely.id,
         link=link.id,
-        asker_mid=circles.membership(asker, circle).id,
+        asker_mid=policy.membership(asker, circle).id,
         applicant_mid=pending.id,
     )
 

@@ -569,7 +569,7 @@ def contains(text: str, term: str) -> bool:
 def _visible_question_texts(viewer) -> dict[int, str]:
     """Every question the viewer may see, with the text a reader sees on its page (title,
     body, labels, visible answers and comments), NFKC-normalised and lower-cased."""
-    from community.questions.services import visible_questions_clause
+    from community.policy import visible_questions_clause
 
     out = {}
     for q in db.session.scalars(select(Question).where(visible_questions_clause(viewer))):

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 
+from community import policy
 from community.auth.models import User
-from community.auth.staff import require_admin
 from community.db import utcnow
 from community.errors import Conflict, NotFound
 from community.extensions import db
@@ -40,7 +40,7 @@ def attention_query(now: datetime | None = None):
 
 def retry(actor: User, mail_id: int, now: datetime | None = None) -> OutgoingMail:
     """Queue a failed or waiting mail to be sent at the worker's next pass (audited)."""
-    require_admin(actor)
+    policy.require_admin(actor)
     now = now or utcnow()
     row = db.session.get(OutgoingMail, mail_id)
     if row is None:

@@ -7,8 +7,9 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
+from community import policy
 from community.auth.models import User, VerifiedDomain
-from community.auth.services import apply_domain_verification, require_admin
+from community.auth.services import apply_domain_verification
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.text import like_pattern
@@ -45,7 +46,7 @@ def _reapply_all() -> None:
 
 def add_domain(actor: User, domain: str) -> VerifiedDomain:
     """Add a domain and re-check every confirmed account against the new list."""
-    require_admin(actor)
+    policy.require_admin(actor)
     domain = (domain or "").strip().lower().lstrip("@").lstrip(".")
     if not DOMAIN_RE.match(domain):
         msg = _("Enter a domain such as lg.jp or city.example.lg.jp.")
@@ -64,7 +65,7 @@ def add_domain(actor: User, domain: str) -> VerifiedDomain:
 
 
 def remove_domain(actor: User, domain_id: int) -> None:
-    require_admin(actor)
+    policy.require_admin(actor)
     row = db.session.get(VerifiedDomain, domain_id)
     if row is None:
         raise ValidationFailed(_("That domain is not on the list."))

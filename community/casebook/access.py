@@ -5,26 +5,18 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from community.auth.models import Role
+from community import policy
 from community.casebook.models import Case, CaseStatus
 from community.errors import NotFound
 from community.extensions import db
 
 
-def _signed_in(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False)
-
-
-def is_editor(user) -> bool:
-    return _signed_in(user) and user.role in (Role.EDITOR, Role.ADMIN)
-
-
 def visible_clause(viewer):
     """Published cases for everyone; editors see all; members also their own suggestions."""
-    if is_editor(viewer):
+    if policy.is_editor(viewer):
         return Case.id.is_not(None)
     published = Case.status == CaseStatus.PUBLISHED
-    if _signed_in(viewer):
+    if policy.is_signed_in(viewer):
         return or_(published, Case.created_by_id == viewer.id)
     return published
 
@@ -41,8 +33,8 @@ def get_visible(viewer, slug: str, *options) -> Case:
 
 def can_edit(user, case: Case | None) -> bool:
     """Editors edit every case; a member edits their own suggestion until it is published."""
-    if is_editor(user):
+    if policy.is_editor(user):
         return True
     if case is None:
-        return _signed_in(user) and user.is_confirmed
-    return _signed_in(user) and case.created_by_id == user.id and not case.is_published
+        return policy.is_signed_in(user) and user.is_confirmed
+    return policy.is_signed_in(user) and case.created_by_id == user.id and not case.is_published

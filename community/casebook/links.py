@@ -7,10 +7,8 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
+from community import policy
 from community.auth.models import User
-
-# The same "signed in" test as the visibility rules, so the two cannot drift apart.
-from community.casebook.access import _signed_in
 from community.casebook.models import AnswerCitation, Case, CaseLink, CaseStatus
 from community.circles import services as circles
 from community.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -45,8 +43,8 @@ def unlink(actor: User, link: CaseLink) -> None:
 
     question = db.session.get(Question, link.question_id)
     if not (
-        _signed_in(actor)
-        and (link.created_by_id == actor.id or circles.can_moderate(actor, question.circle))
+        policy.is_signed_in(actor)
+        and (link.created_by_id == actor.id or policy.can_moderate(actor, question.circle))
     ):
         raise PermissionDenied(
             _("Only the person who linked it or a moderator can remove this link.")
@@ -111,7 +109,6 @@ def questions_for_case(viewer, case: Case, limit: int = 20):
     from sqlalchemy.orm import joinedload
 
     from community.questions.models import Question
-    from community.questions.services import visible_questions_clause
 
     return list(
         db.session.scalars(
@@ -120,7 +117,7 @@ def questions_for_case(viewer, case: Case, limit: int = 20):
             .where(
                 CaseLink.case_id == case.id,
                 CaseLink.hidden_at.is_(None),
-                visible_questions_clause(viewer),
+                policy.visible_questions_clause(viewer),
             )
             .options(joinedload(Question.circle))
             .order_by(Question.last_activity_at.desc())
@@ -132,14 +129,13 @@ def questions_for_case(viewer, case: Case, limit: int = 20):
 def helped_resolve(viewer, case_ids: list[int]) -> dict[int, int]:
     """Per case: visible questions whose accepted answer cites the case (one query)."""
     from community.questions.models import Question
-    from community.questions.services import visible_questions_clause
 
     if not case_ids:
         return {}
     rows = db.session.execute(
         select(AnswerCitation.case_id, func.count(func.distinct(Question.id)))
         .join(Question, and_(Question.accepted_answer_id == AnswerCitation.answer_id))
-        .where(AnswerCitation.case_id.in_(case_ids), visible_questions_clause(viewer))
+        .where(AnswerCitation.case_id.in_(case_ids), policy.visible_questions_clause(viewer))
         .group_by(AnswerCitation.case_id)
     ).all()
     return dict(rows)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
-from community import markdown
+from community import markdown, policy
 from community.casebook import bp, services
 from community.casebook.forms import CaseForm
 from community.casebook.models import Case, CaseLink
@@ -29,7 +29,7 @@ def _filters() -> services.CaseFilters:
         band=a.get("band", ""),
         prefecture=a.get("prefecture", ""),
         field=a.get("field", ""),
-        status=a.get("status", "") if services.is_editor(current_user) else "",
+        status=a.get("status", "") if policy.is_editor(current_user) else "",
     )
 
 
@@ -245,7 +245,7 @@ def _editor(case: Case | None):
         case=case,
         row_errors=row_errors,
         preview=preview,
-        is_editor=services.is_editor(current_user),
+        is_editor=policy.is_editor(current_user),
     ), status
 
 

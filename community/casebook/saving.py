@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from community import markdown
+from community import markdown, policy
 from community.auth.models import User
 from community.auth.services import ensure_can_post
-from community.casebook.access import can_edit, is_editor
+from community.casebook.access import can_edit
 from community.casebook.history import snapshot
 from community.casebook.models import (
     Case,
@@ -241,7 +241,7 @@ def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
     v, errors = validate(data, case)
     if errors.fields:
         raise ValidationFailed(_("Please correct the highlighted fields."), errors.fields)
-    if not is_editor(actor):
+    if not policy.is_editor(actor):
         # Members suggest; editors decide what is published.
         v["status"] = CaseStatus.REVIEW
         v["is_new"] = case.is_new if case else False

@@ -6,7 +6,7 @@ The rules live in access, saving, history, listing and links; this module re-exp
 
 from __future__ import annotations
 
-from community.casebook.access import can_edit, get_visible, is_editor, visible_clause
+from community.casebook.access import can_edit, get_visible, visible_clause
 from community.casebook.history import revisions, snapshot
 from community.casebook.links import (
     MENTION_RE,
@@ -33,7 +33,6 @@ __all__ = [
     "facets",
     "get_visible",
     "helped_resolve",
-    "is_editor",
     "link_question",
     "links_for_question",
     "list_query",

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from community import policy
 from community.circles import bp, services
 from community.circles.forms import AddMemberForm, CircleForm, JoinForm, MemberRoleForm
 from community.circles.models import CircleRole, MembershipStatus
@@ -26,7 +27,7 @@ def index():
 @bp.route("/circles/<slug>")
 def show(slug: str):
     circle = services.get_visible(current_user, slug)
-    m = services.membership(current_user, circle)
+    m = policy.membership(current_user, circle)
     tab = request.args.get("tab", "latest")
     if tab not in TABS:
         tab = "latest"
@@ -49,11 +50,8 @@ def show(slug: str):
         pinned=pinned,
         moderators=[x for x in services.members(circle) if x.role != CircleRole.MEMBER],
         member_count=services.member_count(circle),
-        can_moderate=services.can_moderate(current_user, circle, m),
-        can_edit=current_user.is_authenticated
-        and (
-            current_user.is_admin or (m is not None and m.is_active and m.role == CircleRole.OWNER)
-        ),
+        can_moderate=policy.can_moderate(current_user, circle, m),
+        can_edit=policy.can_manage_circle(current_user, circle, m),
         can_ask=services.can_ask(current_user, circle, m),
         join_form=JoinForm(),
         leave_form=EmptyForm(),
@@ -97,11 +95,9 @@ def leave(slug: str):
 
 
 def _members_page(circle, add_form=None, status=200):
-    m = services.membership(current_user, circle)
-    can_moderate = services.can_moderate(current_user, circle, m)
-    is_owner = current_user.is_authenticated and (
-        current_user.is_admin or (m is not None and m.is_active and m.role == CircleRole.OWNER)
-    )
+    m = policy.membership(current_user, circle)
+    can_moderate = policy.can_moderate(current_user, circle, m)
+    is_owner = policy.can_manage_circle(current_user, circle, m)
     return render_template(
         "circles/members.html",
         circle=circle,
@@ -167,7 +163,7 @@ def set_role(slug: str, membership_id: int):
 @bp.route("/circles/new", methods=["GET", "POST"])
 @login_required
 def create():
-    if not current_user.is_admin:
+    if not policy.is_admin(current_user):
         abort(403)
     return _edit(None)
 
@@ -180,7 +176,7 @@ def edit(slug: str):
 
 def _edit(circle):
     # The service checks again; this only avoids showing a form that cannot be saved.
-    if circle is not None and not (current_user.is_admin or _is_owner(circle)):
+    if circle is not None and not policy.can_manage_circle(current_user, circle):
         abort(403)
     form = CircleForm()
     if request.method == "GET" and circle is not None:
@@ -200,8 +196,3 @@ def _edit(circle):
             flash(_("Circle saved."), "success")
             return redirect(url_for("circles.show", slug=saved.slug))
     return render_template("circles/form.html", form=form, circle=circle), status_for(form)
-
-
-def _is_owner(circle) -> bool:
-    m = services.membership(current_user, circle)
-    return m is not None and m.is_active and m.role == CircleRole.OWNER

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from community import markdown
-from community.auth.models import Role, User
-from community.auth.services import ensure_can_post, require_admin
+from community import markdown, policy
+from community.auth.models import User
+from community.auth.services import ensure_can_post
 from community.circles.models import (
     Circle,
     CircleMembership,
@@ -25,111 +25,39 @@ from community.signals import membership_decided
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
 
 
-def _signed_in(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False)
-
-
-def _is_admin(user) -> bool:
-    return _signed_in(user) and user.role == Role.ADMIN
-
-
-# --- visibility -------------------------------------------------------------------------------
-
-
-def member_circle_ids(user):
-    """Subquery: ids of circles where the user is an active member."""
-    return select(CircleMembership.circle_id).where(
-        CircleMembership.user_id == user.id, CircleMembership.status == MembershipStatus.ACTIVE
-    )
-
-
-def visible_circles_clause(viewer) -> ColumnElement[bool]:
-    """SQL condition on Circle: not private, or the viewer belongs (admins see all)."""
-    if _is_admin(viewer):
-        return true()
-    public = Circle.visibility != CircleVisibility.PRIVATE
-    if not _signed_in(viewer):
-        return public
-    return or_(public, Circle.id.in_(member_circle_ids(viewer)))
-
-
-def visible_circle_id_clause(column, viewer) -> ColumnElement[bool]:
-    """SQL condition on a `circle_id` column (NULL = the open square) for what the viewer sees."""
-    if _is_admin(viewer):
-        return true()
-    hidden = select(Circle.id).where(Circle.visibility == CircleVisibility.PRIVATE)
-    if _signed_in(viewer):
-        hidden = hidden.where(Circle.id.not_in(member_circle_ids(viewer)))
-    return or_(column.is_(None), column.not_in(hidden))
-
-
-def membership(user, circle: Circle | None) -> CircleMembership | None:
-    if circle is None or not _signed_in(user):
-        return None
-    return db.session.scalar(
-        select(CircleMembership).where(
-            CircleMembership.circle_id == circle.id, CircleMembership.user_id == user.id
-        )
-    )
-
-
-def can_view(viewer, circle: Circle | None, m: CircleMembership | None = None) -> bool:
-    if circle is None or circle.visibility != CircleVisibility.PRIVATE or _is_admin(viewer):
-        return True
-    m = m if m is not None else membership(viewer, circle)
-    return m is not None and m.is_active
-
-
-def can_moderate(viewer, circle: Circle | None, m: CircleMembership | None = None) -> bool:
-    """Admins everywhere; owners and moderators in their own circle."""
-    if _is_admin(viewer):
-        return True
-    if circle is None or not _signed_in(viewer):
-        return False
-    m = m if m is not None else membership(viewer, circle)
-    return m is not None and m.can_moderate
+# --- who may post -----------------------------------------------------------------------------
+# Who sees and who moderates a circle is in community.policy (other features ask it too).
 
 
 def can_ask(user, circle: Circle | None, m: CircleMembership | None = None) -> bool:
     """Asking in a circle needs active membership; the open square needs a confirmed account."""
-    if not _signed_in(user) or not user.is_confirmed or user.is_suspended:
+    if not policy.is_signed_in(user) or not user.is_confirmed or user.is_suspended:
         return False
     if circle is None:
         return True
-    m = m if m is not None else membership(user, circle)
+    m = m if m is not None else policy.membership(user, circle)
     return m is not None and m.is_active
 
 
 def can_reply(user, circle: Circle | None, m: CircleMembership | None = None) -> bool:
     """Answer, comment, vote: anyone confirmed in open circles, members in the others."""
-    if not _signed_in(user) or not user.is_confirmed or user.is_suspended:
+    if not policy.is_signed_in(user) or not user.is_confirmed or user.is_suspended:
         return False
     if circle is None:
         return True
-    m = m if m is not None else membership(user, circle)
+    m = m if m is not None else policy.membership(user, circle)
     if m is not None and m.status == MembershipStatus.BANNED:
         return False
     if circle.visibility == CircleVisibility.OPEN:
-        return can_view(user, circle, m)
+        return policy.can_see_circle(user, circle, m)
     return can_ask(user, circle, m)
-
-
-def require_view(viewer, circle: Circle | None) -> None:
-    if not can_view(viewer, circle):
-        # Not 403: a private circle's existence is itself private.
-        raise NotFound(_("Not found."))
 
 
 def require_reply(user, circle: Circle | None, m: CircleMembership | None = None) -> None:
     ensure_can_post(user)
-    require_view(user, circle)
+    policy.require_see_circle(user, circle)
     if not can_reply(user, circle, m):
         raise PermissionDenied(_("Only members of this circle can post here."))
-
-
-def require_moderator(viewer, circle: Circle) -> None:
-    if not can_moderate(viewer, circle):
-        raise PermissionDenied(_("Only the circle's moderators can do that."))
 
 
 def get_visible(viewer, slug: str) -> Circle:
@@ -137,7 +65,7 @@ def get_visible(viewer, slug: str) -> Circle:
     circle = db.session.scalar(select(Circle).where(Circle.slug == slug))
     if circle is None:
         raise NotFound(_("Not found."))
-    require_view(viewer, circle)
+    policy.require_see_circle(viewer, circle)
     return circle
 
 
@@ -159,11 +87,11 @@ def list_circles(viewer) -> list[tuple[Circle, int, CircleMembership | None]]:
     rows = db.session.execute(
         select(Circle, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.circle_id == Circle.id)
-        .where(visible_circles_clause(viewer))
+        .where(policy.visible_circles_clause(viewer))
         .order_by(func.coalesce(counts.c.n, 0).desc(), Circle.id)
     ).all()
     mine = {}
-    if _signed_in(viewer):
+    if policy.is_signed_in(viewer):
         mine = {
             m.circle_id: m
             for m in db.session.scalars(
@@ -174,7 +102,7 @@ def list_circles(viewer) -> list[tuple[Circle, int, CircleMembership | None]]:
 
 
 def my_circles(user) -> list[Circle]:
-    if not _signed_in(user):
+    if not policy.is_signed_in(user):
         return []
     return list(
         db.session.scalars(
@@ -228,11 +156,8 @@ def _render(circle: Circle, description: str, rules: str) -> None:
 def save_circle(actor: User, circle: Circle | None, data: dict) -> Circle:
     """Create (admins) or edit (admins, owners) a circle."""
     if circle is None:
-        require_admin(actor)
-    elif not (
-        _is_admin(actor)
-        or ((m := membership(actor, circle)) and m.is_active and m.role == CircleRole.OWNER)
-    ):
+        policy.require_admin(actor)
+    elif not policy.can_manage_circle(actor, circle):
         raise PermissionDenied(_("Only the circle's owners and administrators can edit it."))
     slug = (data.get("slug") or "").strip().lower()
     errors: dict[str, list[str]] = {}
@@ -270,8 +195,8 @@ def save_circle(actor: User, circle: Circle | None, data: dict) -> Circle:
 def join(user: User, circle: Circle, message: str = "") -> CircleMembership:
     """Open circles: member at once. Request circles: a pending request. Private: refused."""
     ensure_can_post(user)
-    require_view(user, circle)
-    existing = membership(user, circle)
+    policy.require_see_circle(user, circle)
+    existing = policy.membership(user, circle)
     if existing is not None and existing.status == MembershipStatus.BANNED:
         raise PermissionDenied(_("The moderators removed you from this circle."))
     if existing is not None:
@@ -296,7 +221,7 @@ def join(user: User, circle: Circle, message: str = "") -> CircleMembership:
 
 
 def leave(user: User, circle: Circle) -> None:
-    m = membership(user, circle)
+    m = policy.membership(user, circle)
     if m is None:
         raise NotFound(_("You are not a member of this circle."))
     if m.role == CircleRole.OWNER and m.is_active:
@@ -324,7 +249,7 @@ def decide_request(
     actor: User, circle: Circle, membership_id: int, approve: bool
 ) -> CircleMembership:
     """A moderator approves or declines a pending join request."""
-    require_moderator(actor, circle)
+    policy.require_moderator(actor, circle)
     m = _membership_in(circle, membership_id)
     if m.status != MembershipStatus.PENDING:
         raise Conflict(_("This request was already decided."))
@@ -340,7 +265,7 @@ def decide_request(
 
 def add_member(actor: User, circle: Circle, username: str) -> CircleMembership:
     """Moderators add someone directly (the way into a private circle)."""
-    require_moderator(actor, circle)
+    policy.require_moderator(actor, circle)
     user = db.session.scalar(
         select(User).where(
             User.username == (username or "").strip().lower(), User.deleted_at.is_(None)
@@ -349,7 +274,7 @@ def add_member(actor: User, circle: Circle, username: str) -> CircleMembership:
     if user is None:
         msg = _("No member has that username.")
         raise ValidationFailed(msg, {"username": [msg]})
-    m = membership(user, circle)
+    m = policy.membership(user, circle)
     if m is not None and m.is_active:
         msg = _("They are already a member.")
         raise ValidationFailed(msg, {"username": [msg]})
@@ -365,8 +290,7 @@ def set_member_role(
     actor: User, circle: Circle, membership_id: int, role: CircleRole
 ) -> CircleMembership:
     """Owners and admins appoint moderators and owners (and take the role back)."""
-    mine = membership(actor, circle)
-    if not (_is_admin(actor) or (mine and mine.is_active and mine.role == CircleRole.OWNER)):
+    if not policy.can_manage_circle(actor, circle):
         raise PermissionDenied(_("Only the circle's owners and administrators can change roles."))
     m = _membership_in(circle, membership_id)
     if not m.is_active:

@@ -6,13 +6,14 @@ from flask import current_app, jsonify, make_response, redirect, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from community import policy
 from community.auth.models import Role, User
 from community.auth.services import set_locale
 from community.core import bp, onboarding
 from community.extensions import csrf, db
 from community.forms import EmptyForm
 from community.i18n import LANG_COOKIE, supported
-from community.profiles.models import Profile, Visibility
+from community.profiles.models import Profile
 from community.profiles.services import DirectoryFilters, search_directory
 from community.urls import safe_next
 
@@ -23,9 +24,12 @@ def home():
 
     newest = search_directory(current_user, DirectoryFilters(), page=1, per_page=6).items
     feeds = home_feeds(current_user)
-    people = select(func.count()).select_from(User).join(Profile).where(User.deleted_at.is_(None))
-    if not current_user.is_authenticated:
-        people = people.where(Profile.visibility == Visibility.PUBLIC)
+    people = (
+        select(func.count())
+        .select_from(User)
+        .join(Profile)
+        .where(User.deleted_at.is_(None), policy.visible_profiles_clause(current_user))
+    )
     stats = {
         "people": db.session.scalar(people),
         "advisers": db.session.scalar(people.where(User.role == Role.ADVISER)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from community import markdown
+from community import markdown, policy
 from community.auth.models import User
 from community.casebook.models import CaseLink
 from community.circles import services as circles
@@ -185,7 +185,7 @@ def move_question(actor: User, question: Question, target_slug: str, reason: str
     nor the message may tell whether a private circle exists."""
     require_moderation(actor, question.circle, TargetType.QUESTION)
     target: Circle | None = circles.get_visible(actor, target_slug) if target_slug else None
-    if target is not None and not circles.can_moderate(actor, target):
+    if target is not None and not policy.can_moderate(actor, target):
         raise PermissionDenied(_("You can only move questions into circles you moderate."))
     before = {"circle_id": question.circle_id}
     question.circle_id = target.id if target else None

@@ -8,11 +8,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from community.auth.models import Role, User
-from community.circles import services as circles
+from community import policy
+from community.auth.models import User
 from community.circles.models import Circle, CircleMembership, MembershipStatus
 from community.db import utcnow
-from community.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from community.errors import InvalidTransition, NotFound, ValidationFailed
 from community.extensions import db
 from community.moderation.audit_log import audit
 from community.questions.models import Answer, Question
@@ -34,8 +34,7 @@ def trust_level(user: User) -> int:
 
 def suspend(actor: User, user: User, days: int, reason: str) -> None:
     """Admins suspend an account: it can read but not post anywhere until the end date."""
-    if actor is None or actor.role != Role.ADMIN:
-        raise PermissionDenied(_("Only administrators may do that."))
+    policy.require_admin(actor)
     if user is None or user.is_deleted:
         raise NotFound(_("Not found."))
     if user.id == actor.id:
@@ -66,8 +65,7 @@ def suspend(actor: User, user: User, days: int, reason: str) -> None:
 
 
 def lift_suspension(actor: User, user: User, reason: str = "") -> None:
-    if actor is None or actor.role != Role.ADMIN:
-        raise PermissionDenied(_("Only administrators may do that."))
+    policy.require_admin(actor)
     if user.suspended_until is None:
         raise InvalidTransition(_("This account is not suspended."))
     before = {"suspended_until": user.suspended_until.isoformat()}
@@ -87,7 +85,7 @@ def remove_from_circle(
     actor: User, circle: Circle, membership_id: int, ban: bool, reason: str
 ) -> None:
     """Moderators remove a member, or ban them (they cannot rejoin or post there)."""
-    circles.require_moderator(actor, circle)
+    policy.require_moderator(actor, circle)
     m = db.session.get(CircleMembership, membership_id)
     if m is None or m.circle_id != circle.id:
         raise NotFound(_("Not found."))

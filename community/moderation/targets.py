@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from community.auth.models import Role, User
+from community import policy
+from community.auth.models import User
 from community.casebook.models import CaseLink
-from community.circles import services as circles
 from community.circles.models import Circle
 from community.db import utcnow
 from community.errors import NotFound, PermissionDenied
@@ -56,17 +56,15 @@ def load_target(viewer, target_type: str, target_id: int):
     if obj is None:
         raise NotFound(_("Not found."))
     circle = _circle_of(kind, obj)
-    circles.require_view(viewer, circle)
+    policy.require_see_circle(viewer, circle)
     return kind, obj, circle
 
 
 def can_moderate_target(user, circle: Circle | None, kind: TargetType) -> bool:
     """Admins everywhere; circle moderators for posts in their circles (not profiles)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.role == Role.ADMIN:
+    if policy.is_admin(user):
         return True
-    return kind != TargetType.PROFILE and circle is not None and circles.can_moderate(user, circle)
+    return kind != TargetType.PROFILE and circle is not None and policy.can_moderate(user, circle)
 
 
 def require_moderation(user, circle: Circle | None, kind: TargetType) -> None:

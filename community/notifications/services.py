@@ -10,7 +10,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from community import mail
+from community import mail, policy
 from community.auth.models import User
 from community.auth.services import absolute_url
 from community.db import utcnow
@@ -44,9 +44,7 @@ def _may_see(user: User, question) -> bool:
     """Never tell someone about content they may not see (private circles, hidden posts)."""
     if question is None:
         return True
-    from community.circles.services import can_view
-
-    return question.hidden_at is None and can_view(user, question.circle)
+    return question.hidden_at is None and policy.can_see_circle(user, question.circle)
 
 
 def _still_visible(stmt, user):
@@ -55,10 +53,9 @@ def _still_visible(stmt, user):
 
     An outer join, so each notification costs one primary-key lookup of its question."""
     from community.questions.models import Question
-    from community.questions.visibility import openable_questions_clause
 
     return stmt.outerjoin(Question, Question.id == Notification.question_id).where(
-        or_(Notification.question_id.is_(None), openable_questions_clause(user))
+        or_(Notification.question_id.is_(None), policy.openable_questions_clause(user))
     )
 
 
@@ -141,7 +138,7 @@ def set_preference(user: User, kind: Kind, value: MailPreference) -> None:
 
 def unread_count(user) -> int:
     """Unread notifications the user may still see (the count in the header)."""
-    if not getattr(user, "is_authenticated", False):
+    if not policy.is_signed_in(user):
         return 0
     return (
         db.session.scalar(
@@ -196,7 +193,7 @@ def mark_all_read(user: User) -> int:
 def mark_question_read(user, question_id: int) -> int:
     """Opening a question reads the viewer's notifications about it: one UPDATE on the
     (user_id, read_at) index, however many there are. Other open tabs get the new count."""
-    if not getattr(user, "is_authenticated", False):
+    if not policy.is_signed_in(user):
         return 0
     done = db.session.execute(
         update(Notification)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
-from community import markdown
+from community import markdown, policy
 from community.auth.models import Role, User
 from community.db import utcnow
 from community.errors import ValidationFailed
@@ -102,15 +102,6 @@ def set_bio(profile: Profile, source: str) -> None:
 # --- visibility -----------------------------------------------------------------------------
 
 
-def can_view(viewer, user: User) -> bool:
-    """Public profiles for everyone; members-only profiles for signed-in members."""
-    if user.is_deleted:
-        return False
-    if viewer is not None and viewer.is_authenticated:
-        return True
-    return user.profile is not None and user.profile.visibility == Visibility.PUBLIC
-
-
 def profile_for(viewer, username: str) -> User | None:
     """Load a profile page's user with everything it shows in one query, or None."""
     user = db.session.scalar(
@@ -124,7 +115,7 @@ def profile_for(viewer, username: str) -> User | None:
             selectinload(User.profile).joinedload(Profile.population_band),
         )
     )
-    if user is None or not can_view(viewer, user):
+    if user is None or not policy.can_see_profile(viewer, user):
         return None
     return user
 
@@ -169,8 +160,7 @@ def _like(term: str) -> str:
 def filtered(viewer, f: DirectoryFilters, vocab=None) -> Select:
     """People the viewer may see who pass the filters, unordered."""
     stmt = select(User).join(Profile, Profile.user_id == User.id).where(User.deleted_at.is_(None))
-    if viewer is None or not viewer.is_authenticated:
-        stmt = stmt.where(Profile.visibility == Visibility.PUBLIC)
+    stmt = stmt.where(policy.visible_profiles_clause(viewer))
     if f.field:
         stmt = stmt.where(
             exists().where(

@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from community import policy
 from community.auth.models import User
 from community.auth.services import ensure_can_post
 from community.circles import services as circles
@@ -139,7 +140,7 @@ def close(
     actor: User, question: Question, reason: CloseReason, duplicate_of_id: int | None = None
 ) -> Question:
     """Moderators close a question as a duplicate (pointing to the original) or off-topic."""
-    circles.require_moderator(actor, question.circle)
+    policy.require_moderator(actor, question.circle)
     if question.is_closed:
         raise InvalidTransition(_("This question is already closed."))
     if reason == CloseReason.DUPLICATE:
@@ -147,7 +148,7 @@ def close(
         if (
             original is None
             or original.id == question.id
-            or not circles.can_view(actor, original.circle)
+            or not policy.can_see_circle(actor, original.circle)
         ):
             raise field_error("duplicate_of", _("Give the number of the original question."))
         question.duplicate_of_id = original.id
@@ -157,7 +158,7 @@ def close(
 
 
 def reopen(actor: User, question: Question) -> Question:
-    circles.require_moderator(actor, question.circle)
+    policy.require_moderator(actor, question.circle)
     if not question.is_closed:
         raise InvalidTransition(_("This question is not closed."))
     question.close_reason = None
@@ -169,6 +170,6 @@ def reopen(actor: User, question: Question) -> Question:
 def set_pinned(actor: User, question: Question, pinned: bool) -> None:
     if question.circle is None:
         raise InvalidTransition(_("Only questions in a circle can be pinned."))
-    circles.require_moderator(actor, question.circle)
+    policy.require_moderator(actor, question.circle)
     question.pinned = pinned
     db.session.flush()

@@ -5,12 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from community.circles import services as circles
+from community import policy
 from community.circles.models import Circle
 from community.extensions import db
 from community.questions.models import Question, QuestionStatus, Tag
 from community.questions.text import tag_key
-from community.questions.visibility import visible_questions_clause
 from community.reference.models import Topic
 
 SORTS = {
@@ -33,7 +32,7 @@ def list_query(
     mine_only: bool = False,
 ):
     """Questions the viewer may see, filtered and sorted (the caller paginates)."""
-    stmt = select(Question).where(visible_questions_clause(viewer))
+    stmt = select(Question).where(policy.visible_questions_clause(viewer))
     if circle is not None:
         stmt = stmt.where(Question.circle_id == circle.id)
     if field:
@@ -51,8 +50,8 @@ def list_query(
         stmt = stmt.where(Question.status == QuestionStatus.RESOLVED)
     elif status == "open":
         stmt = stmt.where(Question.status != QuestionStatus.RESOLVED)
-    if mine_only and getattr(viewer, "is_authenticated", False):
-        stmt = stmt.where(Question.circle_id.in_(circles.member_circle_ids(viewer)))
+    if mine_only and policy.is_signed_in(viewer):
+        stmt = stmt.where(Question.circle_id.in_(policy.member_circle_ids(viewer)))
     return stmt.order_by(*SORTS.get(sort, SORTS["activity"]), Question.id.desc()).options(
         joinedload(Question.author),
         joinedload(Question.circle),

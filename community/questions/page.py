@@ -10,7 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from community import markdown
+from community import markdown, policy
 from community.auth.models import User
 from community.circles import services as circles
 from community.circles.models import CircleMembership
@@ -89,17 +89,17 @@ def load(viewer, question_id: int) -> QuestionPage:
     )
     if question is None:
         services.get_visible(viewer, question_id)  # raises NotFound
-    m = circles.membership(viewer, question.circle)
-    if not circles.can_view(viewer, question.circle, m):
+    m = policy.membership(viewer, question.circle)
+    if not policy.can_see_circle(viewer, question.circle, m):
         raise NotFound(_("Not found."))
-    if question.hidden_at is not None and not services.can_see_hidden(viewer, question):
+    if question.hidden_at is not None and not policy.can_see_hidden(viewer, question):
         raise NotFound(_("Not found."))
-    signed_in = getattr(viewer, "is_authenticated", False)
+    signed_in = policy.is_signed_in(viewer)
     perms = Permissions(
         reply=circles.can_reply(viewer, question.circle, m)
         and not question.is_closed
         and not question.locked,
-        moderate=circles.can_moderate(viewer, question.circle, m),
+        moderate=policy.can_moderate(viewer, question.circle, m),
         is_author=signed_in and viewer.id == question.author_id,
         user_id=viewer.id if signed_in else None,
     )
@@ -146,7 +146,7 @@ def load(viewer, question_id: int) -> QuestionPage:
     page.comment_cases = markdown.published_cases(
         "\n".join(c.body for thread in comments.values() for c in thread)
     )
-    if services.can_see(viewer, question.duplicate_of):
+    if policy.can_see_question(viewer, question.duplicate_of):
         page.duplicate_of = question.duplicate_of
     page.case_links = casebook.links_for_question(question.id)
     if perms.reply:

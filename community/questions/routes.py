@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from community import idempotency
+from community import idempotency, policy
 from community.circles import services as circles
 from community.circles.models import Circle
 from community.errors import PermissionDenied, ValidationFailed
@@ -49,7 +49,7 @@ def index():
     circle = None
     if args.get("circle"):
         circle = db.session.scalar(select(Circle).where(Circle.slug == args["circle"]))
-        if circle is None or not circles.can_view(current_user, circle):
+        if circle is None or not policy.can_see_circle(current_user, circle):
             circle = None
     stmt = services.list_query(
         current_user,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
-from community import markdown, signals
+from community import markdown, policy, signals
 from community.auth.models import User
 from community.auth.services import ensure_can_post
 from community.circles import services as circles
@@ -34,13 +34,7 @@ from community.questions.models import (
     Tag,
 )
 from community.questions.text import parse_tags, tag_key
-from community.questions.visibility import (
-    can_see,
-    can_see_hidden,
-    get_answer,
-    get_visible,
-    visible_questions_clause,
-)
+from community.questions.visibility import get_answer, get_visible
 from community.reference.models import Field, Topic
 
 TITLE_MIN, TITLE_MAX = 10, 150
@@ -124,7 +118,7 @@ def ask(author: User, data: dict) -> Question:
     ensure_can_post(author)
     circle = _resolve_circle(data.get("circle"))
     if circle is not None:
-        circles.require_view(author, circle)
+        policy.require_see_circle(author, circle)
         if not circles.can_ask(author, circle):
             raise field_error("circle", _("Join this circle before asking in it."))
     title = check_length("title", data.get("title"), TITLE_MIN, TITLE_MAX)
@@ -249,8 +243,6 @@ __all__ = [
     "accept",
     "answer",
     "ask",
-    "can_see",
-    "can_see_hidden",
     "close",
     "comment",
     "delete_question",
@@ -268,6 +260,5 @@ __all__ = [
     "set_pinned",
     "similar",
     "unfollow",
-    "visible_questions_clause",
     "vote",
 ]

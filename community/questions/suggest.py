@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from community import policy
 from community.auth.models import Role, User
 from community.circles import services as circles
 from community.circles.models import CircleMembership, CircleVisibility, MembershipStatus
@@ -101,7 +102,11 @@ def invite(inviter: User, question: Question, username: str) -> QuestionInvite:
     user = db.session.scalar(
         select(User).where(User.username == username, User.deleted_at.is_(None))
     )
-    if user is None or user.id == question.author_id or not circles.can_view(user, question.circle):
+    if (
+        user is None
+        or user.id == question.author_id
+        or not policy.can_see_circle(user, question.circle)
+    ):
         raise NotFound(_("Not found."))
     row = QuestionInvite(question_id=question.id, user_id=user.id, inviter_id=inviter.id)
     db.session.add(row)

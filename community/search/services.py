@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 from sqlalchemy import and_, func, literal, literal_column, or_, select, text
 
+from community import policy
 from community.extensions import db
 from community.search import variants, window
 from community.search.models import SearchEntry
@@ -49,16 +50,14 @@ def _allowed(kind: str, viewer, f: dict | None = None):
     from community.casebook.models import Case, CaseStage, case_fields
     from community.casebook.services import visible_clause as cases_visible
     from community.circles.models import Circle
-    from community.circles.services import visible_circles_clause
-    from community.profiles.models import Profile, Visibility
+    from community.profiles.models import Profile
     from community.questions.models import Question
-    from community.questions.services import visible_questions_clause
 
     f = f or {}
     stage = int(f["stage"]) if f.get("stage") in ("1", "2", "3") else None
     if kind == "question":
         doc = select(Question.id).where(
-            Question.id == SearchEntry.ref_id, visible_questions_clause(viewer)
+            Question.id == SearchEntry.ref_id, policy.visible_questions_clause(viewer)
         )
         if f.get("circle"):
             doc = doc.where(
@@ -85,16 +84,18 @@ def _allowed(kind: str, viewer, f: dict | None = None):
             doc = doc.where(Case.population_band_code == f["band"])
     elif kind == "circle":
         doc = select(Circle.id).where(
-            Circle.id == SearchEntry.ref_id, visible_circles_clause(viewer)
+            Circle.id == SearchEntry.ref_id, policy.visible_circles_clause(viewer)
         )
     else:
         doc = (
             select(User.id)
             .join(Profile, Profile.user_id == User.id)
-            .where(User.id == SearchEntry.ref_id, User.deleted_at.is_(None))
+            .where(
+                User.id == SearchEntry.ref_id,
+                User.deleted_at.is_(None),
+                policy.visible_profiles_clause(viewer),
+            )
         )
-        if not getattr(viewer, "is_authenticated", False):
-            doc = doc.where(Profile.visibility == Visibility.PUBLIC)
         if f.get("band"):
             doc = doc.where(Profile.population_band_code == f["band"])
     if db.session.get_bind().dialect.name == "postgresql":

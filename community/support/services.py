@@ -8,10 +8,10 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from community import policy
 from community.auth.models import Role, User
 from community.casebook.models import Case, CaseStage, CaseStatus, SupportOrganisation, case_fields
 from community.circles.models import Circle
-from community.circles.services import visible_circles_clause
 from community.extensions import db
 from community.profiles.models import Profile, profile_fields
 from community.questions.models import Question
@@ -47,7 +47,7 @@ def recommend(viewer, need: Need, limit: int = 5) -> Recommendations:
     stmt = (
         select(Circle)
         .outerjoin(Question, Question.circle_id == Circle.id)
-        .where(visible_circles_clause(viewer))
+        .where(policy.visible_circles_clause(viewer))
         .group_by(Circle.id)
         .order_by(
             func.sum(sql_case((Question.field_code == (need.field or None), 2), else_=0)).desc(),
