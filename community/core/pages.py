@@ -16,7 +16,9 @@ STATIC_PAGES = ("about", "terms", "privacy", "contact")
 
 @bp.before_app_request
 def _remember_casebook_visit():
-    onboarding.note_casebook_visit(request.blueprint, current_user.is_authenticated)
+    # Only casebook pages load the user here: /healthz and the rest must not touch the database.
+    if request.blueprint == "casebook":
+        onboarding.note_casebook_visit(request.blueprint, current_user.is_authenticated)
 
 
 def _page(name: str):
