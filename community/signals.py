@@ -154,3 +154,20 @@ membership_decided = _events.signal(
     Sender: the Circle. Keywords: `actor`, `user_id` (who asked), `approved` (bool). Sent by
     circles.services.decide_request. Subscribers: notifications (tell the requester).""",
 )
+
+booking_changed = _events.signal(
+    "booking-changed",
+    doc="""An office-hours booking was made, confirmed, moved, declined or cancelled.
+
+    Sender: the Booking. Keywords: `actor` (User), `change` (the kind of change, as written in
+    the booking's history). Sent by office_hours after the change is written. Subscribers:
+    office_hours.notices (tell the other party, by notification and mail through the outbox).""",
+)
+
+user_suspended = _events.signal(
+    "user-suspended",
+    doc="""An administrator or a moderator suspended a member, or lifted a suspension.
+
+    Sender: the User suspended. Keywords: `actor` (User), `suspended` (bool), `reason`.
+    Subscribers: notifications (tell the member).""",
+)
