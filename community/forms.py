@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, PasswordField, StringField, TextAreaField
+from wtforms import Form, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from community.errors import ValidationFailed
 from community.text import clean_multiline, one_line
+
+# The one message for an empty required field, whichever form it is on.
+REQUIRED = _l("This field is required.")
 
 
 class CleanTextMeta:
@@ -41,6 +46,13 @@ class BaseSubForm(Form):
 
 class EmptyForm(BaseForm):
     """A POST-only button: nothing but the CSRF token."""
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (works without JavaScript)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def apply_errors(form: FlaskForm, err: ValidationFailed) -> None:

@@ -4,9 +4,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired
 
-from community.auth.forms import REQUIRED
 from community.auth.models import Role
-from community.forms import BaseForm
+from community.forms import REQUIRED, BaseForm
 
 ROLE_LABELS = {
     Role.MEMBER: _l("Member"),

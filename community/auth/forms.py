@@ -5,9 +5,8 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from community.auth.validation import narrow, password_problem
-from community.forms import BaseForm
+from community.forms import REQUIRED, BaseForm
 
-REQUIRED = _l("This field is required.")
 # The services check all of these again; the form repeats them so that every problem
 # is reported at once instead of one per submission.
 EMAIL = Email(_l("Enter a valid email address."), check_deliverability=False)

@@ -12,8 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from community.forms import BaseForm, BaseSubForm
-from community.profiles.forms import CheckboxesField
+from community.forms import BaseForm, BaseSubForm, CheckboxesField
 
 
 class ScheduleRow(BaseSubForm):

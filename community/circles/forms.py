@@ -4,9 +4,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from community.auth.forms import REQUIRED
 from community.circles.models import CircleRole, CircleVisibility
-from community.forms import BaseForm
+from community.forms import REQUIRED, BaseForm
 
 VISIBILITY_LABELS = {
     CircleVisibility.OPEN: _l("Open: anyone can join"),

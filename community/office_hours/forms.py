@@ -13,10 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from community.auth.forms import REQUIRED
-from community.forms import BaseForm
+from community.forms import REQUIRED, BaseForm, CheckboxesField
 from community.idempotency import IdempotentForm
-from community.profiles.forms import CheckboxesField
 
 MODES = [("online", _l("Online")), ("onsite", _l("On site")), ("phone", _l("Phone"))]
 WEEKDAYS = [

@@ -6,21 +6,13 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from community.auth.forms import REQUIRED
-from community.forms import BaseForm
+from community.forms import REQUIRED, BaseForm, CheckboxesField
 from community.profiles.models import Visibility
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ProfileForm(BaseForm):

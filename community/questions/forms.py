@@ -4,10 +4,17 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from community.auth.forms import REQUIRED
-from community.forms import BaseForm
+from community.forms import REQUIRED, BaseForm, CheckboxesField
 from community.idempotency import IdempotentForm
-from community.profiles.forms import CheckboxesField
+from community.questions.models import (
+    ANSWER_MIN,
+    BODY_MAX,
+    BODY_MIN,
+    COMMENT_MAX,
+    COMMENT_MIN,
+    TITLE_MAX,
+    TITLE_MIN,
+)
 
 STAGE_CHOICES = [
     ("1", _l("I do not yet know what the problem is")),
@@ -25,12 +32,12 @@ STAGE_HELP = {
 class AskForm(IdempotentForm, BaseForm):
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(REQUIRED), Length(min=10, max=150)],
+        validators=[DataRequired(REQUIRED), Length(min=TITLE_MIN, max=TITLE_MAX)],
         description=_l("One sentence that says what you want to know."),
     )
     body = TextAreaField(
         _l("Details"),
-        validators=[DataRequired(REQUIRED), Length(min=20, max=20000)],
+        validators=[DataRequired(REQUIRED), Length(min=BODY_MIN, max=BODY_MAX)],
         description=_l(
             "Your situation (size of the town, facilities, staff), what you tried, and what you"
             " need. Markdown works. Never write residents' personal information."
@@ -50,13 +57,15 @@ class AskForm(IdempotentForm, BaseForm):
 class AnswerForm(IdempotentForm, BaseForm):
     body = TextAreaField(
         _l("Your answer"),
-        validators=[DataRequired(REQUIRED), Length(min=10, max=20000)],
+        validators=[DataRequired(REQUIRED), Length(min=ANSWER_MIN, max=BODY_MAX)],
         description=_l("Share what worked where you are. Markdown works."),
     )
 
 
 class CommentForm(IdempotentForm, BaseForm):
-    body = TextAreaField(_l("Comment"), validators=[DataRequired(REQUIRED), Length(min=2, max=600)])
+    body = TextAreaField(
+        _l("Comment"), validators=[DataRequired(REQUIRED), Length(min=COMMENT_MIN, max=COMMENT_MAX)]
+    )
 
 
 class CloseForm(BaseForm):

@@ -24,6 +24,12 @@ from community.db import UTCDateTime, str_enum, utcnow
 from community.extensions import db
 from community.reference.models import Field, Topic
 
+# What people write, in characters: the forms, the services and the columns read these.
+TITLE_MIN, TITLE_MAX = 10, 150
+BODY_MIN, BODY_MAX = 20, 20_000
+ANSWER_MIN = 10
+COMMENT_MIN, COMMENT_MAX = 2, 600
+
 
 class Stage(enum.IntEnum):
     """課題ステータス: the three problem stages of the planning document."""
@@ -79,7 +85,7 @@ class Question(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     circle_id: Mapped[int | None] = mapped_column(ForeignKey("circles.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    title: Mapped[str] = mapped_column(String(150))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
     body_md: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     renderer: Mapped[int] = mapped_column(default=0)
@@ -221,7 +227,7 @@ class Revision(db.Model):
         ForeignKey("answers.id", ondelete="CASCADE"), index=True
     )
     editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    title: Mapped[str | None] = mapped_column(String(150))
+    title: Mapped[str | None] = mapped_column(String(TITLE_MAX))
     body_md: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
