@@ -19,6 +19,11 @@ class ValidationFailed(DomainError):
     status = 422
     code = "validation_failed"
 
+    @classmethod
+    def for_field(cls, field: str, message: str) -> ValidationFailed:
+        """The error for one field: `message` both as the summary and next to `field`."""
+        return cls(message, {field: [message]})
+
 
 class PermissionDenied(DomainError):
     status = 403
