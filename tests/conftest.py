@@ -258,6 +258,14 @@ def login(client, identifier: str, password: str = "correct horse battery", reme
     return client.post("/auth/login", data=data)
 
 
+def client_as(app, username: str | None):
+    """A fresh client, logged in as `username` (anonymous for None)."""
+    c = app.test_client()
+    if username is not None:
+        assert login(c, username).status_code == 302, username
+    return c
+
+
 @pytest.fixture
 def make_user(app):
     """Factory for accounts: confirmed members by default, with a profile."""

@@ -1,16 +1,42 @@
-"""Test data builders that go through the real services."""
+"""Test data builders that go through the real services.
+
+Call them inside an application context; they flush and leave the commit to the caller.
+Wherever a user is wanted, a User or a username will do.
+"""
 
 from __future__ import annotations
 
 import itertools
 
+from sqlalchemy import select
+
 from community.auth.models import Role, User
 from community.auth.services import create_user
+from community.casebook import services as casebook
+from community.casebook.models import Case
+from community.circles import services as circle_services
+from community.circles.models import Circle, CircleMembership, CircleRole, MembershipStatus
 from community.extensions import db
 from community.profiles.services import update_profile
+from community.questions import services as qa
+from community.questions.models import Answer, Question
 
 PASSWORD = "correct horse battery"
+QUESTION_TITLE = "判定区分Ⅲの橋の優先順位の付け方"
+QUESTION_BODY = (
+    "町の橋梁の点検について、判定区分の付け方で悩んでいます。詳しい方に教えてほしいです。"
+)
+ANSWER_BODY = "うちでは健全度と交通量で点数化しています。"
 _seq = itertools.count(1)
+
+
+def user_named(username: str) -> User | None:
+    """The user with this username, or None."""
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _as_user(user: User | str) -> User:
+    return user_named(user) if isinstance(user, str) else user
 
 
 def make_user(
@@ -91,3 +117,62 @@ def make_people(
     db.session.add_all(users)
     db.session.flush()
     return users
+
+
+def make_circle(
+    owner: User | str, slug: str, visibility: str = "open", *, members=(), moderators=(), **data
+) -> Circle:
+    """A circle saved through the service by `owner` (an admin), with active members and
+    moderators; other keys as in the circle form (names default to the slug)."""
+    circle = circle_services.save_circle(
+        _as_user(owner),
+        None,
+        {
+            "slug": slug,
+            "name_ja": f"{slug}の輪",
+            "name_en": slug,
+            "visibility": visibility,
+            **data,
+        },
+    )
+    for name, role in [(m, CircleRole.MEMBER) for m in members] + [
+        (m, CircleRole.MODERATOR) for m in moderators
+    ]:
+        db.session.add(
+            CircleMembership(
+                circle_id=circle.id,
+                user_id=_as_user(name).id,
+                role=role,
+                status=MembershipStatus.ACTIVE,
+            )
+        )
+    db.session.flush()
+    return circle
+
+
+def ask(
+    author: User | str, title: str = QUESTION_TITLE, body: str = QUESTION_BODY, **data
+) -> Question:
+    """A question asked through the service; other keys as in the ask form (circle, field,
+    stage, topics, tags)."""
+    return qa.ask(_as_user(author), {"title": title, "body": body, **data})
+
+
+def answer(author: User | str, question: Question, body: str = ANSWER_BODY) -> Answer:
+    """An answer posted through the service."""
+    return qa.answer(_as_user(author), question, body)
+
+
+def make_case(author: User | str, slug: str, **changes) -> Case:
+    """A case saved through the service by `author` (an editor), published unless said
+    otherwise; other keys as in casebook.CaseInput."""
+    data = {
+        "slug": slug,
+        "title": f"事例 {slug} のタイトル",
+        "summary_points": "ポイント",
+        "overview": f"{slug} の概要です。",
+        "direction": "outside",
+        "status": "published",
+        **changes,
+    }
+    return casebook.save_case(_as_user(author), None, casebook.CaseInput(**data))

@@ -1,19 +1,19 @@
-"""Builders for questions and answers in tests (through the real services)."""
+"""Builders for questions and answers in tests, by user id (see tests.factories)."""
 
 from __future__ import annotations
 
 from community.auth.models import User
 from community.extensions import db
-from community.questions import services as qa
+from tests import factories
 
-BODY = "町の橋梁の点検について、判定区分の付け方で悩んでいます。詳しい方に教えてほしいです。"
-
-
-def ask(user_id: int, title: str = "判定区分Ⅲの橋の優先順位の付け方", **data):
-    user = db.session.get(User, user_id)
-    payload = {"title": title, "body": BODY, **data}
-    return qa.ask(user, payload)
+BODY = factories.QUESTION_BODY
 
 
-def answer(user_id: int, question, body: str = "うちでは健全度と交通量で点数化しています。"):
-    return qa.answer(db.session.get(User, user_id), question, body)
+def ask(user_id: int, title: str = factories.QUESTION_TITLE, **data):
+    """A question asked through the service by the user with this id."""
+    return factories.ask(db.session.get(User, user_id), title, **data)
+
+
+def answer(user_id: int, question, body: str = factories.ANSWER_BODY):
+    """An answer posted through the service by the user with this id."""
+    return factories.answer(db.session.get(User, user_id), question, body)

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from community.auth.models import Role, User
+from community.auth.models import Role
 from community.casebook import services as casebook
 from community.casebook.models import (
     AnswerCitation,
@@ -26,15 +26,14 @@ from community.casebook.models import (
     CaseStatus,
     SupportOrganisation,
 )
-from community.circles import services as circle_services
-from community.circles.models import CircleMembership, CircleRole, MembershipStatus
 from community.extensions import db
 from community.profiles.models import Profile
 from community.questions import services as qa
 from community.questions.models import Answer, Question
 from community.support import services as support
-from tests import qa_helpers
-from tests.conftest import login
+from tests import factories, qa_helpers
+from tests.conftest import client_as
+from tests.factories import user_named as _user
 
 ROW_MODELS = (CaseScheduleRow, CaseCostRow, CaseInterviewPair, CaseSource, CaseStage)
 
@@ -88,18 +87,6 @@ def form(**changes) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def client_as(app, username: str | None):
-    """A fresh client, logged in as `username` (anonymous for None)."""
-    c = app.test_client()
-    if username is not None:
-        assert login(c, username).status_code == 302, username
-    return c
-
-
-def _user(username: str) -> User:
-    return db.session.scalar(select(User).where(User.username == username))
-
-
 def count(app, model, *where) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
@@ -111,17 +98,8 @@ def row_counts(app) -> dict[str, int]:
 
 def make_case(app, slug: str, author: str = "edi", **changes) -> int:
     """A case saved through the service by `author` (published unless said otherwise)."""
-    data = {
-        "slug": slug,
-        "title": f"事例 {slug} のタイトル",
-        "summary_points": "ポイント",
-        "overview": f"{slug} の概要です。",
-        "direction": "outside",
-        "status": "published",
-        **changes,
-    }
     with app.app_context():
-        case = casebook.save_case(_user(author), None, casebook.CaseInput(**data))
+        case = factories.make_case(author, slug, **changes)
         db.session.commit()
         return case.id
 
@@ -130,7 +108,7 @@ def make_question(
     app, username: str, title: str = "判定区分Ⅲの橋の優先順位の付け方", **data
 ) -> int:
     with app.app_context():
-        q = qa_helpers.ask(_user(username).id, title=title, **data)
+        q = factories.ask(username, title, **data)
         db.session.commit()
         return q.id
 
@@ -138,22 +116,9 @@ def make_question(
 def new_circle(app, slug: str, visibility: str, members=(), moderators=()) -> int:
     """A circle made by the admin `boss` (its owner), with active members and moderators."""
     with app.app_context():
-        circle = circle_services.save_circle(
-            _user("boss"),
-            None,
-            {"slug": slug, "name_ja": f"{slug}の輪", "name_en": slug, "visibility": visibility},
+        circle = factories.make_circle(
+            "boss", slug, visibility, members=members, moderators=moderators
         )
-        for name, role in [(m, CircleRole.MEMBER) for m in members] + [
-            (m, CircleRole.MODERATOR) for m in moderators
-        ]:
-            db.session.add(
-                CircleMembership(
-                    circle_id=circle.id,
-                    user_id=_user(name).id,
-                    role=role,
-                    status=MembershipStatus.ACTIVE,
-                )
-            )
         db.session.commit()
         return circle.id
 

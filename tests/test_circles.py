@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from community.auth.models import Role, User
+from community.auth.models import Role
 from community.circles import services as circle_services
 from community.circles.models import (
     Circle,
@@ -21,8 +21,10 @@ from community.errors import Conflict, NotFound, PermissionDenied, ValidationFai
 from community.extensions import db
 from community.questions import services as question_services
 from community.questions.models import Answer, AnswerVote, Comment, Question, QuestionVote
-from tests.conftest import login
+from tests import factories
+from tests.conftest import client_as, login
 from tests.factories import make_people
+from tests.factories import user_named as _user
 
 BODY = "This is the body of the question, long enough to pass the checks."
 ANSWER = "Here is an answer that is long enough."
@@ -31,35 +33,15 @@ ANSWER = "Here is an answer that is long enough."
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def client_as(app, username: str | None):
-    """A fresh client, logged in as `username` (anonymous for None)."""
-    c = app.test_client()
-    if username is not None:
-        assert login(c, username).status_code == 302, username
-    return c
-
-
-def _user(username: str) -> User:
-    return db.session.scalar(select(User).where(User.username == username))
-
-
 def _circle(slug: str) -> Circle:
     return db.session.scalar(select(Circle).where(Circle.slug == slug))
 
 
 def new_circle(app, owner: str, slug: str, visibility: str = "open", **extra) -> int:
     """A circle created by the admin `owner` through the service; returns its id."""
-    data = {
-        "slug": slug,
-        "name_ja": f"{slug}の輪",
-        "name_en": f"{slug} circle",
-        "visibility": visibility,
-        "description": f"About {slug}.",
-        "rules": "",
-        **extra,
-    }
+    data = {"name_en": f"{slug} circle", "description": f"About {slug}.", "rules": "", **extra}
     with app.app_context():
-        circle = circle_services.save_circle(_user(owner), None, data)
+        circle = factories.make_circle(owner, slug, visibility, **data)
         db.session.commit()
         return circle.id
 
@@ -117,17 +99,16 @@ def circle_count(app) -> int:
 
 
 def ask(app, username: str, circle: str | None, title: str, **extra) -> int:
-    data = {"circle": circle, "title": title, "body": BODY, "stage": "2", **extra}
+    """A question by `username` in `circle` (stage 2 unless said otherwise); returns its id."""
     with app.app_context():
-        q = question_services.ask(_user(username), data)
+        q = factories.ask(username, title, BODY, **{"circle": circle, "stage": "2", **extra})
         db.session.commit()
         return q.id
 
 
 def answer(app, username: str, question_id: int) -> int:
     with app.app_context():
-        q = db.session.get(Question, question_id)
-        a = question_services.answer(_user(username), q, ANSWER)
+        a = factories.answer(username, db.session.get(Question, question_id), ANSWER)
         db.session.commit()
         return a.id
 

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 from community.auth.models import Role, User
 from community.casebook import services as casebook
-from community.circles import services as circle_services
 from community.circles.models import CircleMembership, CircleRole, MembershipStatus
 from community.db import utcnow
 from community.errors import ValidationFailed
@@ -34,8 +33,9 @@ from community.questions.models import (
     QuestionVote,
     Revision,
 )
-from tests import qa_helpers
-from tests.conftest import login
+from tests import factories, qa_helpers
+from tests.conftest import client_as
+from tests.factories import user_named as _user
 
 LONG_ANSWER = "うちでは健全度と交通量で点数化して優先順位を決めています。"
 ASK = {
@@ -48,18 +48,6 @@ ASK = {
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _user(username: str) -> User:
-    return db.session.scalar(select(User).where(User.username == username))
-
-
-def client_as(app, username: str | None):
-    """A fresh client, logged in as `username` (anonymous for None)."""
-    c = app.test_client()
-    if username is not None:
-        assert login(c, username).status_code == 302, username
-    return c
 
 
 def flashed_categories(client) -> list[str]:
@@ -86,16 +74,7 @@ def hidden(app, model, obj_id: int) -> bool:
 
 def new_circle(slug: str, visibility: str, *, moderators=(), members=()) -> int:
     """A circle created by the admin `boss` (its owner); call inside an app context."""
-    circle = circle_services.save_circle(
-        _user("boss"),
-        None,
-        {"slug": slug, "name_ja": f"{slug}の輪", "name_en": slug, "visibility": visibility},
-    )
-    for name, role in [(m, CircleRole.MODERATOR) for m in moderators] + [
-        (m, CircleRole.MEMBER) for m in members
-    ]:
-        db.session.add(CircleMembership(circle_id=circle.id, user_id=_user(name).id, role=role))
-    db.session.flush()
+    circle = factories.make_circle("boss", slug, visibility, members=members, moderators=moderators)
     return circle.id
 
 

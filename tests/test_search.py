@@ -32,7 +32,8 @@ from community.search.models import SearchEntry
 from community.search.tokens import Term, index_text, parse, tokens
 from community.text import normalise
 from tests import factories, qa_helpers
-from tests.conftest import login
+from tests.conftest import client_as
+from tests.factories import user_named as _user
 
 ANON = AnonymousUserMixin()
 
@@ -193,14 +194,6 @@ def test_a_term_of_two_or_more_characters_matches_only_its_text(doc, term):
 # --- 2. the shared corpus ---------------------------------------------------------------------
 
 
-def _user(username: str) -> User:
-    return db.session.scalar(select(User).where(User.username == username))
-
-
-def _ask(username: str, title: str, body: str, **data) -> Question:
-    return qa.ask(_user(username), {"title": title, "body": body, **data})
-
-
 def build_corpus() -> dict[str, int]:
     """Questions with answers and comments, cases, people and circles, all through the real
     services; returns their ids by name. Call inside an application context."""
@@ -252,7 +245,7 @@ def build_corpus() -> dict[str, int]:
     circle_services.join(_user("aki"), club)
     ids["bridge-club"], ids["sewer-secret"] = club.id, secret.id
 
-    q = _ask(
+    q = factories.ask(
         "aki",
         "橋梁の長寿命化計画を見直す手順を教えてください",
         "町内の橋梁は52橋あり、5年に1度の点検結果をもとに長寿命化計画を更新したいと考えています。",
@@ -261,7 +254,7 @@ def build_corpus() -> dict[str, int]:
         stage="2",
     )
     ids["plan"] = q.id
-    q = _ask(
+    q = factories.ask(
         "aki",
         "舗装の長寿命化と修繕計画の立て方について",
         "舗装の長寿命化を進めたいのですが、修繕の計画をどう立てればよいか分かりません。",
@@ -269,20 +262,20 @@ def build_corpus() -> dict[str, int]:
         stage="1",
     )
     ids["apart"] = q.id
-    q = _ask(
+    q = factories.ask(
         "aki",
         "下水道管渠の点検頻度はどのくらいが適切ですか",
         "村の下水道は供用開始から30年が経ち、管渠の劣化が心配です。点検の結果も古いままです。",
         field="sewer",
     )
     ids["sewer"] = q.id
-    q = _ask(
+    q = factories.ask(
         "ben",
         "ＮＥＴＩＳ登録技術で床版を補修した事例はありますか",
         "新技術を使って床版の補修をしたいと考えている小さな町の職員です。",
     )
     ids["netis"] = q.id
-    q = _ask(
+    q = factories.ask(
         "aki",
         "補修工法の新技術を比較する方法について",
         "補修工法の新技術がたくさんあり、どれを選べばよいか困っています。",
@@ -291,39 +284,39 @@ def build_corpus() -> dict[str, int]:
         _user("ben"), q, "Netisで検索すると候補が絞れます。うちの市は包括的民間委託で比較しました。"
     )
     ids["answer_only"] = q.id
-    q = _ask(
+    q = factories.ask(
         "aki",
         "道路照明灯の更新費用の目安を知りたいです",
         "照明灯のLED化を検討中ですが、費用の目安が分かりません。",
     )
     qa.comment(_user("ben"), q, "ドローン点検を併用したら安くなりましたよ。")
     ids["comment_only"] = q.id
-    q = _ask(
+    q = factories.ask(
         "aki",
         "drone inspection を町で始めたい",
         "Drone Inspection の委託費用と、必要な資格について教えてください。",
     )
     ids["drone_phrase"] = q.id
-    q = _ask(
+    q = factories.ask(
         "aki",
         "Inspection by drone の精度について質問です",
         "ドローンによる inspection の精度が目視と比べてどうか知りたいです。",
     )
     ids["drone_apart"] = q.id
-    q = _ask(
+    q = factories.ask(
         "insider",
         "下水処理場の橋梁補修と町の予算の話です",
         "非公開の輪だけで相談したい内容です。長寿命化計画の予算が足りません。",
         circle="sewer-secret",
     )
     ids["private"] = q.id
-    q = _ask(
+    q = factories.ask(
         "aki",
         "橋梁台帳の電子化の進め方について",
         "紙の橋梁台帳を電子化したいのですが、下水道台帳と一緒にできますか。",
     )
     ids["hidden"] = q.id
-    q = _ask(
+    q = factories.ask(
         "aki",
         "法面の点検について質問があります",
         "法面の点検は何年ごとに行っていますか。目安を教えてください。",
@@ -333,13 +326,13 @@ def build_corpus() -> dict[str, int]:
     hidden_comment = qa.comment(_user("ben"), q, "カルバートも一緒に見ています。")
     qa.comment(_user("boss"), q, "参考になります。")
     ids["with_hidden_parts"] = q.id
-    q = _ask(
+    q = factories.ask(
         "aki",
         "隣の自治体と共同で発注する方法はありますか",
         "近隣の市、町、村で共同発注を考えています。下水の処理も含めて相談したいです。",
     )
     ids["town"] = q.id
-    q = _ask(
+    q = factories.ask(
         "aki",
         "報告書の<b>備考</b>に書かれたスクリプト",
         "報告書の備考に <script>alert(1)</script> と書かれた橋梁がありました。",
@@ -918,7 +911,9 @@ def test_words_in_different_sections_are_anded(corpus):
     assert found(ANON, "マンホール 法面 点検") == {qid}
     assert found(ANON, "法面 マンホール 液状化") == set()  # every word, not some
     # Ranked after documents that have the words together.
-    near = _ask("aki", "法面とマンホールの点検", "法面の点検とマンホールの点検を一緒に発注します。")
+    near = factories.ask(
+        "aki", "法面とマンホールの点検", "法面の点検とマンホールの点検を一緒に発注します。"
+    )
     db.session.commit()
     res = search_services.search(ANON, "法面 マンホール", kinds=("question",))
     assert [h.ref_id for h in res.groups["question"]] == [near.id, qid]
@@ -957,7 +952,7 @@ def test_words_in_different_sections_of_a_private_document_stay_private(corpus):
 def test_a_word_across_a_section_boundary_is_found(corpus):
     from community.search.index import BUILDERS
 
-    question = _ask(
+    question = factories.ask(
         "aki",
         "長い回答が付く質問の例です",
         "回答が長くなる質問の本文の例です。よろしくお願いします。",
@@ -977,12 +972,12 @@ def test_a_word_across_a_section_boundary_is_found(corpus):
 
 def test_words_with_the_iteration_mark(corpus):
     assert found(ANON, "様々") == set()
-    q = _ask(
+    q = factories.ask(
         "aki",
         "様々な補修工法の比較について",
         "補修工法が様々あり、費用も様々です。比べ方を教えてください。",
     )
-    other = _ask(
+    other = factories.ask(
         "aki",
         "皆様の町の点検体制を教えてください",
         "皆様の町では何人で点検していますか。教えてください。",
@@ -993,12 +988,14 @@ def test_words_with_the_iteration_mark(corpus):
 
 
 def test_quoted_phrase_with_a_japanese_word_before_an_ascii_word(corpus):
-    q = _ask("aki", "点検 AI の導入を検討しています", "点検 AI で変状を見つける仕組みを知りたい。")
+    q = factories.ask(
+        "aki", "点検 AI の導入を検討しています", "点検 AI で変状を見つける仕組みを知りたい。"
+    )
     db.session.commit()
     assert found(ANON, '"ai 点検"') == set()
     assert found(ANON, "点検 ai") == {q.id}
     assert found(ANON, '"点検 ai"') == {q.id}
-    town = _ask(
+    town = factories.ask(
         "aki", "AI 町役場の取り組みを知りたい", "AI 町役場での活用例や、定期点検 AI の実例は？"
     )
     db.session.commit()
@@ -1009,7 +1006,7 @@ def test_quoted_phrase_with_a_japanese_word_before_an_ascii_word(corpus):
 
 
 def test_apostrophes_and_variation_selectors_in_text_and_query(corpus):
-    bridge = _ask(
+    bridge = factories.ask(
         "aki", "It's Tom's bridge の点検について", "Tom's bridge は葛\U000e0100飾区の橋梁です。"
     )
     db.session.commit()
@@ -1026,7 +1023,7 @@ def test_phrase_pieces_follow_the_index():
 
 
 def test_a_symbol_in_the_query(corpus):
-    both = _ask(
+    both = factories.ask(
         "aki",
         "橋梁・下水道の点検をまとめて委託したい",
         "橋梁・下水道の点検を一括で発注したいです。",
@@ -1039,13 +1036,6 @@ def test_a_symbol_in_the_query(corpus):
 
 
 # --- 8. the /search page ------------------------------------------------------------------------
-
-
-def client_as(app, username: str | None):
-    client = app.test_client()
-    if username is not None:
-        assert login(client, username).status_code == 302, username
-    return client
 
 
 def section(page: str, kind: str) -> str | None:
@@ -1104,7 +1094,7 @@ def test_search_page_marks_matches(app, page_corpus):
 
 def test_search_page_marks_variants_in_text_with_compatibility_characters(app, page_corpus):
     with app.app_context():
-        q = _ask(
+        q = factories.ask(
             "aki", "判定区分Ⅲの床版とNETIS技術", "判定区分Ⅲの床版にNETIS登録の補修材を使いました。"
         )
         db.session.commit()
@@ -1187,7 +1177,7 @@ def test_search_page_paginates_one_kind(app, page_corpus):
     client = app.test_client()
     with app.app_context():
         for i in range(25):
-            _ask(
+            factories.ask(
                 "ben",
                 f"橋梁の補修事例その{i}について質問です",
                 "補修事例を集めています。よろしくお願いします。",
