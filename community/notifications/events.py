@@ -9,9 +9,11 @@ from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
 from community import metrics
+from community.circles import services as circles
 from community.errors import DomainError
 from community.extensions import db, socketio
 from community.inputs import INT_MAX
+from community.questions import services as questions
 
 INVALID = {"ok": False, "error": "invalid_arguments"}
 SLUG_MAX = 100
@@ -70,8 +72,6 @@ def on_disconnect(reason=None):  # noqa: ARG001 - python-socketio passes why it 
 @socketio.on("watch_question")
 @authenticated_only
 def watch_question(data):
-    from community.questions import services as questions
-
     question_id = _id_arg(data, "question_id")
     if question_id is None:
         return INVALID
@@ -96,8 +96,6 @@ def unwatch_question(data):
 @socketio.on("watch_circle")
 @authenticated_only
 def watch_circle(data):
-    from community.circles import services as circles
-
     slug = _slug_arg(data, "slug")
     if slug is None:
         return INVALID

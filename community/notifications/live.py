@@ -6,19 +6,26 @@ over HTTP, where the usual permission checks apply to that viewer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, g, has_request_context
 
 from community.extensions import socketio
 
+# What a push carries: the data, or a function that reads it when the push is sent (after
+# commit), such as the unread count that must include this request's change.
+Payload = dict | Callable[[], dict]
 
-def _emit(event: str, data: dict, room: str) -> None:
+
+def _emit(event: str, data: Payload, room: str) -> None:
     try:
-        socketio.emit(event, data, to=room)
+        socketio.emit(event, data() if callable(data) else data, to=room)
     except Exception:  # noqa: BLE001 - a push is best effort; the page still shows it on reload
         current_app.logger.exception("socket.io emit failed")
 
 
-def queue(event: str, data: dict, room: str) -> None:
+def queue(event: str, data: Payload, room: str) -> None:
+    """Push `event` to `room` after this request commits (at once outside a request)."""
     if has_request_context():
         g.setdefault("live_outbox", []).append((event, data, room))
     else:
@@ -26,21 +33,14 @@ def queue(event: str, data: dict, room: str) -> None:
 
 
 def flush() -> None:
+    """Send the pushes queued during this request (the request edge calls it after commit)."""
     for event, data, room in g.pop("live_outbox", []):
-        if event == "unread":
-            from community.notifications.services import count_for
-
-            data = {"unread": count_for(data["user_id"])}
         _emit(event, data, room)
 
 
 def discard() -> None:
+    """Forget the pushes queued during this request (it rolled back)."""
     g.pop("live_outbox", None)
-
-
-def push_count(user_id: int) -> None:
-    """The recipient's bell: the count is read after commit, so it includes this change."""
-    queue("unread", {"user_id": user_id}, f"user:{user_id}")
 
 
 def answer_posted(question_id: int, answer_id: int) -> None:

@@ -50,9 +50,7 @@ def read_all():
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.mark_all_read(current_user)
-    from community.notifications.live import push_count
-
-    push_count(current_user.id)
+    services.push_count(current_user.id)
     return redirect(url_for(".index"))
 
 

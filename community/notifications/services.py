@@ -16,7 +16,9 @@ from community.auth.services import absolute_url
 from community.db import utcnow
 from community.errors import NotFound
 from community.extensions import db
+from community.notifications import live
 from community.notifications.models import Kind, MailPreference, Notification, NotificationSetting
+from community.questions.models import Question
 from community.urls import base_url
 
 MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_]{3,30})\b")
@@ -52,8 +54,6 @@ def _still_visible(stmt, user):
     circle, it moved into one, it was hidden): the stored text holds the question's title.
 
     An outer join, so each notification costs one primary-key lookup of its question."""
-    from community.questions.models import Question
-
     return stmt.outerjoin(Question, Question.id == Notification.question_id).where(
         or_(Notification.question_id.is_(None), policy.openable_questions_clause(user))
     )
@@ -106,8 +106,6 @@ def notify(
                 base_url=base_url(),
             )
     db.session.flush()
-    from community.notifications.live import push_count
-
     for user_id in {n.user_id for n in made}:
         push_count(user_id)
     return made
@@ -206,9 +204,7 @@ def mark_question_read(user, question_id: int) -> int:
         .execution_options(synchronize_session=False)
     ).rowcount
     if done:
-        from community.notifications import live
-
-        live.push_count(user.id)
+        push_count(user.id)
     return done
 
 
@@ -266,3 +262,8 @@ def count_for(user_id: int) -> int:
     """The unread count pushed to a user's open pages (as unread_count)."""
     user = db.session.get(User, user_id)
     return unread_count(user) if user is not None else 0
+
+
+def push_count(user_id: int) -> None:
+    """The recipient's bell: the count is read after commit, so it includes this change."""
+    live.queue("unread", lambda: {"unread": count_for(user_id)}, f"user:{user_id}")
