@@ -1,4 +1,6 @@
-"""Demo data loader (seeds/demo/*.yaml), shared by `flask seed demo`, `make run` and tests."""
+"""Demo data loader (seeds/demo/*.yaml), shared by `flask seed demo`, `make run` and tests.
+
+People are loaded here; circles, questions, the casebook and office hours in demo_qa.py."""
 
 from __future__ import annotations
 
@@ -9,15 +11,20 @@ from sqlalchemy import func, select
 
 from community.auth.models import Role, User
 from community.auth.services import apply_domain_verification
-from community.config import ROOT
 from community.db import utcnow
+from community.demo_qa import (
+    DEMO_DIR,
+    load_casebook,
+    load_circles,
+    load_office_hours,
+    load_questions,
+)
 from community.extensions import db
 from community.profiles.models import Visibility
 from community.profiles.services import _codes_to_rows, ensure_profile, set_bio
 from community.reference.loader import read_yaml
 from community.reference.models import Field, Topic
 
-DEMO_DIR = ROOT / "seeds" / "demo"
 DEMO_PASSWORD = "kakehashi-demo"  # noqa: S105 - printed by `make run`; demo data only
 
 
@@ -71,8 +78,6 @@ def load_people(path: Path = DEMO_DIR / "people.yaml", password: str = DEMO_PASS
 
 def load_demo() -> dict[str, int]:
     """Load every demo file; returns counts of what was created."""
-    from community.demo_qa import load_casebook, load_circles, load_office_hours, load_questions
-
     counts = {"people": len(load_people())}
     counts["support organisations"], counts["cases"] = load_casebook()
     counts["circles"] = len(load_circles())
@@ -96,4 +101,5 @@ def demo_logins(limit_per_role: int = 2) -> list[tuple[str, str, str]]:
 
 
 def database_is_empty() -> bool:
+    """No account yet: `flask seed demo --if-empty` (make run) loads the demo only then."""
     return not db.session.scalar(select(func.count()).select_from(User))

@@ -1,22 +1,35 @@
-"""Demo circles and questions (seeds/demo/circles.yaml, questions.yaml).
+"""Demo circles, questions, the casebook and office hours (seeds/demo/*.yaml), for
+`flask seed demo` through community/demo.py.
 
-Posts go through the real services (markdown rendering, counters, revisions, follows), then
-their timestamps are moved into the past so the demo network looks lived-in.
+Posts and cases go through the real services (markdown rendering, counters, revisions, follows,
+the case form's validation), then their timestamps are moved into the past so the demo network
+looks lived-in.
 """
 
 from __future__ import annotations
 
+from datetime import time as dtime
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
 
-from community.auth.models import User
+from community import markdown
+from community.auth.models import Role, User
+from community.casebook import services as casebook
+from community.casebook.models import Case, SupportOrganisation
 from community.circles.models import Circle, CircleMembership, CircleRole, CircleVisibility
-from community.circles.services import _render
 from community.config import ROOT
 from community.db import utcnow
 from community.extensions import db
+from community.office_hours import services as oh
+from community.office_hours.models import (
+    AdviserSettings,
+    AvailabilityRule,
+    Booking,
+    BookingStatus,
+    Mode,
+)
 from community.questions import services as qa
 from community.questions.models import Answer, Comment, Question, QuestionFollow, Revision
 from community.reference.loader import read_yaml
@@ -43,7 +56,8 @@ def load_circles(path: Path = DEMO_DIR / "circles.yaml") -> list[Circle]:
             visibility=CircleVisibility(row.get("visibility", "open")),
             created_at=utcnow() - timedelta(days=120),
         )
-        _render(circle, row.get("description", ""), row.get("rules", ""))
+        markdown.store(circle, "description", row.get("description", ""))
+        markdown.store(circle, "rules", row.get("rules", ""))
         db.session.add(circle)
         seen = set()
         roles = [(row["owner"], CircleRole.OWNER)]
@@ -131,11 +145,6 @@ def load_casebook(
     orgs_path: Path = DEMO_DIR / "support_organisations.yaml",
 ) -> tuple[int, int]:
     """Support organisations and published cases (through the same validation as the form)."""
-    from community import markdown
-    from community.auth.models import Role
-    from community.casebook import services as casebook
-    from community.casebook.models import Case, SupportOrganisation
-
     existing_orgs = {o.slug: o for o in db.session.scalars(select(SupportOrganisation))}
     new_orgs = 0
     for row in read_yaml(orgs_path):
@@ -145,8 +154,6 @@ def load_casebook(
             slug=row["slug"],
             name=row["name"],
             kind=row.get("kind", ""),
-            offers_md=row.get("offers", ""),
-            offers_html=markdown.render(row.get("offers", "")),
             area=row.get("area", ""),
             prefectures=[str(p).zfill(2) for p in row.get("prefectures") or []],
             menu_codes=row.get("support_menus") or [],
@@ -154,6 +161,7 @@ def load_casebook(
             contact=row.get("contact", "") or "",
             url=row.get("url"),
         )
+        markdown.store(org, "offers", row.get("offers", ""))
         db.session.add(org)
         existing_orgs[org.slug] = org
         new_orgs += 1
@@ -209,18 +217,6 @@ def load_casebook(
 
 def load_office_hours(path: Path = DEMO_DIR / "office_hours.yaml") -> int:
     """Advisers' settings and weekly rules, plus a few past and upcoming bookings."""
-    from datetime import time as dtime
-
-    from community import markdown
-    from community.office_hours import services as oh
-    from community.office_hours.models import (
-        AdviserSettings,
-        AvailabilityRule,
-        Booking,
-        BookingStatus,
-        Mode,
-    )
-
     if db.session.scalar(select(AdviserSettings.user_id).limit(1)) is not None:
         return 0
     users = _users()
@@ -231,8 +227,7 @@ def load_office_hours(path: Path = DEMO_DIR / "office_hours.yaml") -> int:
             continue
         s = oh.settings_for(adviser)
         s.affiliation = row.get("affiliation", "")
-        s.intro_md = row.get("intro", "")
-        s.intro_html = markdown.render(s.intro_md)
+        markdown.store(s, "intro", row.get("intro", ""))
         s.modes = row.get("modes") or ["online"]
         s.meeting_url = row.get("meeting_url", "")
         s.regions = [str(r).zfill(2) for r in row.get("regions") or []]

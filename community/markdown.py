@@ -6,20 +6,32 @@ characters, and joins a line break between two CJK characters without a space.
 
 `#case:<slug>` becomes a link to that case, titled, when the case is published (one query for
 every mention in the text); any other slug stays plain text, so a draft's title never leaks into
-the stored HTML."""
+the stored HTML.
+
+Render once, read many (DESIGN.md): `store` renders when a text is written and keeps the source,
+the HTML and RENDERER_VERSION together on the row; pages only read the HTML. Rows an older
+renderer wrote are rendered again by `flask markdown rerender`, and what mentions a case when
+its title or publication changes (both in community/rendered.py)."""
 
 from __future__ import annotations
 
 import re
 
 import nh3
+from flask import current_app
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markupsafe import Markup, escape
 from mdit_py_cjk_friendly import cjk_friendly
+from sqlalchemy import select
 
-# Bump when the rendering or the allow-list changes: stored HTML with an older version
-# is re-rendered by `flask markdown rerender` (DESIGN.md: render once, read many).
+from community.casebook.models import Case, CaseStatus
+from community.extensions import db
+
+# Bump when the rendering or the allow-list changes: `flask markdown rerender` (run after
+# `db upgrade` by `make run` and the compose `migrate` step) renders again every row stored
+# with an older version.
 # 2: CJK-friendly emphasis and line breaks; #case mentions as links.
 RENDERER_VERSION = 2
 
@@ -67,6 +79,7 @@ ALLOWED_CLASSES = {"a": {"case-mention"}}
 
 
 def mentioned_case_slugs(source: str) -> list[str]:
+    """The case slugs `source` mentions (`#case:<slug>`), each once, in order."""
     return list(dict.fromkeys(_CASE_MENTION.findall(source or "")))
 
 
@@ -75,13 +88,6 @@ def published_cases(source: str) -> dict[str, tuple[str, str]]:
     slugs = mentioned_case_slugs(source)
     if not slugs:
         return {}
-    from flask import current_app
-    from flask_babel import gettext as _
-    from sqlalchemy import select
-
-    from community.casebook.models import Case, CaseStatus
-    from community.extensions import db
-
     rows = db.session.execute(
         select(Case.slug, Case.title).where(
             Case.slug.in_(slugs), Case.status == CaseStatus.PUBLISHED
@@ -124,3 +130,23 @@ def render(source: str) -> str:
         link_rel="nofollow noopener ugc",
         filter_style_properties={"text-align"},
     )
+
+
+def version_column(model, field: str) -> str | None:
+    """The column holding the renderer version of `field`: `<field>_renderer`, else the row's
+    `renderer`, else None (a model without one is rendered again on every rerender run)."""
+    for name in (f"{field}_renderer", "renderer"):
+        if hasattr(model, name):
+            return name
+    return None
+
+
+def store(obj, field: str, source: str | None) -> None:
+    """Set `<field>_md`, `<field>_html` and the renderer version on `obj` together: the one way a
+    stored Markdown text is written, so that its HTML and version never disagree with it."""
+    source = source or ""
+    setattr(obj, f"{field}_md", source)
+    setattr(obj, f"{field}_html", render(source))
+    version = version_column(type(obj), field)
+    if version:
+        setattr(obj, version, RENDERER_VERSION)

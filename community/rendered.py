@@ -13,39 +13,34 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select
 
 from community import markdown
+from community.casebook.models import Case, SupportOrganisation
+from community.circles.models import Circle
 from community.extensions import db
+from community.office_hours.models import AdviserSettings
+from community.profiles.models import Profile
+from community.questions.models import Answer, Question
 from community.text import like_pattern
 
 BATCH = 200
+# Every stored render: (model, the fields whose `<field>_md` is rendered into `<field>_html`).
+# The version column of each comes from markdown.version_column; SupportOrganisation and
+# AdviserSettings have none (few rows, rendered again on every run).
+SOURCES = [
+    (Question, ["body"]),
+    (Answer, ["body"]),
+    (Case, ["overview", "effects"]),
+    (Circle, ["description", "rules"]),
+    (Profile, ["bio"]),
+    (SupportOrganisation, ["offers"]),
+    (AdviserSettings, ["intro"]),
+]
 
 
-def _sources():
-    """(model, version column or None, [(markdown, html) column pairs]) of every stored render."""
-    from community.casebook.models import Case, SupportOrganisation
-    from community.circles.models import Circle
-    from community.office_hours.models import AdviserSettings
-    from community.profiles.models import Profile
-    from community.questions.models import Answer, Question
-
-    return [
-        (Question, "renderer", [("body_md", "body_html")]),
-        (Answer, "renderer", [("body_md", "body_html")]),
-        (Case, "renderer", [("overview_md", "overview_html"), ("effects_md", "effects_html")]),
-        (Circle, "renderer", [("description_md", "description_html"), ("rules_md", "rules_html")]),
-        (Profile, "bio_renderer", [("bio_md", "bio_html")]),
-        # No version column: few rows, rendered again on every run.
-        (SupportOrganisation, None, [("offers_md", "offers_html")]),
-        (AdviserSettings, None, [("intro_md", "intro_html")]),
-    ]
-
-
-def _render_rows(rows: Iterable, version: str | None, pairs) -> int:
+def _render_rows(rows: Iterable, fields: list[str]) -> int:
     count = 0
     for row in rows:
-        for source, target in pairs:
-            setattr(row, target, markdown.render(getattr(row, source) or ""))
-        if version:
-            setattr(row, version, markdown.RENDERER_VERSION)
+        for field in fields:
+            markdown.store(row, field, getattr(row, f"{field}_md"))
         count += 1
     return count
 
@@ -54,7 +49,8 @@ def rerender_stale() -> int:
     """Render again every stored HTML an older renderer wrote; returns the rows rendered.
     Commits after each batch, so a long run can be stopped and started again."""
     total = 0
-    for model, version, pairs in _sources():
+    for model, fields in SOURCES:
+        version = markdown.version_column(model, fields[0])
         last = 0
         while True:
             stmt = select(model).order_by(*model.__mapper__.primary_key).limit(BATCH)
@@ -66,7 +62,7 @@ def rerender_stale() -> int:
             if not rows:
                 break
             last = getattr(rows[-1], key.key)
-            total += _render_rows(rows, version, pairs)
+            total += _render_rows(rows, fields)
             db.session.commit()
     return total
 
@@ -79,11 +75,11 @@ def refresh_case_mentions(slugs: Iterable[str]) -> int:
     if not patterns:
         return 0
     count = 0
-    for model, version, pairs in _sources():
-        columns = [getattr(model, source) for source, _target in pairs]
+    for model, fields in SOURCES:
+        columns = [getattr(model, f"{field}_md") for field in fields]
         rows = db.session.scalars(
             select(model).where(or_(*(c.like(p, escape="\\") for c in columns for p in patterns)))
         )
-        count += _render_rows(rows, version, pairs)
+        count += _render_rows(rows, fields)
     db.session.flush()
     return count
