@@ -14,6 +14,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from redis.exceptions import RedisError
 
+from community.config import redis_options
 from community.db import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -69,8 +70,6 @@ class RedisQueue(python_socketio.RedisManager):
 
 def socketio_queue(config) -> dict:
     """SocketIO.init_app options for the message queue: Redis when REDIS_URL is set."""
-    from community.config import redis_options
-
     url = config.get("REDIS_URL")
     if not url:
         # None rather than absent: Flask-SocketIO would keep an earlier app's queue otherwise.

@@ -21,6 +21,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from community.i18n import LANG_COOKIE
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 # A service the request needs is down or not answering (database, Redis): 503, not a bug.
@@ -75,8 +77,6 @@ def failure_log(err: BaseException, status: int) -> None:
 
 def _static_locale() -> str:
     # The browser's remembered choice only: the account's would need the database.
-    from community.i18n import LANG_COOKIE
-
     lang = request.cookies.get(LANG_COOKIE)
     config = current_app.config
     return lang if lang in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]

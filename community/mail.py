@@ -9,6 +9,9 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
 
+from community.mailqueue import worker
+from community.mailqueue.outbox import enqueue
+
 # Header values end up one line each: every character Python's email package (or a mail
 # server) could take for a line break, and every other control character, becomes a space.
 _BREAKS = {"Cc", "Zl", "Zp"}
@@ -37,13 +40,9 @@ def queue(to: str, subject: str, template: str, **context) -> None:
     """Put a mail in the outbox: sent by the worker once the current transaction commits."""
     if current_app.config.get("MAIL_SUPPRESS"):  # demo seeding writes to nobody
         return
-    from community.mailqueue.outbox import enqueue
-
     enqueue(build_message(to, subject, template, **context))
 
 
 def after_commit() -> None:
     """After a request's commit: make sure the in-process worker (development) is running."""
-    from community.mailqueue import worker
-
     worker.ensure_started(current_app._get_current_object())

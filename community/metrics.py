@@ -35,6 +35,12 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from sqlalchemy import func, select
+
+from community.extensions import db
+from community.failures import OUTAGE_ERRORS
+from community.mailqueue.models import MailStatus, OutgoingMail
+from community.mailqueue.outbox import queue_depth
 
 bp = Blueprint("metrics", __name__)
 
@@ -149,13 +155,6 @@ def _authorised() -> bool:
 
 
 def _read_mail_gauges(metrics: Metrics) -> None:
-    from sqlalchemy import func, select
-
-    from community.extensions import db
-    from community.failures import OUTAGE_ERRORS
-    from community.mailqueue.models import MailStatus, OutgoingMail
-    from community.mailqueue.outbox import queue_depth
-
     try:
         depth = queue_depth()
         failed = db.session.scalar(

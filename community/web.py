@@ -6,6 +6,7 @@ import contextlib
 from datetime import timedelta
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,6 +23,10 @@ from community.failures import (
     request_id,
     static_error_response,
 )
+from community.idempotency import new_key
+from community.notifications import live
+from community.notifications.services import unread_count
+from community.urls import url_self
 
 CSP = "; ".join(
     [
@@ -43,22 +48,17 @@ PROBE_ENDPOINTS = frozenset({"static", "core.healthz", "core.readyz"})
 
 
 def wants_json() -> bool:
+    """The API, or a client that asks for JSON first, gets errors as JSON."""
     return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def register_request_hooks(app: Flask) -> None:
-    from community.idempotency import new_key
-    from community.urls import url_self
-
+    """Template globals, last-seen, the one commit per request and the security headers."""
     app.add_template_global(url_self)
     app.add_template_global(new_key, "idempotency_key")  # one-time tokens in hand-written forms
 
     @app.context_processor
     def template_helpers():
-        from flask_babel import get_locale
-
-        from community.notifications.services import unread_count
-
         return {
             "current_locale": lambda: str(get_locale() or "ja"),
             "unread_count": lambda: unread_count(current_user),
@@ -74,8 +74,6 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def finish_transaction(response):
-        from community.notifications import live
-
         if response.status_code < 400:
             try:
                 db.session.commit()
@@ -139,6 +137,8 @@ def error_response(status: int, message: str | None = None, code: str | None = N
 
 
 def register_errorhandlers(app: Flask) -> None:
+    """Domain errors, HTTP errors and outages as pages (or JSON for the API)."""
+
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
         db.session.rollback()

@@ -13,6 +13,7 @@ from community.db import utcnow
 from community.errors import Conflict, NotFound
 from community.extensions import db
 from community.mailqueue.models import MailStatus, OutgoingMail
+from community.moderation.audit_log import audit
 
 # Due this long without being sent: no worker is running, or it cannot reach the database.
 WAITING_TOO_LONG = timedelta(minutes=15)
@@ -63,8 +64,6 @@ def retry(actor: User, mail_id: int, now: datetime | None = None) -> OutgoingMai
     if not changed:
         raise Conflict(_("This mail has been sent or is being sent; there is nothing to retry."))
     db.session.refresh(row)
-    from community.moderation.audit_log import audit
-
     audit(
         actor,
         "retry_mail",

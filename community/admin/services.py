@@ -12,6 +12,7 @@ from community.auth.models import User, VerifiedDomain
 from community.auth.services import apply_domain_verification
 from community.errors import ValidationFailed
 from community.extensions import db
+from community.moderation.audit_log import audit
 from community.text import like_pattern
 
 DOMAIN_RE = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -58,8 +59,6 @@ def add_domain(actor: User, domain: str) -> VerifiedDomain:
     db.session.add(row)
     db.session.flush()
     _reapply_all()
-    from community.moderation.services import audit
-
     audit(actor, "add_domain", "domain", row.id, after={"domain": domain})
     return row
 
@@ -69,8 +68,6 @@ def remove_domain(actor: User, domain_id: int) -> None:
     row = db.session.get(VerifiedDomain, domain_id)
     if row is None:
         raise ValidationFailed(_("That domain is not on the list."))
-    from community.moderation.services import audit
-
     audit(actor, "remove_domain", "domain", row.id, before={"domain": row.domain})
     db.session.delete(row)
     db.session.flush()

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from community import demo, idempotency, rendered
+from community.admin.services import ensure_default_domains
 from community.auth.models import Role
+from community.auth.services import create_user
 from community.errors import ValidationFailed
 from community.extensions import db
+from community.mailqueue import worker
+from community.notifications import services as notifications
+from community.office_hours import services as office_hours
+from community.reference.loader import load_reference
+from community.search.index import reindex_all
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -25,40 +35,31 @@ markdown_cli = AppGroup("markdown", help="Stored HTML rendered from Markdown.")
 @mail_cli.command("work")
 def mail_work():
     """Send queued mail until stopped (SIGTERM or Ctrl-C finish the current mail first)."""
-    import signal
-    import threading
-
-    from community.mailqueue.worker import run, wakeup_event
-
     app = current_app._get_current_object()
     stop = threading.Event()
 
     def finish(signum, frame):
         stop.set()
-        wakeup_event(app).set()
+        worker.wakeup_event(app).set()
 
     signal.signal(signal.SIGTERM, finish)
     signal.signal(signal.SIGINT, finish)
     click.echo("mail worker started")
-    run(app, stop)
+    worker.run(app, stop)
     click.echo("mail worker stopped")
 
 
 @mail_cli.command("send-due")
 def mail_send_due():
     """One pass over the outbox: send every mail that is due (for cron or by hand)."""
-    from community.mailqueue.worker import send_due
-
-    result = send_due()
+    result = worker.send_due()
     click.echo(f"mail sent: {result.sent}, to retry: {result.retry}, failed: {result.failed}")
 
 
 @forms_cli.command("prune-tokens")
 def prune_tokens():
     """Delete one-time form tokens older than a day (a resent form older than that is new)."""
-    from community.idempotency import prune
-
-    removed = prune()
+    removed = idempotency.prune()
     db.session.commit()
     click.echo(f"form tokens removed: {removed}")
 
@@ -66,9 +67,7 @@ def prune_tokens():
 @notifications_cli.command("send-digest")
 def send_digest():
     """Queue each person's digest mail; never the same item twice (`flask mail work` sends)."""
-    from community.notifications.services import send_digest as send
-
-    sent = send()
+    sent = notifications.send_digest()
     db.session.commit()
     click.echo(f"digests sent: {sent} (queued for the mail worker)")
 
@@ -76,8 +75,6 @@ def send_digest():
 @search_cli.command("reindex")
 def search_reindex():
     """Rebuild the whole search index."""
-    from community.search.index import reindex_all
-
     count = reindex_all()
     db.session.commit()
     click.echo(f"search index rebuilt: {count} documents")
@@ -86,9 +83,7 @@ def search_reindex():
 @markdown_cli.command("rerender")
 def markdown_rerender():
     """Render again the HTML an older renderer stored (after an upgrade that changed it)."""
-    from community.rendered import rerender_stale
-
-    count = rerender_stale()
+    count = rendered.rerender_stale()
     db.session.commit()
     click.echo(f"rendered again: {count}")
 
@@ -96,9 +91,7 @@ def markdown_rerender():
 @office_hours_cli.command("send-reminders")
 def send_reminders():
     """Queue reminders for sessions in the next 24 hours; never the same reminder twice."""
-    from community.office_hours.services import send_reminders as send
-
-    sent = send()
+    sent = office_hours.send_reminders()
     db.session.commit()
     click.echo(f"reminders sent: {sent} (queued for the mail worker)")
 
@@ -106,9 +99,6 @@ def send_reminders():
 @seed_cli.command("reference")
 def seed_reference():
     """Load prefectures, population bands, fields, topics and default staff domains."""
-    from community.admin.services import ensure_default_domains
-    from community.reference.loader import load_reference
-
     changed = load_reference()
     ensure_default_domains(current_app.config["DEFAULT_VERIFIED_DOMAINS"])
     db.session.commit()
@@ -118,9 +108,7 @@ def seed_reference():
 @seed_cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
 def seed_demo(if_empty: bool):
-    """Load demo people (and later circles, questions, cases, bookings)."""
-    from community import demo
-
+    """Load the demo people, circles, questions, cases and office hours (seeds/demo/)."""
     if if_empty and not demo.database_is_empty():
         click.echo("database has accounts; demo data not loaded")
         return
@@ -136,8 +124,6 @@ def seed_demo(if_empty: bool):
 @seed_cli.command("logins")
 def seed_logins():
     """Print a few demo logins."""
-    from community import demo
-
     click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for role, username, email in demo.demo_logins():
         click.echo(f"  {role:8} {username:20} {email}")
@@ -153,8 +139,6 @@ def users_create(
     email: str, role: str, username: str | None, display_name: str | None, password_stdin: bool
 ):
     """Create a confirmed account (e.g. the first admin)."""
-    from community.auth.services import create_user
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -173,6 +157,7 @@ def users_create(
 
 
 def register_commands(app: Flask) -> None:
+    """Add the command groups to `flask`."""
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(office_hours_cli)

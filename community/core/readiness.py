@@ -12,15 +12,17 @@ import threading
 import time
 from collections.abc import Callable
 
+import redis
 from flask import Flask
 from sqlalchemy import text
+
+from community.config import redis_options
+from community.extensions import db
 
 READY_TIMEOUT = 0.9  # seconds for all checks together
 
 
 def _database(app: Flask) -> dict[str, int]:
-    from community.extensions import db
-
     with app.app_context(), db.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
         # Informational: a growing queue means the mail worker is down or SMTP is refusing.
@@ -31,10 +33,6 @@ def _database(app: Flask) -> dict[str, int]:
 
 
 def _redis(app: Flask) -> None:
-    import redis
-
-    from community.config import redis_options
-
     client = redis.Redis.from_url(app.config["REDIS_URL"], **redis_options(app.config))
     try:
         client.ping()
