@@ -15,10 +15,19 @@ def normalise(text: str) -> str:
     return _VARIATION_SELECTORS.sub("", unicodedata.normalize("NFKC", text or "")).lower()
 
 
+def like_escape(term: str) -> str:
+    """The term with LIKE's wildcards (and the escape character) escaped, for ESCAPE '\\'."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def like_pattern(term: str) -> str:
-    """`%term%` for LIKE … ESCAPE '\\', with the term's own wildcards escaped."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    """`%term%` for LIKE … ESCAPE '\\': rows containing the term as typed."""
+    return f"%{like_escape(term)}%"
+
+
+def like_prefix(term: str) -> str:
+    """`term%` for LIKE … ESCAPE '\\': rows starting with the term as typed."""
+    return f"{like_escape(term)}%"
 
 
 # Line breaks of every kind (LF, CR, VT, FF, the information separators, NEL, U+2028/9):

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from community import mail
+from community import mail, policy
 from community.db import utcnow
 from community.errors import DomainError
 from community.extensions import db
@@ -67,7 +67,7 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def touch_last_seen():
         # Throttled so that reading pages does not write on every request.
-        if request.endpoint not in PROBE_ENDPOINTS and current_user.is_authenticated:
+        if request.endpoint not in PROBE_ENDPOINTS and policy.is_signed_in(current_user):
             now = utcnow()
             if now - current_user.last_seen_at > LAST_SEEN_RESOLUTION:
                 current_user.last_seen_at = now

@@ -6,11 +6,12 @@ from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from community import markdown
+from community import markdown, policy
 from community.api import bp
 from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import limiter
 from community.inputs import json_object
+from community.notifications import services as notifications
 
 PREVIEW_MAX = 20_000
 
@@ -19,7 +20,7 @@ PREVIEW_MAX = 20_000
 @limiter.limit(lambda: current_app.config["RATELIMIT_PREVIEW"])
 def markdown_preview():
     """Render Markdown exactly as saving would, for the editors' preview tab."""
-    if not current_user.is_authenticated:
+    if not policy.is_signed_in(current_user):
         raise PermissionDenied(_("Please log in first."))
     source = json_object().get("source")
     if not isinstance(source, str):
@@ -35,23 +36,7 @@ def markdown_preview():
 @limiter.limit("120 per minute")
 def mention_candidates():
     """Usernames starting with `q`, for @mention autocomplete (signed-in members only)."""
-    from sqlalchemy import select
-
-    from community.auth.models import User
-    from community.extensions import db
-    from community.profiles.models import Profile
-
-    if not current_user.is_authenticated:
+    if not policy.is_signed_in(current_user):
         raise PermissionDenied(_("Please log in first."))
-    prefix = (request.args.get("q") or "").strip().lower()[:30]
-    if not prefix.replace("_", "").isalnum():
-        return jsonify({"users": []})
-    escaped = prefix.replace("_", "\\_")
-    rows = db.session.execute(
-        select(User.username, User.display_name)
-        .join(Profile, Profile.user_id == User.id)
-        .where(User.username.like(escaped + "%", escape="\\"), User.deleted_at.is_(None))
-        .order_by(User.username)
-        .limit(8)
-    ).all()
+    rows = notifications.mention_candidates(request.args.get("q") or "")
     return jsonify({"users": [{"username": u, "name": n} for u, n in rows]})

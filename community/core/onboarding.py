@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from flask import session
 from sqlalchemy import func, select
 
+from community import policy
 from community.auth.models import User
 from community.circles.models import Circle, CircleMembership, CircleVisibility
 from community.db import utcnow
 from community.extensions import db
+from community.office_hours.models import Booking
+from community.questions.models import Question
 
 CASEBOOK_SEEN = "onboarding_casebook_seen"
 
@@ -60,7 +63,6 @@ def suggested_circles(user: User, field_codes: list[str], limit: int = 3) -> lis
     Circles carry no field of their own, so "matching" means where questions in the member's
     fields are asked; without fields, or when no circle matches them, the circles with the
     most questions (`in_my_fields` is then 0). One query, two at most."""
-    from community.questions.models import Question
 
     in_fields = Question.field_code.in_(field_codes) if field_codes else Question.id.isnot(None)
     hits = (
@@ -85,8 +87,6 @@ def suggested_circles(user: User, field_codes: list[str], limit: int = 3) -> lis
 
 def checklist(user: User) -> Checklist:
     """The five steps and whether each is done, with up to three circles to join."""
-    from community.office_hours.models import Booking
-    from community.questions.models import Question
 
     profile = user.profile
     field_codes = [f.code for f in profile.fields] if profile else []
@@ -109,7 +109,7 @@ def checklist(user: User) -> Checklist:
 
 def show_on_home(user: User) -> bool:
     """The home page carries the checklist until the member closes it."""
-    return bool(getattr(user, "is_authenticated", False)) and user.onboarding_dismissed_at is None
+    return policy.is_signed_in(user) and user.onboarding_dismissed_at is None
 
 
 def dismiss(user: User) -> None:

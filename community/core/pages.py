@@ -6,6 +6,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from community import policy
 from community.core import bp, onboarding
 from community.forms import EmptyForm
 
@@ -18,7 +19,7 @@ STATIC_PAGES = ("about", "terms", "privacy", "contact")
 def _remember_casebook_visit():
     # Only casebook pages load the user here: /healthz and the rest must not touch the database.
     if request.blueprint == "casebook":
-        onboarding.note_casebook_visit(request.blueprint, current_user.is_authenticated)
+        onboarding.note_casebook_visit(request.blueprint, policy.is_signed_in(current_user))
 
 
 def _page(name: str):

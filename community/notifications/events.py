@@ -8,7 +8,7 @@ import functools
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
-from community import metrics
+from community import metrics, policy
 from community.circles import services as circles
 from community.errors import DomainError
 from community.extensions import db, socketio
@@ -42,7 +42,7 @@ def authenticated_only(handler):
 
     @functools.wraps(handler)
     def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
+        if not policy.is_signed_in(current_user):
             disconnect()
             return None
         try:
@@ -55,7 +55,7 @@ def authenticated_only(handler):
 
 @socketio.on("connect")
 def on_connect(auth=None):  # noqa: ARG001 - Socket.IO passes the client's auth payload
-    if not current_user.is_authenticated:
+    if not policy.is_signed_in(current_user):
         return False  # refuse the connection
     join_room(f"user:{current_user.id}")
     db.session.remove()

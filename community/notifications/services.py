@@ -18,7 +18,9 @@ from community.errors import NotFound
 from community.extensions import db
 from community.notifications import live
 from community.notifications.models import Kind, MailPreference, Notification, NotificationSetting
+from community.profiles.models import Profile
 from community.questions.models import Question
+from community.text import like_prefix
 from community.urls import base_url
 
 MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_]{3,30})\b")
@@ -39,7 +41,24 @@ DEFAULT_MAIL = {
 
 
 def mentioned_usernames(text: str) -> list[str]:
+    """The usernames `text` mentions (`@name`), lower-cased, each once, in order."""
     return list(dict.fromkeys(MENTION_RE.findall((text or "").lower())))
+
+
+def mention_candidates(prefix: str, limit: int = 8) -> list[tuple[str, str]]:
+    """(username, display name) of accounts with a profile whose username starts with `prefix`,
+    for @mention autocomplete; none unless the prefix could start a username."""
+    prefix = (prefix or "").strip().lower()[:30]
+    if not prefix.replace("_", "").isalnum():
+        return []
+    rows = db.session.execute(
+        select(User.username, User.display_name)
+        .join(Profile, Profile.user_id == User.id)
+        .where(User.username.like(like_prefix(prefix), escape="\\"), User.deleted_at.is_(None))
+        .order_by(User.username)
+        .limit(limit)
+    )
+    return [(username, name) for username, name in rows]
 
 
 def _may_see(user: User, question) -> bool:
