@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from community.api import routes  # noqa: E402,F401
+from community.api import questions, routes  # noqa: E402,F401

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import update
 
 from community.errors import ValidationFailed
+from community.extensions import db
 from community.questions.models import Question, QuestionStatus
 
 
 def field_error(field: str, message: str) -> ValidationFailed:
+    """A ValidationFailed that marks one form field."""
     return ValidationFailed(message, {field: [message]})
 
 
 def check_length(field: str, text: str, low: int, high: int) -> str:
+    """The text stripped, or a field error when it is shorter than `low` or longer than `high`."""
     text = (text or "").strip()
     if len(text) < low:
         raise field_error(field, _("Write at least %(n)d characters.", n=low))
@@ -22,6 +26,7 @@ def check_length(field: str, text: str, low: int, high: int) -> str:
 
 
 def refresh_status(question: Question) -> None:
+    """Set the status from the accepted answer and the count of visible answers."""
     if question.accepted_answer_id is not None:
         question.status = QuestionStatus.RESOLVED
     elif question.answer_count > 0:
@@ -35,10 +40,6 @@ def answer_shown(question_id: int, delta: int) -> None:
 
     An atomic UPDATE, as for new answers, so concurrent hides and posts never lose a step;
     the status (回答あり or not) follows the count."""
-    from sqlalchemy import update
-
-    from community.extensions import db
-
     db.session.execute(
         update(Question)
         .where(Question.id == question_id)

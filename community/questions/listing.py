@@ -11,6 +11,7 @@ from community.extensions import db
 from community.questions.models import Question, QuestionStatus, Tag
 from community.questions.text import tag_key
 from community.reference.models import Topic
+from community.search import services as search
 
 SORTS = {
     "newest": (Question.created_at.desc(),),
@@ -63,9 +64,7 @@ def list_query(
 
 def similar(viewer, title: str, exclude_id: int | None = None, limit: int = 5) -> list[Question]:
     """Questions sharing the most words with `title` (the full-text index), best first."""
-    from community.search.services import related
-
-    ids = related(viewer, title, "question", limit, exclude_id)
+    ids = search.related(viewer, title, "question", limit, exclude_id)
     found = (
         {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
         if ids
@@ -75,6 +74,7 @@ def similar(viewer, title: str, exclude_id: int | None = None, limit: int = 5) -
 
 
 def pinned_in(circle: Circle) -> list[Question]:
+    """The circle's pinned questions that are not hidden, newest first."""
     return list(
         db.session.scalars(
             select(Question)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from community import markdown, policy
 from community.auth.models import User
+from community.casebook import services as casebook
 from community.circles import services as circles
 from community.circles.models import CircleMembership
 from community.errors import NotFound
@@ -140,8 +141,6 @@ def load(viewer, question_id: int) -> QuestionPage:
             ).all()
         )
         following = services.is_following(viewer, question)
-    from community.casebook import services as casebook
-
     page = QuestionPage(question, answers, dict(comments), my_q, my_a, following, perms, m)
     page.comment_cases = markdown.published_cases(
         "\n".join(c.body for thread in comments.values() for c in thread)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import abort, current_app, flash, jsonify, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,21 +16,23 @@ from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db, limiter
 from community.forms import EmptyForm, apply_errors, status_for
 from community.inputs import int_arg, page_arg
-from community.questions import bp, page, services
+from community.moderation import services as moderation
+from community.notifications import services as notifications
+from community.questions import bp, page, services, suggest
 from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm, CommentForm
+from community.questions.models import Comment
 from community.reference import choices
 
 
-def _post_limit() -> str:
+def post_limit() -> str:
     """New members (trust level 0) post at a lower rate than everyone else."""
-    from community.moderation.services import trust_level
-
-    if current_user.is_authenticated and trust_level(current_user) == 0:
+    if current_user.is_authenticated and moderation.trust_level(current_user) == 0:
         return current_app.config["RATELIMIT_POST_NEW"]
     return current_app.config["RATELIMIT_POST"]
 
 
-def _user_key() -> str:
+def user_key() -> str:
+    """The rate-limit key: the signed-in member, else the address."""
     return (
         f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "?"
     )
@@ -61,9 +63,7 @@ def index():
         status=args.get("status", ""),
         sort=args.get("sort", "activity"),
     )
-    pagination = db.paginate(
-        stmt, page=page_arg(), per_page=20, error_out=False
-    )
+    pagination = db.paginate(stmt, page=page_arg(), per_page=20, error_out=False)
     visible_circles = [c for c, _n, _m in circles.list_circles(current_user)]
     return render_template(
         "questions/index.html",
@@ -76,7 +76,8 @@ def index():
     )
 
 
-def _fill_ask_choices(form: AskForm) -> None:
+def fill_ask_choices(form: AskForm) -> None:
+    """The ask and edit forms' choices: the viewer's circles, fields and topics."""
     ref = choices.all_reference()
     form.circle.choices = [("", _("The open square (everyone)"))] + [
         (c.slug, c.name) for c in circles.my_circles(current_user)
@@ -87,10 +88,10 @@ def _fill_ask_choices(form: AskForm) -> None:
 
 @bp.route("/questions/ask", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_post_limit, key_func=_user_key, exempt_when=lambda: request.method != "POST")
+@limiter.limit(post_limit, key_func=user_key, exempt_when=lambda: request.method != "POST")
 def ask():
     form = AskForm()
-    _fill_ask_choices(form)
+    fill_ask_choices(form)
     if request.method == "GET":
         form.circle.data = request.args.get("circle", "")
         kept = current_user.profile.problem_stage if current_user.profile else None
@@ -135,18 +136,14 @@ def _render_question(question_id: int, answer_form=None, comment_form=None, stat
         services.record_view(data.question, _viewer_key())
         # Reading the question reads its notifications; the header's bell, rendered below,
         # already counts without them.
-        from community.notifications.services import mark_question_read
-
-        mark_question_read(current_user, data.question.id)
+        notifications.mark_question_read(current_user, data.question.id)
     helpers = []
     if (
         data.question.answer_count == 0
         and not data.question.is_closed
         and current_user.is_authenticated
     ):
-        from community.questions.suggest import candidates
-
-        helpers = candidates(current_user, data.question)
+        helpers = suggest.candidates(current_user, data.question)
     return render_template(
         "questions/show.html",
         helpers=helpers,
@@ -183,8 +180,6 @@ def answer_fragment(question_id: int, answer_id: int):
 
 @bp.route("/questions/<int:question_id>/comments/<int:comment_id>/fragment")
 def comment_fragment(question_id: int, comment_id: int):
-    from community.questions.models import Comment
-
     data = page.load(current_user, question_id)
     comment = db.session.get(Comment, comment_id)
     shown = [c.id for cs in data.comments.values() for c in cs]
@@ -197,7 +192,7 @@ def comment_fragment(question_id: int, comment_id: int):
 
 @bp.route("/questions/<int:question_id>/answers", methods=["POST"])
 @login_required
-@limiter.limit(_post_limit, key_func=_user_key)
+@limiter.limit(post_limit, key_func=user_key)
 def post_answer(question_id: int):
     question = services.get_visible(current_user, question_id)
     form = AnswerForm()
@@ -221,7 +216,7 @@ def post_answer(question_id: int):
 
 @bp.route("/questions/<int:question_id>/comments", methods=["POST"])
 @login_required
-@limiter.limit(_post_limit, key_func=_user_key)
+@limiter.limit(post_limit, key_func=user_key)
 def post_comment(question_id: int):
     question = services.get_visible(current_user, question_id)
     answer = None
@@ -243,42 +238,3 @@ def post_comment(question_id: int):
                 url_for("questions.show", question_id=question.id, _anchor=f"comment-{c.id}")
             )
     return _render_question(question_id, comment_form=form, status=422)
-
-
-@bp.route("/api/questions/similar")
-def similar_api():
-    """Questions and cases like the title being typed (for the ask form)."""
-    from community.casebook.models import Case
-    from community.search.services import related
-
-    title = (request.args.get("title") or "")[:150]
-    found = services.similar(current_user, title)
-    case_ids = related(current_user, title, "case", 3)
-    cases = (
-        {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(case_ids)))}
-        if case_ids
-        else {}
-    )
-    return jsonify(
-        {
-            "questions": [
-                {
-                    "id": q.id,
-                    "title": q.title,
-                    "url": url_for("questions.show", question_id=q.id),
-                    "status": q.status.value,
-                    "answers": q.answer_count,
-                }
-                for q in found
-            ],
-            "cases": [
-                {
-                    "slug": cases[i].slug,
-                    "title": cases[i].title,
-                    "url": url_for("casebook.show", slug=cases[i].slug),
-                }
-                for i in case_ids
-                if i in cases
-            ],
-        }
-    )

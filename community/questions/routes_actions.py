@@ -8,22 +8,21 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from community.errors import ValidationFailed
+from community.errors import Conflict, InvalidTransition, ValidationFailed
 from community.extensions import limiter
 from community.forms import EmptyForm, apply_errors, status_for
 from community.inputs import int_arg, page_arg
-from community.questions import bp, revisions, services
+from community.moderation import services as moderation
+from community.questions import bp, revisions, services, suggest
 from community.questions.actions import AS_READ, VOTE_STATES
 from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm
 from community.questions.models import CloseReason
-from community.questions.routes import _fill_ask_choices, _user_key  # shared with the pages
+from community.questions.routes import fill_ask_choices, user_key  # shared with the pages
 
 
 def _edit_limit() -> str:
     """Edits are limited as posts are (each keeps a revision), new members more tightly."""
-    from community.moderation.services import trust_level
-
-    if current_user.is_authenticated and trust_level(current_user) == 0:
+    if current_user.is_authenticated and moderation.trust_level(current_user) == 0:
         return current_app.config["RATELIMIT_POST_NEW"]
     return current_app.config["RATELIMIT_EDIT"]
 
@@ -105,13 +104,13 @@ def follow(question_id: int):
 
 @bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_edit_limit, key_func=_user_key, exempt_when=_not_post)
+@limiter.limit(_edit_limit, key_func=user_key, exempt_when=_not_post)
 def edit(question_id: int):
     question = services.get_visible(current_user, question_id)
     if question.author_id != current_user.id:
         abort(403)
     form = AskForm()
-    _fill_ask_choices(form)
+    fill_ask_choices(form)
     if request.method == "GET":
         form.title.data, form.body.data = question.title, question.body_md
         form.field.data = question.field_code or ""
@@ -133,7 +132,7 @@ def edit(question_id: int):
 
 @bp.route("/answers/<int:answer_id>/edit", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_edit_limit, key_func=_user_key, exempt_when=_not_post)
+@limiter.limit(_edit_limit, key_func=user_key, exempt_when=_not_post)
 def edit_answer(answer_id: int):
     answer = services.get_answer(current_user, answer_id)
     if answer.author_id != current_user.id:
@@ -208,16 +207,13 @@ def pin(question_id: int):
 
 @bp.route("/questions/<int:question_id>/invite", methods=["POST"])
 @login_required
-@limiter.limit("20 per hour", key_func=_user_key)
+@limiter.limit("20 per hour", key_func=user_key)
 def invite(question_id: int):
-    from community.errors import Conflict, InvalidTransition
-    from community.questions.suggest import invite as send_invite
-
     question = services.get_visible(current_user, question_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        send_invite(current_user, question, request.form.get("username", ""))
+        suggest.invite(current_user, question, request.form.get("username", ""))
     except InvalidTransition:
         raise  # answered or closed: a 409 page, not a note
     except Conflict as err:

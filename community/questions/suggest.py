@@ -17,6 +17,7 @@ from community.errors import Conflict, InvalidTransition, NotFound
 from community.extensions import db
 from community.profiles.models import Profile
 from community.questions.models import Answer, Question, QuestionInvite
+from community.search import services as search
 from community.signals import answer_requested
 
 
@@ -31,9 +32,7 @@ class Candidate:
 def candidates(viewer, question: Question, limit: int = 5) -> list[Candidate]:
     """Ranked by shared field (2), shared topics (2 each) and accepted answers on similar questions
     (3 each); a fixed number of queries."""
-    from community.search.services import related
-
-    similar_ids = related(viewer, question.title, "question", 20, exclude_id=question.id)
+    similar_ids = search.related(viewer, question.title, "question", 20, exclude_id=question.id)
     accepted = (
         dict(
             db.session.execute(
