@@ -5,11 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from community.casebook.models import CaseStatus, SupportOrganisation
-from community.extensions import db
 from community.forms import EmptyForm
 from community.reference import choices
 from community.support import bp, services
@@ -71,37 +67,23 @@ def remember():
 
 @bp.route("/support/catalogue/")
 def catalogue():
-    orgs = list(
-        db.session.scalars(
-            select(SupportOrganisation)
-            .order_by(SupportOrganisation.id)
-            .options(selectinload(SupportOrganisation.cases))
-        )
-    )
     return render_template(
-        "support/catalogue.html", orgs=orgs, menus=_menus(), ref=choices.all_reference()
+        "support/catalogue.html",
+        orgs=services.organisations(),
+        menus=services.menus_by_code(),
+        ref=choices.all_reference(),
     )
-
-
-def _menus():
-    from community.reference.models import SupportMenu
-
-    return {
-        m.code: m for m in db.session.scalars(select(SupportMenu).order_by(SupportMenu.position))
-    }
 
 
 @bp.route("/support/catalogue/<slug>")
 def organisation(slug: str):
-    org = db.session.scalar(select(SupportOrganisation).where(SupportOrganisation.slug == slug))
+    org = services.organisation(slug)
     if org is None:
         abort(404)
-    cases = [c for c in org.cases if c.status == CaseStatus.PUBLISHED]
-    cases.sort(key=lambda c: c.title)
     return render_template(
         "support/organisation.html",
         org=org,
-        cases=cases,
-        menus=_menus(),
+        cases=services.published_cases(org),
+        menus=services.menus_by_code(),
         ref=choices.all_reference(),
     )

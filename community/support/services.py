@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -12,7 +13,9 @@ from community import policy
 from community.auth.models import Role, User
 from community.casebook.models import Case, CaseStage, CaseStatus, SupportOrganisation, case_fields
 from community.circles.models import Circle
+from community.errors import ValidationFailed
 from community.extensions import db
+from community.profiles import services as profiles
 from community.profiles.models import Profile, profile_fields
 from community.questions.models import Question
 from community.reference.models import Prefecture, SupportMenu
@@ -37,12 +40,24 @@ class Recommendations:
 
 def recommend(viewer, need: Need, limit: int = 5) -> Recommendations:
     """What fits this need: menus for the stage, circles, cases, advisers, organisations."""
-    r = Recommendations()
-    menus = list(db.session.scalars(select(SupportMenu).order_by(SupportMenu.position)))
-    r.menus = [m for m in menus if need.stage in (m.stages or [])]
-    menu_codes = {m.code for m in r.menus}
+    menus = _menus(need)
+    return Recommendations(
+        menus=menus,
+        circles=_circles(viewer, need),
+        cases=_cases(need, limit),
+        advisers=_advisers(need, limit),
+        organisations=_organisations(need, {m.code for m in menus}, limit),
+    )
 
-    # Circles where questions of this field (and stage) are asked most.
+
+def _menus(need: Need) -> list[SupportMenu]:
+    """The support menus that serve the stage, in the catalogue's order."""
+    menus = db.session.scalars(select(SupportMenu).order_by(SupportMenu.position))
+    return [m for m in menus if need.stage in (m.stages or [])]
+
+
+def _circles(viewer, need: Need) -> list[Circle]:
+    """Circles the viewer sees where questions of this field (and stage) are asked most."""
     relevance = func.count(Question.id)
     stmt = (
         select(Circle)
@@ -56,13 +71,15 @@ def recommend(viewer, need: Need, limit: int = 5) -> Recommendations:
         )
         .limit(4)
     )
-    r.circles = list(db.session.scalars(stmt))
+    return list(db.session.scalars(stmt))
 
-    # Cases: serving the stage; same field first, then the same population band.
+
+def _cases(need: Need, limit: int) -> list[Case]:
+    """Published cases serving the stage; same field first, then the same population band."""
     field_match = Case.id.in_(
         select(case_fields.c.case_id).where(case_fields.c.field_code == need.field)
     )
-    r.cases = list(
+    return list(
         db.session.scalars(
             select(Case)
             .where(
@@ -84,7 +101,9 @@ def recommend(viewer, need: Need, limit: int = 5) -> Recommendations:
         )
     )
 
-    # Advisers in the prefecture (or its region) with the field first.
+
+def _advisers(need: Need, limit: int) -> list[User]:
+    """Advisers in the prefecture (4), its region (2) or with the field (3), best score first."""
     region = None
     if need.prefecture:
         pref = db.session.get(Prefecture, need.prefecture)
@@ -101,7 +120,7 @@ def recommend(viewer, need: Need, limit: int = 5) -> Recommendations:
         + (sql_case((same_region, 2), else_=0) if region else 0)
         + (sql_case((has_field, 3), else_=0) if need.field else 0)
     )
-    r.advisers = list(
+    return list(
         db.session.scalars(
             select(User)
             .join(Profile, Profile.user_id == User.id)
@@ -115,25 +134,53 @@ def recommend(viewer, need: Need, limit: int = 5) -> Recommendations:
         )
     )
 
-    orgs = list(db.session.scalars(select(SupportOrganisation).order_by(SupportOrganisation.id)))
-    r.organisations = [
+
+def _organisations(need: Need, menu_codes: set[str], limit: int) -> list[SupportOrganisation]:
+    """Organisations offering one of the menus, in the prefecture and field if they say."""
+    orgs = db.session.scalars(select(SupportOrganisation).order_by(SupportOrganisation.id))
+    return [
         o
         for o in orgs
         if set(o.menu_codes or []) & menu_codes
         and (not o.prefectures or need.prefecture in o.prefectures)
         and (not need.field or not o.field_codes or need.field in o.field_codes)
     ][:limit]
-    return r
 
 
 def remember_stage(user: User, stage: int) -> None:
     """Keep the chosen stage on the profile; the ask form offers it next time."""
-    from flask_babel import gettext as _
-
-    from community.errors import ValidationFailed
-    from community.profiles.services import ensure_profile
-
     if stage not in (1, 2, 3):
-        raise ValidationFailed(_("Unknown choice."), {"stage": [_("Unknown choice.")]})
-    ensure_profile(user).problem_stage = stage
+        raise ValidationFailed.for_field("stage", _("Unknown choice."))
+    profiles.ensure_profile(user).problem_stage = stage
     db.session.flush()
+
+
+# --- the support catalogue --------------------------------------------------------------------
+
+
+def organisations() -> list[SupportOrganisation]:
+    """Every support organisation with its cases, for the catalogue."""
+    return list(
+        db.session.scalars(
+            select(SupportOrganisation)
+            .order_by(SupportOrganisation.id)
+            .options(selectinload(SupportOrganisation.cases))
+        )
+    )
+
+
+def organisation(slug: str) -> SupportOrganisation | None:
+    """One organisation by its slug, or None."""
+    return db.session.scalar(select(SupportOrganisation).where(SupportOrganisation.slug == slug))
+
+
+def published_cases(org: SupportOrganisation) -> list[Case]:
+    """The organisation's published cases, by title."""
+    return sorted((c for c in org.cases if c.status == CaseStatus.PUBLISHED), key=lambda c: c.title)
+
+
+def menus_by_code() -> dict[str, SupportMenu]:
+    """Support menus by code, in the catalogue's order."""
+    return {
+        m.code: m for m in db.session.scalars(select(SupportMenu).order_by(SupportMenu.position))
+    }
