@@ -159,9 +159,10 @@ booking_changed = _events.signal(
     "booking-changed",
     doc="""An office-hours booking was made, confirmed, moved, declined or cancelled.
 
-    Sender: the Booking. Keywords: `actor` (User), `change` (the kind of change, as written in
-    the booking's history). Sent by office_hours after the change is written. Subscribers:
-    office_hours.notices (tell the other party, by notification and mail through the outbox).""",
+    Sender: the Booking. Keywords: `actor` (User), `change` ("booked", "confirmed",
+    "declined", "moved" or "cancelled"). Sent by office_hours (services: book, cancel,
+    reschedule; lifecycle.decide) after the change is flushed. Subscribers:
+    office_hours.subscribers (notices.py: in-app notices and mail rows in the outbox).""",
 )
 
 user_suspended = _events.signal(

@@ -34,5 +34,11 @@ def _labels():
     }
 
 
-# Imported for their side effect: each route module registers its views on bp.
-from community.office_hours import routes, routes_bookings, routes_settings  # noqa: E402,F401
+# Imported for their side effect: each route module registers its views on bp; subscribers
+# connects the notices to booking_changed.
+from community.office_hours import (  # noqa: E402,F401
+    routes,
+    routes_bookings,
+    routes_settings,
+    subscribers,
+)

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from community import markdown
 from community.auth.models import Role, User
 from community.db import utcnow
-from community.errors import NotFound, PermissionDenied
+from community.errors import NotFound, PermissionDenied, ValidationFailed
 from community.extensions import db
-from community.office_hours.common import _field
 from community.office_hours.models import (
     ACTIVE_STATUSES,
     AdviserSettings,
@@ -47,16 +46,16 @@ def update_settings(adviser: User, data: dict) -> AdviserSettings:
     s.affiliation = (data.get("affiliation") or "").strip()[:200]
     intro = (data.get("intro") or "").strip()
     if len(intro) > 4000:
-        raise _field("intro", _("Use at most %(n)d characters.", n=4000))
+        raise ValidationFailed.for_field("intro", _("Use at most %(n)d characters.", n=4000))
     s.intro_md, s.intro_html = intro, markdown.render(intro)
     s.regions = sorted(set(data.get("regions") or []))
     modes = [m for m in data.get("modes") or [] if m in {x.value for x in Mode}]
     if not modes:
-        raise _field("modes", _("Choose at least one way to meet."))
+        raise ValidationFailed.for_field("modes", _("Choose at least one way to meet."))
     s.modes = modes
     url = (data.get("meeting_url") or "").strip()
     if url and not url.startswith("https://"):
-        raise _field("meeting_url", _("A meeting link starts with https://."))
+        raise ValidationFailed.for_field("meeting_url", _("A meeting link starts with https://."))
     s.meeting_url = url
     for name, low, high in (
         ("buffer_minutes", 0, 120),
@@ -66,7 +65,9 @@ def update_settings(adviser: User, data: dict) -> AdviserSettings:
     ):
         value = data.get(name)
         if not isinstance(value, int) or not low <= value <= high:
-            raise _field(name, _("Enter a number from %(low)d to %(high)d.", low=low, high=high))
+            raise ValidationFailed.for_field(
+                name, _("Enter a number from %(low)d to %(high)d.", low=low, high=high)
+            )
         setattr(s, name, value)
     s.requires_confirmation = bool(data.get("requires_confirmation"))
     s.paused = bool(data.get("paused"))
@@ -79,15 +80,15 @@ def add_rule(
 ) -> AvailabilityRule:
     require_adviser(adviser)
     if weekday not in range(7):
-        raise _field("weekday", _("Unknown choice."))
+        raise ValidationFailed.for_field("weekday", _("Unknown choice."))
     if not (start and end and end > start):
-        raise _field("end_time", _("The end must be after the start."))
+        raise ValidationFailed.for_field("end_time", _("The end must be after the start."))
     if not 15 <= (slot_minutes or 0) <= 120:
-        raise _field(
+        raise ValidationFailed.for_field(
             "slot_minutes", _("Enter a number from %(low)d to %(high)d.", low=15, high=120)
         )
     if mode not in {m.value for m in Mode}:
-        raise _field("mode", _("Unknown choice."))
+        raise ValidationFailed.for_field("mode", _("Unknown choice."))
     rule = AvailabilityRule(
         adviser_id=adviser.id,
         weekday=weekday,
@@ -112,15 +113,15 @@ def add_exception(
 ) -> AvailabilityException:
     require_adviser(adviser)
     if kind not in ("off", "extra"):
-        raise _field("kind", _("Unknown choice."))
+        raise ValidationFailed.for_field("kind", _("Unknown choice."))
     if day is None:
-        raise _field("day", _("Enter a date."))
+        raise ValidationFailed.for_field("day", _("Enter a date."))
     if (start is None) != (end is None) or (start and end and end <= start):
-        raise _field("end_time", _("The end must be after the start."))
+        raise ValidationFailed.for_field("end_time", _("The end must be after the start."))
     if kind == "extra" and start is None:
-        raise _field("start_time", _("Extra hours need a start and an end."))
+        raise ValidationFailed.for_field("start_time", _("Extra hours need a start and an end."))
     if not 15 <= (slot_minutes or 0) <= 120:
-        raise _field(
+        raise ValidationFailed.for_field(
             "slot_minutes", _("Enter a number from %(low)d to %(high)d.", low=15, high=120)
         )
     row = AvailabilityException(

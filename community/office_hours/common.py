@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from community.auth.models import User
 from community.db import utcnow
-from community.errors import Conflict, NotFound, ValidationFailed
+from community.errors import Conflict, NotFound
 from community.extensions import db
 from community.office_hours.models import Booking
 
@@ -19,21 +19,20 @@ class BookingChanged(Conflict):
 
 
 def booking_changed() -> BookingChanged:
+    """The error for a booking that another request changed first."""
     return BookingChanged(
         _("This booking was changed by another action. Please check it and try again.")
     )
 
 
-def _field(name: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, {name: [message]})
-
-
-def _require_party(user: User, booking: Booking) -> None:
+def require_party(user: User, booking: Booking) -> None:
+    """Only the member who booked and the adviser see a booking; anyone else finds nothing."""
     if user.id not in (booking.adviser_id, booking.member_id):
         raise NotFound(_("Not found."))
 
 
-def _touch(booking: Booking) -> None:
+def touch(booking: Booking) -> None:
+    """A change the calendars must pick up: the next SEQUENCE and a new update time."""
     booking.sequence += 1
     booking.updated_at = utcnow()
 

@@ -6,21 +6,23 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from community import signals
 from community.auth.models import User
 from community.db import utcnow
 from community.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from community.extensions import db
-from community.office_hours.common import _field, _require_party, _touch, save_change
+from community.office_hours.common import require_party, save_change, touch
 from community.office_hours.models import ACTIVE_STATUSES, Booking, BookingStatus
-from community.office_hours.notices import notify
+from community.questions import services as questions
 
 
 def get_booking(user, booking_id: int) -> Booking:
     booking = db.session.get(Booking, booking_id)
     if booking is None or not getattr(user, "is_authenticated", False):
         raise NotFound(_("Not found."))
-    _require_party(user, booking)
+    require_party(user, booking)
     return booking
 
 
@@ -30,9 +32,10 @@ def decide(adviser: User, booking: Booking, confirm: bool) -> Booking:
     if booking.status != BookingStatus.REQUESTED:
         raise InvalidTransition(_("This booking is not waiting for a decision."))
     booking.status = BookingStatus.CONFIRMED if confirm else BookingStatus.DECLINED
-    _touch(booking)
+    touch(booking)
     save_change()
-    notify(booking, "confirmed" if confirm else "declined", actor=adviser)
+    change = "confirmed" if confirm else "declined"
+    signals.booking_changed.send(booking, actor=adviser, change=change)
     return booking
 
 
@@ -47,7 +50,7 @@ def mark(
     if booking.status != BookingStatus.CONFIRMED or (now or utcnow()) < booking.starts_at:
         raise InvalidTransition(_("Only a confirmed session that has started can be marked."))
     booking.status = status
-    _touch(booking)
+    touch(booking)
     save_change()
     return booking
 
@@ -59,7 +62,7 @@ def rate(member: User, booking: Booking, stars: int, comment: str = "") -> Booki
     if booking.status != BookingStatus.DONE:
         raise InvalidTransition(_("Sessions can be rated once they are done."))
     if stars not in range(1, 6):
-        raise _field("rating", _("Choose from 1 to 5."))
+        raise ValidationFailed.for_field("rating", _("Choose from 1 to 5."))
     booking.rating = stars
     booking.rating_comment = (comment or "").strip()[:1000]
     save_change()
@@ -76,8 +79,6 @@ def save_note(adviser: User, booking: Booking, note: str) -> Booking:
 
 def answer_from_note(adviser: User, booking: Booking, body: str):
     """Turn the advice into an answer on the linked question (others can learn from it)."""
-    from community.questions import services as questions
-
     if adviser.id != booking.adviser_id:
         raise PermissionDenied(_("Only the adviser can do that."))
     if booking.question_id is None:
@@ -88,8 +89,6 @@ def answer_from_note(adviser: User, booking: Booking, body: str):
 
 def bookings_for(user: User, now: datetime | None = None) -> tuple[list[Booking], list[Booking]]:
     """(upcoming, past) bookings where the user is the member or the adviser."""
-    from sqlalchemy.orm import joinedload
-
     now = now or utcnow()
     rows = list(
         db.session.scalars(

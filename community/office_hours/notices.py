@@ -8,6 +8,9 @@ The rules (README "Office hours"):
 - booking mail follows the recipient's setting for office-hour notifications: at once (the
   default: the parties need the time and the link), in the daily digest, or never. The in-app
   notice is recorded in every case.
+
+The services do not call this module: they send `signals.booking_changed`, and subscribers.py
+calls `notify` for it. The reminder run calls `notify` itself.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from community.auth.models import User
 from community.auth.services import absolute_url
 from community.db import utcnow
 from community.extensions import db
+from community.notifications import services as notes
+from community.notifications.models import Kind, MailPreference
 from community.office_hours.models import AdviserSettings, Booking, BookingStatus, Mode
 from community.office_hours.slots import TOKYO
 from community.urls import base_url
@@ -78,9 +83,6 @@ def meeting_url(booking: Booking) -> str:
 
 def notify(booking: Booking, event: str, actor: User | None = None) -> None:
     """Tell the people `event` concerns (see the module docstring for who and how)."""
-    from community.notifications import services as notes
-    from community.notifications.models import Kind, MailPreference
-
     url = absolute_url("office_hours.booking", booking_id=booking.id)
     path = url.removeprefix(base_url())
     adviser = db.session.get(User, booking.adviser_id)

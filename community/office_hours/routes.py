@@ -6,13 +6,12 @@ Booking pages live in routes_bookings.py and adviser settings in routes_settings
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from community import idempotency
 from community.auth.models import Role, User
@@ -25,7 +24,6 @@ from community.office_hours import bp, services
 from community.office_hours.forms import BookForm
 from community.office_hours.models import AdviserSettings, BookingStatus
 from community.office_hours.slots import TOKYO
-from community.profiles.models import Profile
 from community.reference import choices
 
 # One page of an adviser's free times; links page through the whole booking window.
@@ -48,37 +46,11 @@ def _adviser(username: str) -> User:
 @bp.route("/office-hours/")
 def index():
     args = request.args
-    advisers = list(
-        db.session.scalars(
-            select(User)
-            .join(Profile, Profile.user_id == User.id)
-            .where(User.role == Role.ADVISER, User.deleted_at.is_(None))
-            .options(
-                selectinload(User.profile).selectinload(Profile.fields),
-                selectinload(User.profile).selectinload(Profile.help_topics),
-                selectinload(User.profile).joinedload(Profile.prefecture),
-            )
-            .order_by(User.display_name)
-        )
-    )
-    settings = {s.user_id: s for s in db.session.scalars(select(AdviserSettings))}
-    field, topic, pref = args.get("field", ""), args.get("topic", ""), args.get("prefecture", "")
-    if field:
-        advisers = [a for a in advisers if field in {f.code for f in a.profile.fields}]
-    if topic:
-        advisers = [a for a in advisers if topic in {t.code for t in a.profile.help_topics}]
-    if pref:
-        advisers = [
-            a
-            for a in advisers
-            if a.profile.prefecture_code == pref
-            or (a.id in settings and (not settings[a.id].regions or pref in settings[a.id].regions))
-        ]
-    slots = services.free_slots_for_many([a.id for a in advisers], utcnow())
-    rows = [(a, settings.get(a.id), (slots.get(a.id) or [None])[0]) for a in advisers]
-    # Advisers with a free slot first, soonest first.
-    rows.sort(
-        key=lambda r: (r[2] is None, r[2].start if r[2] else datetime.max.replace(tzinfo=TOKYO))
+    rows = services.adviser_rows(
+        utcnow(),
+        field=args.get("field", ""),
+        topic=args.get("topic", ""),
+        prefecture=args.get("prefecture", ""),
     )
     return render_template(
         "office_hours/index.html", rows=rows, args=args, ref=choices.all_reference()
@@ -122,19 +94,6 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _own_questions():
-    from community.questions.models import Question
-
-    return list(
-        db.session.scalars(
-            select(Question)
-            .where(Question.author_id == current_user.id)
-            .order_by(Question.created_at.desc())
-            .limit(50)
-        )
-    )
-
-
 @bp.route("/office-hours/<username>/book", methods=["GET", "POST"])
 @login_required
 def book(username: str):
@@ -144,7 +103,8 @@ def book(username: str):
     if settings is None or start is None:
         abort(404)
     form = BookForm()
-    form.question_id.choices = [("", _("None"))] + [(str(q.id), q.title) for q in _own_questions()]
+    questions = services.questions_to_link(current_user)
+    form.question_id.choices = [("", _("None"))] + [(str(q.id), q.title) for q in questions]
     form.mode.choices = [(m, m) for m in settings.modes] or [("online", "online")]
     if form.validate_on_submit():
         if replayed := idempotency.claim():

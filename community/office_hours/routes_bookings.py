@@ -36,6 +36,7 @@ from community.office_hours.forms import (
 )
 from community.office_hours.models import AdviserSettings, Booking, BookingStatus
 from community.office_hours.routes import WHEN
+from community.questions import page as question_page
 
 
 @bp.route("/bookings/")
@@ -59,10 +60,8 @@ def booking(booking_id: int):
     question = None
     answers = []
     if b.question_id:
-        from community.questions import page
-
         try:
-            loaded = page.load(current_user, b.question_id)
+            loaded = question_page.load(current_user, b.question_id)
             question, answers = loaded.question, loaded.answers
         except DomainError:
             question = None

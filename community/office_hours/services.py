@@ -12,11 +12,19 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from community import signals
 from community.auth.models import Role, User
 from community.auth.services import ensure_can_post
 from community.db import utcnow
-from community.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
+from community.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from community.extensions import db
+from community.office_hours.advisers import adviser_rows, questions_to_link
 from community.office_hours.availability import (
     add_exception,
     add_rule,
@@ -29,11 +37,10 @@ from community.office_hours.availability import (
 )
 from community.office_hours.common import (
     BookingChanged,
-    _field,
-    _require_party,
-    _touch,
     check_version,
+    require_party,
     save_change,
+    touch,
 )
 from community.office_hours.lifecycle import (
     answer_from_note,
@@ -51,12 +58,13 @@ from community.office_hours.models import (
     BookingStatus,
     Mode,
 )
-from community.office_hours.notices import notify, summary
+from community.office_hours.notices import summary
 from community.office_hours.reminders import (
     feed_token,
     send_reminders,
     user_for_feed,
 )
+from community.questions.models import Question
 
 # Re-exported so that `from community.office_hours import services` stays the one import for
 # routes, the CLI, seeds and tests. `book` and `reschedule` stay in this module because they look
@@ -67,6 +75,7 @@ __all__ = [
     "SlotTaken",
     "add_exception",
     "add_rule",
+    "adviser_rows",
     "answer_from_note",
     "book",
     "bookings_for",
@@ -82,6 +91,7 @@ __all__ = [
     "rate",
     "require_adviser",
     "needs_reconfirmation",
+    "questions_to_link",
     "reschedule",
     "save_note",
     "send_reminders",
@@ -126,18 +136,16 @@ def book(
         raise PermissionDenied(_("You cannot book your own office hours."))
     agenda = (agenda or "").strip()
     if not agenda:
-        raise _field("agenda", _("Say what you would like to discuss."))
+        raise ValidationFailed.for_field("agenda", _("Say what you would like to discuss."))
     if len(agenda) > AGENDA_MAX:
-        raise _field("agenda", _("Use at most %(n)d characters.", n=AGENDA_MAX))
+        raise ValidationFailed.for_field("agenda", _("Use at most %(n)d characters.", n=AGENDA_MAX))
     settings = _lock_adviser(adviser.id)
     if settings is None or settings.paused:
         raise InvalidTransition(_("This adviser is not taking bookings at the moment."))
     if question_id:
-        from community.questions.models import Question
-
         question = db.session.get(Question, question_id)
         if question is None or question.author_id != member.id:
-            raise _field("question_id", _("Choose one of your own questions."))
+            raise ValidationFailed.for_field("question_id", _("Choose one of your own questions."))
     active = db.session.scalar(
         select(db.func.count()).where(
             Booking.adviser_id == adviser.id,
@@ -173,13 +181,13 @@ def book(
     except IntegrityError as exc:  # another request took the slot between our check and insert
         db.session.rollback()
         raise SlotTaken(_("That time is no longer free. Please choose another slot.")) from exc
-    notify(booking, "booked", actor=member)
+    signals.booking_changed.send(booking, actor=member, change="booked")
     return booking
 
 
 def cancel(user: User, booking: Booking, reason: str, now: datetime | None = None) -> Booking:
     """Either side cancels, with a reason, until the cutoff before the start."""
-    _require_party(user, booking)
+    require_party(user, booking)
     now = now or utcnow()
     if not booking.is_active:
         raise InvalidTransition(_("This booking is not active."))
@@ -190,13 +198,13 @@ def cancel(user: User, booking: Booking, reason: str, now: datetime | None = Non
         )
     reason = (reason or "").strip()
     if not reason:
-        raise _field("reason", _("Please give a reason."))
+        raise ValidationFailed.for_field("reason", _("Please give a reason."))
     booking.status = BookingStatus.CANCELLED
     booking.cancel_reason = reason[:500]
     booking.cancelled_by_id = user.id
-    _touch(booking)
+    touch(booking)
     save_change()
-    notify(booking, "cancelled", actor=user)
+    signals.booking_changed.send(booking, actor=user, change="cancelled")
     return booking
 
 
@@ -246,11 +254,11 @@ def reschedule(
         booking.status = BookingStatus.REQUESTED
     booking.starts_at, booking.ends_at = slot.start, slot.end
     booking.reminder_sent_at = None
-    _touch(booking)
+    touch(booking)
     try:
         save_change()
     except IntegrityError as exc:
         db.session.rollback()
         raise SlotTaken(_("That time is no longer free. Please choose another slot.")) from exc
-    notify(booking, "moved", actor=user)
+    signals.booking_changed.send(booking, actor=user, change="moved")
     return booking
