@@ -41,7 +41,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     if not app.logger.level:
         app.logger.setLevel(logging.INFO)
 
-    from community import inputs, metrics, web
+    # Inside the factory: these import the feature packages, which import `community` (this file).
+    from community import inputs, metrics, templating, web
     from community.cli import register_commands
 
     register_extensions(app)
@@ -51,6 +52,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     metrics.register(app)
     web.register_errorhandlers(app)
     web.register_request_hooks(app)
+    templating.register(app)
     register_commands(app)
     if app.config["PROXY_HOPS"]:
         # Outermost, around Socket.IO too: remote_addr becomes the client behind the proxies.
@@ -61,6 +63,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
+    # Imports inside the factory's functions: every module below imports `community` (this file).
     from community import async_mode, auth, i18n
     from community.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from community.extensions import socketio_queue as queue_options
@@ -107,6 +110,7 @@ def import_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    """Register each feature's blueprint (imported here: each feature imports `community`)."""
     from community.admin import bp as admin_bp
     from community.api import bp as api_bp
     from community.auth import bp as auth_bp

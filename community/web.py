@@ -6,7 +6,6 @@ import contextlib
 from datetime import timedelta
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,10 +22,7 @@ from community.failures import (
     request_id,
     static_error_response,
 )
-from community.idempotency import new_key
 from community.notifications import live
-from community.notifications.services import unread_count
-from community.urls import url_self
 
 CSP = "; ".join(
     [
@@ -53,16 +49,7 @@ def wants_json() -> bool:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Template globals, last-seen, the one commit per request and the security headers."""
-    app.add_template_global(url_self)
-    app.add_template_global(new_key, "idempotency_key")  # one-time tokens in hand-written forms
-
-    @app.context_processor
-    def template_helpers():
-        return {
-            "current_locale": lambda: str(get_locale() or "ja"),
-            "unread_count": lambda: unread_count(current_user),
-        }
+    """Last-seen, the one commit per request and the security headers."""
 
     @app.before_request
     def touch_last_seen():
