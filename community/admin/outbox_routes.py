@@ -17,6 +17,7 @@ from community.inputs import page_arg
 @bp.route("/mail")
 @admin_required
 def mail():
+    """Mail that needs attention: failed, or waiting too long."""
     pagination = db.paginate(
         outbox.attention_query(), page=page_arg(), per_page=50, error_out=False
     )
@@ -26,6 +27,7 @@ def mail():
 @bp.route("/mail/<int:mail_id>/retry", methods=["POST"])
 @admin_required
 def retry_mail(mail_id: int):
+    """Queue a failed or waiting mail again."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:

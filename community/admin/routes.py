@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from community import policy
 from community.admin import bp, services
 from community.admin.forms import DomainForm, RoleForm, VerificationForm
 from community.auth import services as auth_services
@@ -25,7 +26,7 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
+        if not policy.is_admin(current_user):
             abort(403)
         return view(*args, **kwargs)
 
@@ -35,6 +36,7 @@ def admin_required(view):
 @bp.route("/users")
 @admin_required
 def users():
+    """The account list with search, roles and staff verification."""
     q = request.args.get("q", "")
     pagination = db.paginate(
         services.user_list_query(q),
@@ -61,6 +63,7 @@ def _target(user_id: int) -> User:
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 @admin_required
 def change_role(user_id: int):
+    """Give an account another role."""
     user = _target(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
@@ -84,6 +87,7 @@ def change_role(user_id: int):
 @bp.route("/users/<int:user_id>/verification", methods=["POST"])
 @admin_required
 def change_verification(user_id: int):
+    """Mark an account as verified staff, or not."""
     user = _target(user_id)
     form = VerificationForm()
     if not form.validate_on_submit():
@@ -97,6 +101,7 @@ def change_verification(user_id: int):
 @bp.route("/domains", methods=["GET", "POST"])
 @admin_required
 def domains():
+    """The staff email domains: list them and add one."""
     form = DomainForm()
     status = 200
     if form.validate_on_submit():
@@ -118,6 +123,7 @@ def domains():
 @bp.route("/domains/<int:domain_id>/delete", methods=["POST"])
 @admin_required
 def delete_domain(domain_id: int):
+    """Remove a staff email domain."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:

@@ -19,6 +19,7 @@ DOMAIN_RE = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+
 
 
 def user_list_query(q: str = ""):
+    """Accounts for the admin list, newest first; `q` matches email, username or display name."""
     stmt = (
         select(User)
         .where(User.deleted_at.is_(None))
@@ -64,6 +65,7 @@ def add_domain(actor: User, domain: str) -> VerifiedDomain:
 
 
 def remove_domain(actor: User, domain_id: int) -> None:
+    """Remove a domain (admins) and re-check every confirmed account against the shorter list."""
     policy.require_admin(actor)
     row = db.session.get(VerifiedDomain, domain_id)
     if row is None:

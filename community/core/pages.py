@@ -35,21 +35,25 @@ def _page(name: str):
 
 @bp.route("/about")
 def about():
+    """About Kakehashi."""
     return _page("about")
 
 
 @bp.route("/terms")
 def terms():
+    """Terms of use."""
     return _page("terms")
 
 
 @bp.route("/privacy")
 def privacy():
+    """Privacy policy."""
     return _page("privacy")
 
 
 @bp.route("/contact")
 def contact():
+    """How to contact the operator."""
     return _page("contact")
 
 
@@ -65,6 +69,7 @@ def welcome():
 @bp.route("/welcome/dismiss", methods=["POST"])
 @login_required
 def welcome_dismiss():
+    """Hide the getting-started checklist from the home page."""
     if EmptyForm().validate_on_submit():
         if request.form.get("show") == "1":
             onboarding.restore(current_user)

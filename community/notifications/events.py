@@ -55,6 +55,7 @@ def authenticated_only(handler):
 
 @socketio.on("connect")
 def on_connect(auth=None):  # noqa: ARG001 - Socket.IO passes the client's auth payload
+    """Members only; each joins their own room (`user:<id>`) for the bell's count."""
     if not policy.is_signed_in(current_user):
         return False  # refuse the connection
     join_room(f"user:{current_user.id}")
@@ -65,6 +66,7 @@ def on_connect(auth=None):  # noqa: ARG001 - Socket.IO passes the client's auth 
 
 @socketio.on("disconnect")
 def on_disconnect(reason=None):  # noqa: ARG001 - python-socketio passes why it disconnected
+    """Count the socket as closed."""
     # Only accepted connections reach here: a refused one never counted.
     metrics.socket_closed()
 
@@ -72,6 +74,7 @@ def on_disconnect(reason=None):  # noqa: ARG001 - python-socketio passes why it 
 @socketio.on("watch_question")
 @authenticated_only
 def watch_question(data):
+    """Join the question's room, when the member may see the question."""
     question_id = _id_arg(data, "question_id")
     if question_id is None:
         return INVALID
@@ -86,6 +89,7 @@ def watch_question(data):
 @socketio.on("unwatch_question")
 @authenticated_only
 def unwatch_question(data):
+    """Leave the question's room."""
     question_id = _id_arg(data, "question_id")
     if question_id is None:
         return INVALID
@@ -96,6 +100,7 @@ def unwatch_question(data):
 @socketio.on("watch_circle")
 @authenticated_only
 def watch_circle(data):
+    """Join the circle's room, when the member may see the circle."""
     slug = _slug_arg(data, "slug")
     if slug is None:
         return INVALID

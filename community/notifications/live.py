@@ -44,6 +44,7 @@ def discard() -> None:
 
 
 def answer_posted(question_id: int, answer_id: int) -> None:
+    """Tell the question's open pages that an answer arrived (they fetch it over HTTP)."""
     queue(
         "answer_posted",
         {"question_id": question_id, "answer_id": answer_id},
@@ -52,6 +53,7 @@ def answer_posted(question_id: int, answer_id: int) -> None:
 
 
 def comment_posted(question_id: int, comment_id: int) -> None:
+    """Tell the question's open pages that a comment arrived."""
     queue(
         "comment_posted",
         {"question_id": question_id, "comment_id": comment_id},
@@ -60,6 +62,7 @@ def comment_posted(question_id: int, comment_id: int) -> None:
 
 
 def question_posted(circle_id: int, question_id: int) -> None:
+    """Tell the circle's open pages that a question was asked there."""
     queue(
         "question_posted",
         {"circle_id": circle_id, "question_id": question_id},

@@ -31,6 +31,7 @@ KIND_LABELS = {
 @bp.route("/notifications/")
 @login_required
 def index():
+    """The signed-in member's notifications."""
     return render_template(
         "notifications/index.html", items=services.recent(current_user), button=EmptyForm()
     )
@@ -39,6 +40,7 @@ def index():
 @bp.route("/notifications/<int:notification_id>")
 @login_required
 def open_one(notification_id: int):
+    """Open a notification: mark it read and go where it points."""
     target = services.open_notification(current_user, notification_id)
     # Stored targets are paths on this site; anything else goes to the list.
     return redirect(local_path(target) or url_for(".index"))
@@ -47,6 +49,7 @@ def open_one(notification_id: int):
 @bp.route("/notifications/read-all", methods=["POST"])
 @login_required
 def read_all():
+    """Mark every notification read."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.mark_all_read(current_user)
@@ -57,6 +60,7 @@ def read_all():
 @bp.route("/settings/notifications", methods=["GET", "POST"])
 @login_required
 def settings():
+    """Mail preferences for each kind of notification."""
     memberships = list(
         db.session.scalars(
             select(CircleMembership).where(

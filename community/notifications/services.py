@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from community import mail, policy
 from community.auth.models import User
@@ -131,6 +132,8 @@ def notify(
 
 
 def preferences_for(user_ids: list[int]) -> dict[int, dict[Kind, MailPreference]]:
+    """user id → {kind: mail preference} for the kinds each person changed (one query);
+    a kind missing from the inner dict follows DEFAULT_MAIL."""
     out: dict[int, dict] = defaultdict(dict)
     if user_ids:
         for s in db.session.scalars(
@@ -141,6 +144,7 @@ def preferences_for(user_ids: list[int]) -> dict[int, dict[Kind, MailPreference]
 
 
 def set_preference(user: User, kind: Kind, value: MailPreference) -> None:
+    """Record how the user wants mail about one kind of notification."""
     row = db.session.scalar(
         select(NotificationSetting).where(
             NotificationSetting.user_id == user.id, NotificationSetting.kind == kind
@@ -171,8 +175,7 @@ def unread_count(user) -> int:
 
 
 def recent(user: User, limit: int = 50) -> list[Notification]:
-    from sqlalchemy.orm import joinedload
-
+    """The user's newest notifications that they may still open, newest first."""
     return list(
         db.session.scalars(
             _still_visible(select(Notification).where(Notification.user_id == user.id), user)
@@ -184,6 +187,8 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
 
 
 def open_notification(user: User, notification_id: int) -> str:
+    """Mark one of the user's notifications read and return where it points; NotFound when it
+    is someone else's or about something the user may no longer see."""
     n = db.session.scalar(
         _still_visible(
             select(Notification).where(
@@ -200,6 +205,7 @@ def open_notification(user: User, notification_id: int) -> str:
 
 
 def mark_all_read(user: User) -> int:
+    """Mark every unread notification of the user read; returns how many were."""
     return db.session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
