@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -47,3 +49,25 @@ def str_enum(cls, length: int = 12) -> Enum:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A SAVEPOINT around the part of the request's work that may fail (a unique constraint).
+
+    On an error inside the block only that part is undone and the error goes on; the earlier
+    work of the transaction stays, and the request edge (`web.finish_transaction`) still owns
+    commit and rollback. Services use this instead of rolling back the whole session.
+
+    pysqlite begins its transaction only before a data-changing statement, so a SAVEPOINT
+    issued first would open (and its RELEASE commit) a transaction of its own: on SQLite the
+    transaction is begun explicitly first when none is open yet.
+    """
+    connection = session.connection()
+    if (
+        connection.dialect.name == "sqlite"
+        and not connection.connection.driver_connection.in_transaction
+    ):
+        connection.exec_driver_sql("BEGIN")
+    with session.begin_nested():
+        yield

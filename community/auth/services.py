@@ -36,7 +36,7 @@ from community.auth.validation import (
     narrow,
     normalise_email,
 )
-from community.db import utcnow
+from community.db import savepoint, utcnow
 from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db
 from community.urls import base_url
@@ -101,14 +101,13 @@ def register(
     if existing is not None:
         _tell_already_registered(existing)
         return None
-    db.session.add(user)
     try:
-        db.session.flush()
+        with savepoint(db.session):
+            db.session.add(user)
+            db.session.flush()
     except IntegrityError as exc:
-        # A concurrent registration won the race: say which constraint it took. Registering
-        # is the request's first write, so rolling back loses nothing, and the new
-        # transaction sees the winner's committed row.
-        db.session.rollback()
+        # A concurrent registration won the race: say which constraint it took. Only the
+        # savepoint is undone; the next statement sees the winner's committed row.
         if db.session.scalar(select(func.count()).where(User.username == username)):
             raise _username_taken() from exc
         existing = db.session.scalar(select(User).where(User.email == email))

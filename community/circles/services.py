@@ -18,6 +18,7 @@ from community.circles.models import (
     CircleVisibility,
     MembershipStatus,
 )
+from community.db import savepoint
 from community.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from community.extensions import db
 from community.signals import membership_decided
@@ -211,11 +212,11 @@ def join(user: User, circle: Circle, message: str = "") -> CircleMembership:
     m = CircleMembership(
         circle=circle, user_id=user.id, status=status, message=(message or "").strip()[:500]
     )
-    db.session.add(m)
     try:
-        db.session.flush()
+        with savepoint(db.session):
+            db.session.add(m)
+            db.session.flush()
     except IntegrityError as exc:  # a double click raced
-        db.session.rollback()
         raise Conflict(_("You are already a member or have asked to join.")) from exc
     return m
 

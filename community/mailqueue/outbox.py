@@ -45,6 +45,8 @@ def queue_depth() -> int:
 
 @event.listens_for(AppSession, "after_commit")
 def _delivered_after_commit(session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: nothing is committed yet
     # Only the app's own sessions: the worker commits on a plain Session, so no recursion.
     if not session.info.pop(_QUEUED, False) or not has_app_context():
         return
@@ -63,4 +65,5 @@ def _delivered_after_commit(session) -> None:
 
 @event.listens_for(AppSession, "after_rollback")
 def _nothing_queued(session) -> None:
-    session.info.pop(_QUEUED, None)
+    if not session.in_nested_transaction():  # a savepoint's rollback keeps the earlier mail
+        session.info.pop(_QUEUED, None)

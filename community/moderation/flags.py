@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from community.auth.models import User
 from community.circles.models import Circle
+from community.db import savepoint
 from community.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from community.extensions import db
 from community.moderation.audit_log import audit
@@ -53,11 +54,11 @@ def flag(reporter: User, target_type: str, target_id: int, reason: str, text: st
         reason=reason_enum,
         text=text[:500],
     )
-    db.session.add(row)
     try:
-        db.session.flush()
+        with savepoint(db.session):
+            db.session.add(row)
+            db.session.flush()
     except IntegrityError as exc:
-        db.session.rollback()
         raise Conflict(_("You already flagged this.")) from exc
     if kind != TargetType.PROFILE and getattr(obj, "hidden_at", None) is None:
         immediate = reason_enum == FlagReason.PERSONAL_INFO and reporter.verified_staff

@@ -301,7 +301,8 @@ def _reindex_changed(session):
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session):
-    session.info.pop("search_dirty", None)
+    if not session.in_nested_transaction():  # a savepoint's rollback keeps the earlier changes
+        session.info.pop("search_dirty", None)
 
 
 def mark_dirty(kind: str, ref_id: int) -> None:
