@@ -158,6 +158,7 @@ def close(
 
 
 def reopen(actor: User, question: Question) -> Question:
+    """Moderators open a closed question again (a duplicate loses its link to the original)."""
     policy.require_moderator(actor, question.circle)
     if not question.is_closed:
         raise InvalidTransition(_("This question is not closed."))
@@ -168,6 +169,7 @@ def reopen(actor: User, question: Question) -> Question:
 
 
 def set_pinned(actor: User, question: Question, pinned: bool) -> None:
+    """Moderators pin a question to the top of its circle's page, or unpin it."""
     if question.circle is None:
         raise InvalidTransition(_("Only questions in a circle can be pinned."))
     policy.require_moderator(actor, question.circle)

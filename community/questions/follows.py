@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from community import policy
 from community.auth.models import User
 from community.db import utcnow
 from community.extensions import db
@@ -29,10 +30,12 @@ def _insert_ignore(model, **values) -> bool:
 
 
 def follow(user: User, question: Question) -> None:
+    """The user hears of new answers to the question (following twice is one follow)."""
     _insert_ignore(QuestionFollow, question_id=question.id, user_id=user.id, created_at=utcnow())
 
 
 def unfollow(user: User, question: Question) -> None:
+    """The user no longer hears of new answers to the question."""
     db.session.execute(
         delete(QuestionFollow).where(
             QuestionFollow.question_id == question.id, QuestionFollow.user_id == user.id
@@ -41,7 +44,8 @@ def unfollow(user: User, question: Question) -> None:
 
 
 def is_following(user, question: Question) -> bool:
-    if not getattr(user, "is_authenticated", False):
+    """Whether the user follows the question (a visitor never does)."""
+    if not policy.is_signed_in(user):
         return False
     return bool(
         db.session.scalar(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from community import policy
 from community.extensions import db
 from community.profiles.models import profile_fields
 from community.questions import services
@@ -22,7 +23,7 @@ class HomeFeeds:
 def home_feeds(viewer, limit: int = 8) -> HomeFeeds:
     """Lists for the home page; visitors get the newest visible questions."""
     feeds = HomeFeeds()
-    if not getattr(viewer, "is_authenticated", False):
+    if not policy.is_signed_in(viewer):
         feeds.recent = list(
             db.session.scalars(services.list_query(viewer, sort="newest").limit(limit))
         )

@@ -15,8 +15,10 @@ STATUS_LABELS = {
 
 
 def stage_label(stage) -> str:
+    """The problem stage (1–3) in words, or "" when none is set."""
     return str(STAGE_LABELS.get(int(stage), "")) if stage else ""
 
 
 def status_label(status: str) -> str:
+    """A question's status in words (the value itself if unknown)."""
     return str(STATUS_LABELS.get(status, status))

@@ -127,10 +127,6 @@ class Question(db.Model):
     def is_closed(self) -> bool:
         return self.close_reason is not None
 
-    @property
-    def stagestr_enum(self) -> Stage | None:
-        return Stage(self.stage) if self.stage else None
-
 
 class Answer(db.Model):
     __tablename__ = "answers"

@@ -76,6 +76,27 @@ def _shown(model, perms: Permissions):
 
 def load(viewer, question_id: int) -> QuestionPage:
     """The question, its answers, comments and the viewer's votes (a fixed number of queries)."""
+    question = _question(viewer, question_id)
+    m = policy.membership(viewer, question.circle)
+    _require_visible(viewer, question, m)
+    perms = _permissions(viewer, question, m)
+    answers = _answers(question, perms)
+    comments = _comments(question, perms)
+    my_q, my_a, following = _viewer_state(viewer, question, perms)
+    page = QuestionPage(question, answers, comments, my_q, my_a, following, perms, m)
+    page.comment_cases = markdown.published_cases(
+        "\n".join(c.body for thread in comments.values() for c in thread)
+    )
+    if policy.can_see_question(viewer, question.duplicate_of):
+        page.duplicate_of = question.duplicate_of
+    page.case_links = casebook.links_for_question(question.id)
+    if perms.reply:
+        page.case_choices = casebook.published_choices()
+    return page
+
+
+def _question(viewer, question_id: int) -> Question:
+    """The question with what its header shows, or NotFound."""
     question = db.session.scalar(
         select(Question)
         .where(Question.id == question_id)
@@ -90,13 +111,20 @@ def load(viewer, question_id: int) -> QuestionPage:
     )
     if question is None:
         services.get_visible(viewer, question_id)  # raises NotFound
-    m = policy.membership(viewer, question.circle)
+    return question
+
+
+def _require_visible(viewer, question: Question, m: CircleMembership | None) -> None:
+    """NotFound unless the viewer sees the circle, and a hidden question only if allowed."""
     if not policy.can_see_circle(viewer, question.circle, m):
         raise NotFound(_("Not found."))
     if question.hidden_at is not None and not policy.can_see_hidden(viewer, question):
         raise NotFound(_("Not found."))
+
+
+def _permissions(viewer, question: Question, m: CircleMembership | None) -> Permissions:
     signed_in = policy.is_signed_in(viewer)
-    perms = Permissions(
+    return Permissions(
         reply=circles.can_reply(viewer, question.circle, m)
         and not question.is_closed
         and not question.locked,
@@ -104,6 +132,10 @@ def load(viewer, question_id: int) -> QuestionPage:
         is_author=signed_in and viewer.id == question.author_id,
         user_id=viewer.id if signed_in else None,
     )
+
+
+def _answers(question: Question, perms: Permissions) -> list[Answer]:
+    """The answers shown: the accepted one first, the rest by votes then age (Stack Overflow)."""
     answers = list(
         db.session.scalars(
             select(Answer)
@@ -112,8 +144,12 @@ def load(viewer, question_id: int) -> QuestionPage:
             .order_by(Answer.score.desc(), Answer.created_at)
         )
     )
-    # The accepted answer leads, the rest by votes then age (Stack Overflow's order).
     answers.sort(key=lambda a: a.id != question.accepted_answer_id)
+    return answers
+
+
+def _comments(question: Question, perms: Permissions) -> dict[tuple[str, int], list[Comment]]:
+    """The comments shown, oldest first, by the post they are under."""
     comments: dict[tuple[str, int], list[Comment]] = defaultdict(list)
     for c in db.session.scalars(
         select(Comment)
@@ -123,31 +159,26 @@ def load(viewer, question_id: int) -> QuestionPage:
     ):
         key = ("answer", c.answer_id) if c.answer_id else ("question", c.question_id)
         comments[key].append(c)
-    my_q, my_a, following = 0, {}, False
-    if signed_in:
-        my_q = (
-            db.session.scalar(
-                select(QuestionVote.value).where(
-                    QuestionVote.question_id == question.id, QuestionVote.user_id == viewer.id
-                )
+    return dict(comments)
+
+
+def _viewer_state(viewer, question: Question, perms: Permissions):
+    """(vote on the question, votes on its answers by id, following) for a signed-in viewer."""
+    if perms.user_id is None:
+        return 0, {}, False
+    my_q = (
+        db.session.scalar(
+            select(QuestionVote.value).where(
+                QuestionVote.question_id == question.id, QuestionVote.user_id == viewer.id
             )
-            or 0
         )
-        my_a = dict(
-            db.session.execute(
-                select(AnswerVote.answer_id, AnswerVote.value)
-                .join(Answer, Answer.id == AnswerVote.answer_id)
-                .where(Answer.question_id == question.id, AnswerVote.user_id == viewer.id)
-            ).all()
-        )
-        following = services.is_following(viewer, question)
-    page = QuestionPage(question, answers, dict(comments), my_q, my_a, following, perms, m)
-    page.comment_cases = markdown.published_cases(
-        "\n".join(c.body for thread in comments.values() for c in thread)
+        or 0
     )
-    if policy.can_see_question(viewer, question.duplicate_of):
-        page.duplicate_of = question.duplicate_of
-    page.case_links = casebook.links_for_question(question.id)
-    if perms.reply:
-        page.case_choices = casebook.published_choices()
-    return page
+    my_a = dict(
+        db.session.execute(
+            select(AnswerVote.answer_id, AnswerVote.value)
+            .join(Answer, Answer.id == AnswerVote.answer_id)
+            .where(Answer.question_id == question.id, AnswerVote.user_id == viewer.id)
+        ).all()
+    )
+    return my_q, my_a, services.is_following(viewer, question)

@@ -176,6 +176,7 @@ def delete_question(actor: User, question: Question) -> None:
 
 
 def answer(author: User, question: Question, body: str) -> Answer:
+    """Post an answer to an open question; the author follows it from now on."""
     circles.require_reply(author, question.circle)
     if question.is_closed or question.locked:
         raise InvalidTransition(_("This question is closed."))
@@ -200,6 +201,7 @@ def answer(author: User, question: Question, body: str) -> Answer:
 
 
 def edit_answer(actor: User, post: Answer, body: str) -> Answer:
+    """The author rewrites an answer; a changed body keeps a revision."""
     ensure_can_post(actor)
     if actor.id != post.author_id:
         raise PermissionDenied(_("Only the author can edit this answer."))
@@ -217,6 +219,7 @@ def edit_answer(actor: User, post: Answer, body: str) -> Answer:
 def comment(
     author: User, question: Question, body: str, answer_post: Answer | None = None
 ) -> Comment:
+    """Comment under the question, or under one of its answers (`answer_post`)."""
     circles.require_reply(author, question.circle)
     if question.locked:
         raise InvalidTransition(_("This question is locked."))
