@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from community import markdown
-from community.auth.models import Role, User
+from community import markdown, policy
+from community.auth.models import User
 from community.db import utcnow
 from community.errors import NotFound, PermissionDenied, ValidationFailed
 from community.extensions import db
@@ -36,11 +36,13 @@ def settings_for(adviser: User) -> AdviserSettings:
 
 
 def require_adviser(user) -> None:
-    if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.ADVISER:
+    """PermissionDenied unless the user is an adviser."""
+    if not policy.is_adviser(user):
         raise PermissionDenied(_("Only advisers offer office hours."))
 
 
 def update_settings(adviser: User, data: dict) -> AdviserSettings:
+    """Save the adviser's office-hour settings from the form's data, checking each value."""
     require_adviser(adviser)
     s = settings_for(adviser)
     s.affiliation = (data.get("affiliation") or "").strip()[:200]
@@ -78,6 +80,7 @@ def update_settings(adviser: User, data: dict) -> AdviserSettings:
 def add_rule(
     adviser: User, weekday: int, start, end, slot_minutes: int, mode: str
 ) -> AvailabilityRule:
+    """Add weekly hours: on `weekday` (0 is Monday) from `start` to `end`, in slots."""
     require_adviser(adviser)
     if weekday not in range(7):
         raise ValidationFailed.for_field("weekday", _("Unknown choice."))
@@ -111,6 +114,7 @@ def add_exception(
     slot_minutes: int = 60,
     mode: str = "online",
 ) -> AvailabilityException:
+    """Change one day: `off` (no slots, or none between `start` and `end`) or `extra` hours."""
     require_adviser(adviser)
     if kind not in ("off", "extra"):
         raise ValidationFailed.for_field("kind", _("Unknown choice."))
@@ -139,6 +143,7 @@ def add_exception(
 
 
 def delete_availability(adviser: User, model, row_id: int) -> None:
+    """Delete one of the adviser's own weekly rules or day exceptions (`model` says which)."""
     require_adviser(adviser)
     row = db.session.get(model, row_id)
     if row is None or row.adviser_id != adviser.id:
@@ -213,14 +218,14 @@ def free_slots_for_many(
             [v for v in rules if v.adviser_id == aid],
             [v for v in exceptions if v.adviser_id == aid],
         )
-        policy = Policy(s.buffer_minutes, s.min_notice_hours, s.max_days_ahead)
+        limits = Policy(s.buffer_minutes, s.min_notice_hours, s.max_days_ahead)
         last = (now + timedelta(days=days)).astimezone(TOKYO).date() if days else last_day
         out[aid] = free_slots(
             r,
             x,
             o,
             [(b.starts_at, b.ends_at) for b in busy if b.adviser_id == aid],
-            policy,
+            limits,
             now,
             first_day=first_day,
             last_day=last,

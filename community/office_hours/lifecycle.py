@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from community import signals
+from community import policy, signals
 from community.auth.models import User
 from community.db import utcnow
 from community.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -19,14 +19,16 @@ from community.questions import services as questions
 
 
 def get_booking(user, booking_id: int) -> Booking:
+    """A booking the user is a party to, or NotFound."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None or not getattr(user, "is_authenticated", False):
+    if booking is None or not policy.is_signed_in(user):
         raise NotFound(_("Not found."))
     require_party(user, booking)
     return booking
 
 
 def decide(adviser: User, booking: Booking, confirm: bool) -> Booking:
+    """The adviser confirms or declines a requested booking; the member is told."""
     if adviser.id != booking.adviser_id:
         raise PermissionDenied(_("Only the adviser can confirm or decline."))
     if booking.status != BookingStatus.REQUESTED:
@@ -70,6 +72,7 @@ def rate(member: User, booking: Booking, stars: int, comment: str = "") -> Booki
 
 
 def save_note(adviser: User, booking: Booking, note: str) -> Booking:
+    """The adviser's private note on the session (kept for answering from it later)."""
     if adviser.id != booking.adviser_id:
         raise PermissionDenied(_("Only the adviser keeps notes here."))
     booking.adviser_note = (note or "").strip()[:20_000]

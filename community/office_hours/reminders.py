@@ -48,6 +48,7 @@ def send_reminders(now: datetime | None = None) -> int:
 
 
 def feed_token(user: User, rotate: bool = False) -> str:
+    """The user's calendar-feed token, made on first use; `rotate` replaces it."""
     row = db.session.get(CalendarFeed, user.id)
     if row is None:
         row = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(24))
@@ -60,5 +61,6 @@ def feed_token(user: User, rotate: bool = False) -> str:
 
 
 def user_for_feed(token: str) -> User | None:
+    """Whose calendar feed the token opens, or None."""
     row = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token))
     return db.session.get(User, row.user_id) if row else None
