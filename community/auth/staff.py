@@ -16,6 +16,7 @@ def verified_domains() -> list[str]:
 
 
 def email_in_domains(email: str, domains: list[str]) -> bool:
+    """Whether the address's host is one of `domains` or a subdomain of one."""
     host = email.rpartition("@")[2].lower()
     return any(host == d or host.endswith("." + d) for d in domains)
 
@@ -28,11 +29,13 @@ def apply_domain_verification(user: User) -> None:
 
 
 def require_admin(actor: User) -> None:
+    """Administrators only (the same rule as policy.require_admin, which imports auth.models)."""
     if actor is None or not actor.is_authenticated or actor.role != Role.ADMIN:
         raise PermissionDenied(_("Only administrators may do that."))
 
 
 def set_role(actor: User, user: User, role: Role) -> None:
+    """Administrators only; the last administrator cannot give the role up. Audited."""
     require_admin(actor)
     if user.id == actor.id and role != Role.ADMIN:
         remaining = db.session.scalar(
@@ -40,7 +43,8 @@ def set_role(actor: User, user: User, role: Role) -> None:
         )
         if remaining <= 1:
             raise ValidationFailed(_("The last administrator cannot give up the role."))
-    from community.moderation.services import audit
+    # why: moderation's package imports its routes, which reach back into auth.services
+    from community.moderation.audit_log import audit
 
     before = user.role.value
     user.role = role
@@ -50,7 +54,8 @@ def set_role(actor: User, user: User, role: Role) -> None:
 def set_verified(actor: User, user: User, value: bool | None) -> None:
     """Verify or un-verify by hand; None returns the badge to the email-domain rule."""
     require_admin(actor)
-    from community.moderation.services import audit
+    # why: moderation's package imports its routes, which reach back into auth.services
+    from community.moderation.audit_log import audit
 
     before = {"verified_staff": user.verified_staff, "manual": user.verified_manually}
     if value is None:

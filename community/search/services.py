@@ -47,8 +47,8 @@ def _allowed(kind: str, viewer, f: dict | None = None):
     filters. Correlated (EXISTS per entry) rather than an IN list, which would read every
     question to rank the few in the window."""
     from community.auth.models import User
+    from community.casebook.access import visible_clause as cases_visible
     from community.casebook.models import Case, CaseStage, case_fields
-    from community.casebook.services import visible_clause as cases_visible
     from community.circles.models import Circle
     from community.profiles.models import Profile
     from community.questions.models import Question
