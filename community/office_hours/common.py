@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from community.auth.models import User
-from community.db import utcnow
+from community.db import savepoint, utcnow
 from community.errors import Conflict, NotFound
 from community.extensions import db
 from community.office_hours.models import Booking
@@ -43,16 +46,21 @@ def check_version(booking: Booking, seen: int | None) -> None:
         raise booking_changed()
 
 
-def save_change() -> None:
-    """Write a booking change now, so that losing a race is a domain error raised here.
+@contextmanager
+def saving_change() -> Iterator[None]:
+    """Change a booking in the block; it is written at the block's end, so that losing a race
+    is a domain error raised here (BookingChanged).
 
     The UPDATE carries the version this request read (Booking's version_id_col). If another
     request changed the booking meanwhile, no row matches: on PostgreSQL the UPDATE waits for the
     winner's row lock and then finds the new version; on SQLite it waits for the write lock. The
-    loser rolls back everything it did, so it sends no notice and bumps no SEQUENCE.
+    block runs in a savepoint: the loser's change is undone whole (no SEQUENCE bumped, no event
+    sent after it), the request's earlier work stays, and the request edge decides the rest.
+    Other errors of the write (a unique index) undo the change too and go on to the caller.
     """
     try:
-        db.session.flush()
+        with savepoint(db.session):
+            yield
+            db.session.flush()
     except StaleDataError as exc:
-        db.session.rollback()
         raise booking_changed() from exc

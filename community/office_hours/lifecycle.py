@@ -13,7 +13,7 @@ from community.auth.models import User
 from community.db import utcnow
 from community.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from community.extensions import db
-from community.office_hours.common import require_party, save_change, touch
+from community.office_hours.common import require_party, saving_change, touch
 from community.office_hours.models import ACTIVE_STATUSES, Booking, BookingStatus
 from community.questions import services as questions
 
@@ -33,9 +33,9 @@ def decide(adviser: User, booking: Booking, confirm: bool) -> Booking:
         raise PermissionDenied(_("Only the adviser can confirm or decline."))
     if booking.status != BookingStatus.REQUESTED:
         raise InvalidTransition(_("This booking is not waiting for a decision."))
-    booking.status = BookingStatus.CONFIRMED if confirm else BookingStatus.DECLINED
-    touch(booking)
-    save_change()
+    with saving_change():
+        booking.status = BookingStatus.CONFIRMED if confirm else BookingStatus.DECLINED
+        touch(booking)
     change = "confirmed" if confirm else "declined"
     signals.booking_changed.send(booking, actor=adviser, change=change)
     return booking
@@ -51,9 +51,9 @@ def mark(
         raise ValidationFailed(_("Unknown choice."))
     if booking.status != BookingStatus.CONFIRMED or (now or utcnow()) < booking.starts_at:
         raise InvalidTransition(_("Only a confirmed session that has started can be marked."))
-    booking.status = status
-    touch(booking)
-    save_change()
+    with saving_change():
+        booking.status = status
+        touch(booking)
     return booking
 
 
@@ -65,9 +65,9 @@ def rate(member: User, booking: Booking, stars: int, comment: str = "") -> Booki
         raise InvalidTransition(_("Sessions can be rated once they are done."))
     if stars not in range(1, 6):
         raise ValidationFailed.for_field("rating", _("Choose from 1 to 5."))
-    booking.rating = stars
-    booking.rating_comment = (comment or "").strip()[:1000]
-    save_change()
+    with saving_change():
+        booking.rating = stars
+        booking.rating_comment = (comment or "").strip()[:1000]
     return booking
 
 
@@ -75,8 +75,8 @@ def save_note(adviser: User, booking: Booking, note: str) -> Booking:
     """The adviser's private note on the session (kept for answering from it later)."""
     if adviser.id != booking.adviser_id:
         raise PermissionDenied(_("Only the adviser keeps notes here."))
-    booking.adviser_note = (note or "").strip()[:20_000]
-    save_change()
+    with saving_change():
+        booking.adviser_note = (note or "").strip()[:20_000]
     return booking
 
 

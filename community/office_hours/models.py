@@ -141,7 +141,7 @@ class Booking(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE, bumped on changes
     # Optimistic lock: every UPDATE says `WHERE version = <what this request read>`, so of two
     # requests changing one booking at once the second updates no row (StaleDataError) instead of
-    # overwriting the first. Works alike on SQLite and PostgreSQL; see services.save_change.
+    # overwriting the first. Works alike on SQLite and PostgreSQL; see common.saving_change.
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from community import signals
 from community.auth.models import Role, User
 from community.auth.services import ensure_can_post
-from community.db import utcnow
+from community.db import savepoint, utcnow
 from community.errors import (
     Conflict,
     InvalidTransition,
@@ -39,7 +39,7 @@ from community.office_hours.common import (
     BookingChanged,
     check_version,
     require_party,
-    save_change,
+    saving_change,
     touch,
 )
 from community.office_hours.lifecycle import (
@@ -175,11 +175,11 @@ def book(
         agenda=agenda,
         status=status,
     )
-    db.session.add(booking)
     try:
-        db.session.flush()
+        with savepoint(db.session):
+            db.session.add(booking)
+            db.session.flush()
     except IntegrityError as exc:  # another request took the slot between our check and insert
-        db.session.rollback()
         raise SlotTaken(_("That time is no longer free. Please choose another slot.")) from exc
     signals.booking_changed.send(booking, actor=member, change="booked")
     return booking
@@ -199,11 +199,11 @@ def cancel(user: User, booking: Booking, reason: str, now: datetime | None = Non
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed.for_field("reason", _("Please give a reason."))
-    booking.status = BookingStatus.CANCELLED
-    booking.cancel_reason = reason[:500]
-    booking.cancelled_by_id = user.id
-    touch(booking)
-    save_change()
+    with saving_change():
+        booking.status = BookingStatus.CANCELLED
+        booking.cancel_reason = reason[:500]
+        booking.cancelled_by_id = user.id
+        touch(booking)
     signals.booking_changed.send(booking, actor=user, change="cancelled")
     return booking
 
@@ -250,15 +250,15 @@ def reschedule(
     )
     if slot is None:
         raise SlotTaken(_("That time is no longer free. Please choose another slot."))
-    if needs_reconfirmation(user, booking, settings):
-        booking.status = BookingStatus.REQUESTED
-    booking.starts_at, booking.ends_at = slot.start, slot.end
-    booking.reminder_sent_at = None
-    touch(booking)
+    reconfirm = needs_reconfirmation(user, booking, settings)
     try:
-        save_change()
-    except IntegrityError as exc:
-        db.session.rollback()
+        with saving_change():
+            if reconfirm:
+                booking.status = BookingStatus.REQUESTED
+            booking.starts_at, booking.ends_at = slot.start, slot.end
+            booking.reminder_sent_at = None
+            touch(booking)
+    except IntegrityError as exc:  # another request took the slot between our check and write
         raise SlotTaken(_("That time is no longer free. Please choose another slot.")) from exc
     signals.booking_changed.send(booking, actor=user, change="moved")
     return booking

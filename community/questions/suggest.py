@@ -13,6 +13,7 @@ from community import policy
 from community.auth.models import Role, User
 from community.circles import services as circles
 from community.circles.models import CircleMembership, CircleVisibility, MembershipStatus
+from community.db import savepoint
 from community.errors import Conflict, InvalidTransition, NotFound
 from community.extensions import db
 from community.profiles.models import Profile
@@ -94,7 +95,9 @@ def candidates(viewer, question: Question, limit: int = 5) -> list[Candidate]:
 
 
 def invite(inviter: User, question: Question, username: str) -> QuestionInvite:
-    """Ask someone to answer: they get a mail now (and a notification once those exist)."""
+    """Ask someone to answer an unanswered question; they are told (answer_requested).
+
+    Inviting the same person twice is a Conflict; only the invitation is undone then."""
     circles.require_reply(inviter, question.circle)
     if question.answer_count or question.is_closed:
         raise InvalidTransition(_("Invitations are for unanswered questions."))
@@ -108,11 +111,11 @@ def invite(inviter: User, question: Question, username: str) -> QuestionInvite:
     ):
         raise NotFound(_("Not found."))
     row = QuestionInvite(question_id=question.id, user_id=user.id, inviter_id=inviter.id)
-    db.session.add(row)
     try:
-        db.session.flush()
-    except IntegrityError as exc:
-        db.session.rollback()
+        with savepoint(db.session):
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError as exc:  # invited before, or by a request racing this one
         raise Conflict(_("They were already invited.")) from exc
     answer_requested.send(row, inviter=inviter, invitee=user, question=question)
     return row
