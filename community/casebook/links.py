@@ -13,6 +13,7 @@ from community.casebook.models import AnswerCitation, Case, CaseLink, CaseStatus
 from community.circles import services as circles
 from community.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from community.extensions import db
+from community.questions.models import Question
 
 MENTION_RE = re.compile(r"(?:#case:|/cases/)([a-z0-9][a-z0-9-]{1,78}[a-z0-9])")
 
@@ -39,7 +40,6 @@ def link_question(actor: User, question, case: Case, note: str = "") -> CaseLink
 
 def unlink(actor: User, link: CaseLink) -> None:
     """The person who linked, the circle's moderators and admins remove a link."""
-    from community.questions.models import Question
 
     question = db.session.get(Question, link.question_id)
     if not (
@@ -54,6 +54,7 @@ def unlink(actor: User, link: CaseLink) -> None:
 
 
 def mentioned_slugs(text: str) -> list[str]:
+    """The case slugs a text mentions (#case:slug or /cases/slug), each once, in order."""
     return list(dict.fromkeys(MENTION_RE.findall(text or "")))
 
 
@@ -87,6 +88,7 @@ def sync_mentions(question, text: str, author: User, answer=None) -> None:
 
 
 def links_for_question(question_id: int) -> list[CaseLink]:
+    """The question's links to published cases that no moderator hid, oldest first."""
     from sqlalchemy.orm import joinedload
 
     return list(
@@ -108,8 +110,6 @@ def questions_for_case(viewer, case: Case, limit: int = 20):
     """Linked questions the viewer may see (private circles' questions stay hidden)."""
     from sqlalchemy.orm import joinedload
 
-    from community.questions.models import Question
-
     return list(
         db.session.scalars(
             select(Question)
@@ -128,7 +128,6 @@ def questions_for_case(viewer, case: Case, limit: int = 20):
 
 def helped_resolve(viewer, case_ids: list[int]) -> dict[int, int]:
     """Per case: visible questions whose accepted answer cites the case (one query)."""
-    from community.questions.models import Question
 
     if not case_ids:
         return {}
@@ -142,6 +141,7 @@ def helped_resolve(viewer, case_ids: list[int]) -> dict[int, int]:
 
 
 def published_choices() -> list[Case]:
+    """Published cases by title, for choosing one to link."""
     return list(
         db.session.scalars(
             select(Case).where(Case.status == CaseStatus.PUBLISHED).order_by(Case.title)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import markdown, policy
@@ -17,6 +18,7 @@ from community.forms import EmptyForm, apply_errors
 from community.inputs import page_arg
 from community.questions import services as questions
 from community.reference import choices
+from community.reference.models import SupportMenu
 
 
 def _filters() -> services.CaseFilters:
@@ -34,10 +36,6 @@ def _filters() -> services.CaseFilters:
 
 
 def _menus():
-    from sqlalchemy import select
-
-    from community.reference.models import SupportMenu
-
     return list(db.session.scalars(select(SupportMenu).order_by(SupportMenu.position)))
 
 

@@ -30,6 +30,7 @@ from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db
 from community.limits import max_length
 from community.reference.models import Field, PopulationBand, Prefecture, SupportMenu, Topic
+from community.rendered import refresh_case_mentions
 
 # Amounts are BigInteger columns; 15 digits (under 1,000兆円) is far beyond any real case.
 YEN_DIGITS = 15
@@ -286,7 +287,5 @@ def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
     )
     db.session.flush()
     if shown_before != (case.slug, case.title, case.status):
-        from community.rendered import refresh_case_mentions
-
         refresh_case_mentions([shown_before[0] if shown_before else "", case.slug])
     return case

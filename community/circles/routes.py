@@ -37,9 +37,7 @@ def show(slug: str):
         sort=TABS[tab],
         status="unanswered" if tab == "unanswered" else "",
     )
-    pagination = db.paginate(
-        stmt, page=page_arg(), per_page=20, error_out=False
-    )
+    pagination = db.paginate(stmt, page=page_arg(), per_page=20, error_out=False)
     pinned = questions.pinned_in(circle)
     return render_template(
         "circles/show.html",

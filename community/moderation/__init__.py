@@ -2,6 +2,8 @@
 
 from flask import Blueprint
 
+from community.extensions import db
+
 bp = Blueprint("moderation", __name__)
 
 
@@ -15,7 +17,6 @@ def _labels():
         from flask_login import current_user
         from sqlalchemy import select
 
-        from community.extensions import db
         from community.moderation.services import moderated_circle_ids
 
         if not current_user.is_authenticated:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from community.auth.models import User
 from community.extensions import db
 from community.moderation.models import AuditEntry
+from community.office_hours.slots import TOKYO
 
 
 def audit(
@@ -58,7 +59,6 @@ def audit_query(filters: dict):
 
 def _parse_day(value: str) -> datetime | None:
     """'2026-11-01' as the start of that day in Japan time; None when empty or malformed."""
-    from community.office_hours.slots import TOKYO
 
     try:
         return datetime.fromisoformat(value).replace(tzinfo=TOKYO) if value else None

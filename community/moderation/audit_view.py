@@ -12,6 +12,7 @@ from community.extensions import db
 from community.moderation import labels
 from community.moderation.models import AuditEntry
 from community.moderation.notices import kind_labels
+from community.questions.models import Answer, Comment, Question
 
 TARGET_TYPES = ("question", "answer", "comment", "case_link", "user", "domain", "mail")
 
@@ -48,7 +49,6 @@ def page_context(entries) -> dict:
 
 def _titles(entries) -> dict[tuple[str, int], str]:
     """What each target is called: its question's title, or a member's name (a query per kind)."""
-    from community.questions.models import Answer, Comment, Question
 
     ids: dict[str, set[int]] = {}
     for e in entries:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from community import markdown, policy
 from community.auth.models import Role, User
 from community.db import utcnow
-from community.errors import ValidationFailed
+from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db
 from community.profiles.models import (
     Profile,
@@ -20,7 +20,10 @@ from community.profiles.models import (
     profile_fields,
     profile_help_topics,
 )
+from community.questions.models import Answer, Comment, Question
 from community.reference.models import Field, PopulationBand, Prefecture, Topic
+from community.search import variants
+from community.search.services import matching_ref_ids
 from community.text import like_pattern
 
 BIO_MAX = 4000
@@ -47,8 +50,6 @@ def _codes_to_rows(model, codes, label: str):
 def update_profile(actor: User, user: User, data: dict) -> Profile:
     """Apply the profile form; only the owner edits their profile."""
     if actor.id != user.id:
-        from community.errors import PermissionDenied
-
         raise PermissionDenied(_("You can only edit your own profile."))
     profile = ensure_profile(user)
     display_name = (data.get("display_name") or "").strip()
@@ -198,8 +199,6 @@ def filtered(viewer, f: DirectoryFilters, vocab=None) -> Select:
         # character words), which holds the names of the person's fields and topics too; a long
         # word also matches its parts anywhere in the profile (橋梁点検: field 橋梁, topic
         # 定期点検). The LIKE scores below only order the matches: name, organisation, bio.
-        from community.search import variants
-        from community.search.services import matching_ref_ids
 
         found = matching_ref_ids(
             "person", f.q, split=(lambda t: variants.segment(t, vocab)) if vocab else None
@@ -289,7 +288,6 @@ def export_data(user: User) -> dict:
 
 def _own_posts(user: User) -> dict[str, list[dict]]:
     """The user's questions, answers and comments (their own words, in Markdown)."""
-    from community.questions.models import Answer, Comment, Question
 
     questions = db.session.scalars(
         select(Question).where(Question.author_id == user.id).order_by(Question.id)
@@ -334,8 +332,6 @@ def _own_posts(user: User) -> dict[str, list[dict]]:
 def delete_account(actor: User, user: User, password: str) -> None:
     """Erase personal fields and disable login; posts stay, shown as by a deleted member."""
     if actor.id != user.id:
-        from community.errors import PermissionDenied
-
         raise PermissionDenied(_("You can only delete your own account."))
     if not user.check_password(password):
         msg = _("Your current password is not correct.")

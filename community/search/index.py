@@ -19,8 +19,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from community.auth.models import User
+from community.casebook import models as cb
+from community.casebook.models import Case
+from community.circles.models import Circle
 from community.db import utcnow
 from community.extensions import db
+from community.profiles.models import Profile
+from community.questions.models import Answer, Comment, Question
 from community.search.models import SearchEntry
 from community.search.tokens import index_text
 
@@ -50,8 +56,6 @@ def _chunks(text: str) -> list[str]:
 
 
 def _question_doc(ref_id: int):
-    from community.questions.models import Answer, Comment, Question
-
     # populate_existing: the session may hold this question from before the document lock, and a
     # title, tag or field changed meanwhile by another transaction must not be indexed stale.
     q = db.session.scalar(
@@ -79,8 +83,6 @@ def _question_doc(ref_id: int):
 
 
 def _case_doc(ref_id: int):
-    from community.casebook.models import Case
-
     c = db.session.scalar(
         select(Case)
         .where(Case.id == ref_id)
@@ -117,8 +119,6 @@ def _case_doc(ref_id: int):
 
 
 def _person_doc(ref_id: int):
-    from community.auth.models import User
-
     u = db.session.get(User, ref_id, populate_existing=True)
     if u is None or u.is_deleted or u.profile is None:
         return None
@@ -137,8 +137,6 @@ def _person_doc(ref_id: int):
 
 
 def _circle_doc(ref_id: int):
-    from community.circles.models import Circle
-
     c = db.session.get(Circle, ref_id, populate_existing=True)
     if c is None:
         return None
@@ -208,10 +206,6 @@ def reindex(kind: str, ref_id: int) -> None:
 
 def reindex_all() -> int:
     """Rebuild everything (`flask search reindex`); returns the number of documents."""
-    from community.auth.models import User
-    from community.casebook.models import Case
-    from community.circles.models import Circle
-    from community.questions.models import Question
 
     # No DELETE of the whole table first: it would hold every row while the rebuild waits for
     # document locks that requests hold, and those requests wait for the rows. Documents are
@@ -235,12 +229,6 @@ def reindex_all() -> int:
 
 
 def _documents(obj) -> list[tuple[str, int]]:
-    from community.auth.models import User
-    from community.casebook import models as cb
-    from community.circles.models import Circle
-    from community.profiles.models import Profile
-    from community.questions.models import Answer, Comment, Question
-
     if isinstance(obj, Question):
         return [("question", obj.id)]
     if isinstance(obj, Answer):
