@@ -5,14 +5,21 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
-from sqlalchemy import and_, func, literal, literal_column, or_, select, text
+from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, text
 
 from community import policy
+from community.auth.models import User
+from community.casebook.access import visible_clause as cases_visible
+from community.casebook.models import Case, CaseStage, case_fields
+from community.circles.models import Circle
 from community.extensions import db
+from community.profiles.models import Profile
+from community.questions.models import Question
+from community.questions.text import keywords
 from community.search import variants, window
 from community.search.models import SearchEntry
 from community.search.tokens import Term, parse
@@ -42,62 +49,73 @@ def matching_ref_ids(kind: str, query: str, split=None):
     return select(SearchEntry.ref_id).join(m, m.c.id == SearchEntry.id)
 
 
+def _stage(f: dict) -> int | None:
+    return int(f["stage"]) if f.get("stage") in ("1", "2", "3") else None
+
+
+def _question_docs(viewer, f: dict) -> Select:
+    doc = select(Question.id).where(
+        Question.id == SearchEntry.ref_id, policy.visible_questions_clause(viewer)
+    )
+    if f.get("circle"):
+        circle_id = select(Circle.id).where(Circle.slug == f["circle"]).scalar_subquery()
+        doc = doc.where(Question.circle_id == circle_id)
+    if f.get("field"):
+        doc = doc.where(Question.field_code == f["field"])
+    if stage := _stage(f):
+        doc = doc.where(Question.stage == stage)
+    if f.get("since"):
+        doc = doc.where(Question.created_at >= f["since"])
+    return doc
+
+
+def _case_docs(viewer, f: dict) -> Select:
+    doc = select(Case.id).where(Case.id == SearchEntry.ref_id, cases_visible(viewer))
+    if f.get("field"):
+        with_field = select(case_fields.c.case_id).where(case_fields.c.field_code == f["field"])
+        doc = doc.where(Case.id.in_(with_field))
+    if stage := _stage(f):
+        doc = doc.where(Case.id.in_(select(CaseStage.case_id).where(CaseStage.stage == stage)))
+    if f.get("band"):
+        doc = doc.where(Case.population_band_code == f["band"])
+    return doc
+
+
+def _circle_docs(viewer, f: dict) -> Select:
+    return select(Circle.id).where(
+        Circle.id == SearchEntry.ref_id, policy.visible_circles_clause(viewer)
+    )
+
+
+def _person_docs(viewer, f: dict) -> Select:
+    doc = (
+        select(User.id)
+        .join(Profile, Profile.user_id == User.id)
+        .where(
+            User.id == SearchEntry.ref_id,
+            User.deleted_at.is_(None),
+            policy.visible_profiles_clause(viewer),
+        )
+    )
+    if f.get("band"):
+        doc = doc.where(Profile.population_band_code == f["band"])
+    return doc
+
+
+# Per kind: the documents the viewer may see that pass the filters, correlated to SearchEntry.
+_DOCS: dict[str, Callable[[object, dict], Select]] = {
+    "question": _question_docs,
+    "case": _case_docs,
+    "circle": _circle_docs,
+    "person": _person_docs,
+}
+
+
 def _allowed(kind: str, viewer, f: dict | None = None):
     """A condition on SearchEntry: its document is one the viewer may see and passes the
     filters. Correlated (EXISTS per entry) rather than an IN list, which would read every
     question to rank the few in the window."""
-    from community.auth.models import User
-    from community.casebook.access import visible_clause as cases_visible
-    from community.casebook.models import Case, CaseStage, case_fields
-    from community.circles.models import Circle
-    from community.profiles.models import Profile
-    from community.questions.models import Question
-
-    f = f or {}
-    stage = int(f["stage"]) if f.get("stage") in ("1", "2", "3") else None
-    if kind == "question":
-        doc = select(Question.id).where(
-            Question.id == SearchEntry.ref_id, policy.visible_questions_clause(viewer)
-        )
-        if f.get("circle"):
-            doc = doc.where(
-                Question.circle_id
-                == select(Circle.id).where(Circle.slug == f["circle"]).scalar_subquery()
-            )
-        if f.get("field"):
-            doc = doc.where(Question.field_code == f["field"])
-        if stage:
-            doc = doc.where(Question.stage == stage)
-        if f.get("since"):
-            doc = doc.where(Question.created_at >= f["since"])
-    elif kind == "case":
-        doc = select(Case.id).where(Case.id == SearchEntry.ref_id, cases_visible(viewer))
-        if f.get("field"):
-            doc = doc.where(
-                Case.id.in_(
-                    select(case_fields.c.case_id).where(case_fields.c.field_code == f["field"])
-                )
-            )
-        if stage:
-            doc = doc.where(Case.id.in_(select(CaseStage.case_id).where(CaseStage.stage == stage)))
-        if f.get("band"):
-            doc = doc.where(Case.population_band_code == f["band"])
-    elif kind == "circle":
-        doc = select(Circle.id).where(
-            Circle.id == SearchEntry.ref_id, policy.visible_circles_clause(viewer)
-        )
-    else:
-        doc = (
-            select(User.id)
-            .join(Profile, Profile.user_id == User.id)
-            .where(
-                User.id == SearchEntry.ref_id,
-                User.deleted_at.is_(None),
-                policy.visible_profiles_clause(viewer),
-            )
-        )
-        if f.get("band"):
-            doc = doc.where(Profile.population_band_code == f["band"])
+    doc = _DOCS[kind](viewer, f or {})
     if db.session.get_bind().dialect.name == "postgresql":
         # OFFSET 0 keeps PostgreSQL from turning the EXISTS into a hash of every visible
         # document (a scan of all questions) where a lookup per matching section is cheaper.
@@ -116,10 +134,6 @@ class Hit:
 
 
 def _keys(kind: str, ids: list[int]) -> dict[int, str]:
-    from community.auth.models import User
-    from community.casebook.models import Case
-    from community.circles.models import Circle
-
     if kind == "question":
         return {i: str(i) for i in ids}
     model, column = {
@@ -133,8 +147,6 @@ def _keys(kind: str, ids: list[int]) -> dict[int, str]:
 def _circle_names(ids: list[int]) -> dict[int, str]:
     """Circle names in the viewer's language (the index keeps the Japanese one as the title)."""
     from flask_babel import get_locale
-
-    from community.circles.models import Circle
 
     locale = get_locale()
     if locale is None or locale.language != "en":
@@ -368,7 +380,6 @@ def related(
     viewer, text_: str, kind: str = "question", limit: int = 5, exclude_id: int | None = None
 ) -> list[int]:
     """ref_ids of documents sharing the most words with `text_` (any of them), best first."""
-    from community.questions.text import keywords
 
     terms = [t for k in keywords(text_) for t in parse(k)][:8]
     terms = [t for t in terms if not t.prefix]  # single characters relate everything to everything
