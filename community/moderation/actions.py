@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -19,15 +22,112 @@ from community.moderation.notices import tell_author
 from community.moderation.people import suspend
 from community.moderation.targets import (
     HELD,
-    _open_flags,
-    _set_hidden,
     load_target,
+    mark_hidden,
+    open_flags,
     require_moderation,
 )
-from community.questions.models import Answer, CloseReason, Comment, Question
+from community.questions.models import Answer, CloseReason, Comment, Question, Revision
 from community.signals import flags_resolved
 
-ACTIONS = ("dismiss", "hide", "restore", "edit", "lock", "unlock", "close", "warn", "suspend")
+
+@dataclass(frozen=True)
+class Act:
+    """One moderator's decision on one item, as each action step receives it."""
+
+    actor: User
+    action: str
+    kind: TargetType
+    obj: object
+    circle_id: int | None
+    reason: str
+    body: str | None
+    suspend_days: int | None
+
+    def record(self, **changes) -> None:
+        """The audit entry for this action on this item (`before`/`after` as changes)."""
+        audit(
+            self.actor,
+            self.action,
+            self.kind.value,
+            self.obj.id,
+            circle_id=self.circle_id,
+            reason=self.reason,
+            **changes,
+        )
+
+
+def _hide_or_restore(act: Act) -> None:
+    if act.kind == TargetType.PROFILE:
+        raise InvalidTransition(_("Profiles are not hidden; suspend the account instead."))
+    mark_hidden(act.obj, act.action == "hide", act.reason)
+    act.record()
+    tell_author(act.kind, act.obj, act.action, act.reason, act.actor)
+
+
+def _edit(act: Act) -> None:
+    if act.kind not in (TargetType.QUESTION, TargetType.ANSWER, TargetType.COMMENT):
+        raise InvalidTransition(_("This item cannot be edited."))
+    edit_post(act.actor, act.kind, act.obj, act.body or "", act.reason, act.circle_id)
+    tell_author(act.kind, act.obj, act.action, act.reason, act.actor)
+
+
+def _question_state(question: Question) -> dict:
+    return {
+        "locked": question.locked,
+        "closed": question.close_reason.value if question.close_reason else None,
+    }
+
+
+def _lock_or_close(act: Act) -> None:
+    if act.kind != TargetType.QUESTION:
+        raise InvalidTransition(_("Only questions can be locked or closed."))
+    before = _question_state(act.obj)
+    if act.action == "close":
+        act.obj.close_reason = CloseReason.OFF_TOPIC
+    else:
+        act.obj.locked = act.action == "lock"
+    act.record(before=before, after=_question_state(act.obj))
+
+
+def _author_id(act: Act) -> int | None:
+    """The person behind the item: the profile's own account, a post's author, a case link's
+    creator."""
+    if act.kind == TargetType.PROFILE:
+        return act.obj.id
+    return getattr(act.obj, "author_id", getattr(act.obj, "created_by_id", None))
+
+
+def _warn(act: Act) -> None:
+    audit(act.actor, "warn", "user", _author_id(act), circle_id=act.circle_id, reason=act.reason)
+
+
+def _suspend(act: Act) -> None:
+    user = act.obj if act.kind == TargetType.PROFILE else db.session.get(User, _author_id(act))
+    suspend(act.actor, user, act.suspend_days or 7, act.reason)
+
+
+def _dismiss(act: Act) -> None:
+    obj = act.obj
+    if getattr(obj, "hidden_at", None) is not None and obj.hidden_reason in ("flagged", HELD):
+        # Nothing wrong after all: what the flags (or the link hold) hid comes back.
+        mark_hidden(obj, False)
+    act.record()
+
+
+# What each action does to the item; every action then closes the item's open flags.
+STEPS: dict[str, Callable[[Act], None]] = {
+    "dismiss": _dismiss,
+    "hide": _hide_or_restore,
+    "restore": _hide_or_restore,
+    "edit": _edit,
+    "lock": _lock_or_close,
+    "unlock": _lock_or_close,
+    "close": _lock_or_close,
+    "warn": _warn,
+    "suspend": _suspend,
+}
+ACTIONS = tuple(STEPS)
 
 
 def resolve(
@@ -40,11 +140,12 @@ def resolve(
     body: str | None = None,
     suspend_days: int | None = None,
 ) -> str:
-    """Act on an item and close its open flags, telling each flagger the outcome."""
+    """Act on an item (one of ACTIONS) and close its open flags, telling each flagger the
+    outcome. Moderators of the item's circle and administrators only; a reason is required."""
     kind, obj, circle = load_target(actor, target_type, target_id)
     require_moderation(actor, circle, kind)
     reason = (reason or "").strip()
-    if action not in ACTIONS:
+    if action not in STEPS:
         raise ValidationFailed(_("Unknown action."), {"action": [_("Unknown action.")]})
     if not reason:
         raise ValidationFailed(
@@ -52,67 +153,20 @@ def resolve(
             {"reason": [_("Give a reason; it is kept in the audit log.")]},
         )
     circle_id = circle.id if circle else None
-    if action in ("hide", "restore"):
-        if kind == TargetType.PROFILE:
-            raise InvalidTransition(_("Profiles are not hidden; suspend the account instead."))
-        _set_hidden(obj, action == "hide", reason)
-        audit(actor, action, kind.value, obj.id, circle_id=circle_id, reason=reason)
-        tell_author(kind, obj, action, reason, actor)
-    elif action == "edit":
-        if kind not in (TargetType.QUESTION, TargetType.ANSWER, TargetType.COMMENT):
-            raise InvalidTransition(_("This item cannot be edited."))
-        edit_post(actor, kind, obj, body or "", reason, circle_id)
-        tell_author(kind, obj, action, reason, actor)
-    elif action in ("lock", "unlock", "close"):
-        if kind != TargetType.QUESTION:
-            raise InvalidTransition(_("Only questions can be locked or closed."))
-        before = {
-            "locked": obj.locked,
-            "closed": obj.close_reason.value if obj.close_reason else None,
-        }
-        if action == "close":
-            obj.close_reason = CloseReason.OFF_TOPIC
-        else:
-            obj.locked = action == "lock"
-        audit(
-            actor,
-            action,
-            kind.value,
-            obj.id,
-            circle_id=circle_id,
-            reason=reason,
-            before=before,
-            after={
-                "locked": obj.locked,
-                "closed": obj.close_reason.value if obj.close_reason else None,
-            },
-        )
-    elif action == "warn":
-        author_id = (
-            obj.id
-            if kind == TargetType.PROFILE
-            else getattr(obj, "author_id", getattr(obj, "created_by_id", None))
-        )
-        audit(actor, "warn", "user", author_id, circle_id=circle_id, reason=reason)
-    elif action == "suspend":
-        # Case links have a creator rather than an author.
-        author_id = getattr(obj, "author_id", getattr(obj, "created_by_id", None))
-        user = obj if kind == TargetType.PROFILE else db.session.get(User, author_id)
-        suspend(actor, user, suspend_days or 7, reason)
-    else:
-        if getattr(obj, "hidden_at", None) is not None and obj.hidden_reason in ("flagged", HELD):
-            # Nothing wrong after all: what the flags (or the link hold) hid comes back.
-            _set_hidden(obj, False)
-        audit(actor, "dismiss", kind.value, obj.id, circle_id=circle_id, reason=reason)
+    STEPS[action](Act(actor, action, kind, obj, circle_id, reason, body, suspend_days))
+    _close_flags(actor, kind, obj.id, action, reason)
+    return action
+
+
+def _close_flags(actor: User, kind: TargetType, target_id: int, action: str, reason: str) -> None:
     status = FlagStatus.DISMISSED if action == "dismiss" else FlagStatus.RESOLVED
     flaggers = []
-    for f in _open_flags(kind, obj.id):
+    for f in open_flags(kind, target_id):
         f.status, f.outcome, f.outcome_reason = status, action, reason[:500]
         f.resolved_by_id, f.resolved_at = actor.id, utcnow()
         flaggers.append(f.reporter_id)
     db.session.flush()
     flags_resolved.send(actor, reporter_ids=flaggers, action=action)
-    return action
 
 
 def edit_post(
@@ -123,7 +177,6 @@ def edit_post(
     The edit is a redaction: the original text is kept nowhere a person can read it. The audit
     entry holds the corrected text only, and the post's earlier versions in its history are
     replaced by a note (a history page would otherwise show the name that was edited out)."""
-    from community.questions.models import Revision
 
     body = (body or "").strip()
     if len(body) < 2:
@@ -158,7 +211,7 @@ def edit_post(
             )
         )
     if was_hidden:
-        _set_hidden(obj, False)
+        mark_hidden(obj, False)
     audit(
         actor,
         "edit",

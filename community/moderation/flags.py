@@ -19,7 +19,7 @@ from community.moderation.audit_log import audit
 from community.moderation.models import Flag, FlagReason, FlagStatus, TargetType
 from community.moderation.notices import tell_author, tell_moderators
 from community.moderation.people import trust_level
-from community.moderation.targets import HELD, _set_hidden, load_target
+from community.moderation.targets import HELD, load_target, mark_hidden
 from community.questions.models import Question
 from community.urls import base_url
 
@@ -66,7 +66,7 @@ def flag(reporter: User, target_type: str, target_id: int, reason: str, text: st
             immediate
             or _trusted_flag_count(kind, obj.id) >= current_app.config["FLAG_HIDE_THRESHOLD"]
         ):
-            _set_hidden(obj, True, "flagged")
+            mark_hidden(obj, True, "flagged")
             audit(
                 None,
                 "auto_hide",
@@ -121,7 +121,7 @@ def hold_if_needed(author: User, post, body: str, circle_id: int | None) -> None
         if not (u == base or u.startswith(base + "/")) and not _trusted_host(u)
     ]
     if external and trust_level(author) == 0:
-        _set_hidden(post, True, HELD)
+        mark_hidden(post, True, HELD)
         kind = TargetType.QUESTION if isinstance(post, Question) else TargetType.ANSWER
         audit(
             None, "hold", kind.value, post.id, circle_id=circle_id, reason="link from a new member"
@@ -131,6 +131,7 @@ def hold_if_needed(author: User, post, body: str, circle_id: int | None) -> None
 
 
 def my_flags(user: User) -> list[Flag]:
+    """The flags the user raised, newest first."""
     return list(
         db.session.scalars(
             select(Flag).where(Flag.reporter_id == user.id).order_by(Flag.created_at.desc())

@@ -15,7 +15,7 @@ from community.errors import InvalidTransition
 from community.extensions import db
 from community.moderation.audit_log import audit
 from community.moderation.models import Flag, FlagReason, FlagStatus, TargetType
-from community.moderation.targets import HELD, MODELS, _open_flags, load_target, require_moderation
+from community.moderation.targets import HELD, MODELS, load_target, open_flags, require_moderation
 from community.questions.models import Answer, Question
 
 
@@ -40,6 +40,7 @@ class QueueItem:
 
 
 def moderated_circle_ids(user: User):
+    """The ids of the circles the user owns or moderates, as a subquery."""
     return select(CircleMembership.circle_id).where(
         CircleMembership.user_id == user.id,
         CircleMembership.status == MembershipStatus.ACTIVE,
@@ -117,9 +118,10 @@ def queue(viewer: User) -> list[QueueItem]:
 
 
 def claim(actor: User, target_type: str, target_id: int) -> None:
+    """A moderator takes an item in the queue (its open flags, or a held post); audited."""
     kind, obj, circle = load_target(actor, target_type, target_id)
     require_moderation(actor, circle, kind)
-    flags = _open_flags(kind, obj.id)
+    flags = open_flags(kind, obj.id)
     if not flags and getattr(obj, "hidden_reason", "") != HELD:
         raise InvalidTransition(_("Nothing to review here."))
     for f in flags:

@@ -68,11 +68,14 @@ def can_moderate_target(user, circle: Circle | None, kind: TargetType) -> bool:
 
 
 def require_moderation(user, circle: Circle | None, kind: TargetType) -> None:
+    """Only those who may moderate this kind of item in this circle (can_moderate_target)."""
     if not can_moderate_target(user, circle, kind):
         raise PermissionDenied(_("Only this circle's moderators or an administrator can do that."))
 
 
-def _set_hidden(obj, hidden: bool, reason: str = "") -> None:
+def mark_hidden(obj, hidden: bool, reason: str = "") -> None:
+    """Hide or show a post (`reason`: why, for held posts HELD); a hidden answer stops
+    counting as an answer. Neither audits nor tells anyone: the callers do."""
     was_hidden = obj.hidden_at is not None
     obj.hidden_at = utcnow() if hidden else None
     if isinstance(obj, Answer) and was_hidden != hidden:
@@ -83,7 +86,8 @@ def _set_hidden(obj, hidden: bool, reason: str = "") -> None:
     db.session.flush()
 
 
-def _open_flags(kind: TargetType, target_id: int) -> list[Flag]:
+def open_flags(kind: TargetType, target_id: int) -> list[Flag]:
+    """The flags on one item that no moderator has resolved yet."""
     return list(
         db.session.scalars(
             select(Flag).where(
