@@ -169,6 +169,8 @@ user_suspended = _events.signal(
     "user-suspended",
     doc="""An administrator or a moderator suspended a member, or lifted a suspension.
 
-    Sender: the User suspended. Keywords: `actor` (User), `suspended` (bool), `reason`.
-    Subscribers: notifications (tell the member).""",
+    Sender: the User suspended. Keywords: `actor` (User), `suspended` (bool), `reason`. Sent by
+    moderation.people.suspend and lift_suspension after the audit entry is written (a moderator's
+    "suspend" decision on a flagged item goes through suspend). No subscriber yet: the member
+    learns of it when posting is refused with the end date and the reason.""",
 )

@@ -16,6 +16,7 @@ from community.errors import InvalidTransition, NotFound, ValidationFailed
 from community.extensions import db
 from community.moderation.audit_log import audit
 from community.questions.models import Answer, Question
+from community.signals import user_suspended
 
 
 def trust_level(user: User) -> int:
@@ -62,9 +63,11 @@ def suspend(actor: User, user: User, days: int, reason: str) -> None:
         before=before,
         after={"suspended_until": user.suspended_until.isoformat()},
     )
+    user_suspended.send(user, actor=actor, suspended=True, reason=reason)
 
 
 def lift_suspension(actor: User, user: User, reason: str = "") -> None:
+    """Admins end a suspension early; the account may post again at once. Audited."""
     policy.require_admin(actor)
     if user.suspended_until is None:
         raise InvalidTransition(_("This account is not suspended."))
@@ -79,6 +82,7 @@ def lift_suspension(actor: User, user: User, reason: str = "") -> None:
         before=before,
         after={"suspended_until": None},
     )
+    user_suspended.send(user, actor=actor, suspended=False, reason=reason)
 
 
 def remove_from_circle(
