@@ -149,6 +149,7 @@ def absolute_url(endpoint: str, **values) -> str:
 
 
 def send_confirmation(user: User) -> None:
+    """Mail the account's address a signed link that confirms it (through the outbox)."""
     token = tokens.make("confirm", user, email=user.email)
     mail.queue(
         user.email,
@@ -212,6 +213,8 @@ def authenticate(identifier: str, password: str) -> User | None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """The owner changes the password, giving the current one; other sessions end and a notice
+    is mailed."""
     if not user.check_password(current):
         msg = _("Your current password is not correct.")
         raise ValidationFailed(msg, {"current_password": [msg]})
@@ -250,6 +253,8 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
 
 
 def confirm_email_change(token: str) -> User | None:
+    """Apply a mailed change of address once: the link is bound to the old address; None when it
+    no longer holds."""
     payload = tokens.read("email", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
     if payload is None:
         return None
@@ -297,6 +302,8 @@ def request_password_reset(identifier: str) -> None:
 
 
 def user_for_reset_token(token: str) -> User | None:
+    """The account a password-reset link was made for, while the link is fresh and unused; else
+    None."""
     payload = tokens.read("reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
     if payload is None:
         return None
@@ -307,6 +314,8 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def reset_password(token: str, new: str) -> User | None:
+    """Set a new password from a reset link; it ends other sessions, clears lockouts and
+    confirms the address."""
     user = user_for_reset_token(token)
     if user is None:
         return None
@@ -324,6 +333,7 @@ def reset_password(token: str, new: str) -> User | None:
 
 
 def set_locale(user: User, locale: str) -> None:
+    """Remember the interface language the member chose."""
     user.locale = locale
 
 

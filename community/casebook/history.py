@@ -39,6 +39,7 @@ def snapshot(case: Case) -> dict:
 
 
 def revisions(case: Case) -> list[CaseRevision]:
+    """A case's saved versions, newest first, with their editors."""
     from sqlalchemy.orm import joinedload
 
     return list(

@@ -70,6 +70,7 @@ def _int(value) -> int:
 
 
 def list_query(viewer, f: CaseFilters):
+    """The cases the viewer may see that pass the filters, new and recently published first."""
     return (
         select(Case)
         .where(visible_clause(viewer), *f.clauses())
@@ -110,4 +111,5 @@ def facets(viewer, f: CaseFilters) -> dict[str, dict[str, int]]:
 
 
 def organisations() -> list[SupportOrganisation]:
+    """Every support organisation, in their fixed order."""
     return list(db.session.scalars(select(SupportOrganisation).order_by(SupportOrganisation.id)))

@@ -55,6 +55,8 @@ def can_reply(user, circle: Circle | None, m: CircleMembership | None = None) ->
 
 
 def require_reply(user, circle: Circle | None, m: CircleMembership | None = None) -> None:
+    """Posting in a circle: the posting rule, seeing the circle, and membership where the circle
+    asks for it."""
     ensure_can_post(user)
     policy.require_see_circle(user, circle)
     if not can_reply(user, circle, m):
@@ -74,6 +76,7 @@ def get_visible(viewer, slug: str) -> Circle:
 
 
 def member_counts_subquery():
+    """Active members per circle, as a subquery to join for lists."""
     return (
         select(CircleMembership.circle_id, func.count().label("n"))
         .where(CircleMembership.status == MembershipStatus.ACTIVE)
@@ -103,6 +106,7 @@ def list_circles(viewer) -> list[tuple[Circle, int, CircleMembership | None]]:
 
 
 def my_circles(user) -> list[Circle]:
+    """The circles the user is an active member of, by name; none when signed out."""
     if not policy.is_signed_in(user):
         return []
     return list(
@@ -119,6 +123,7 @@ def my_circles(user) -> list[Circle]:
 
 
 def member_count(circle: Circle) -> int:
+    """The circle's active members."""
     return db.session.scalar(
         select(func.count()).where(
             CircleMembership.circle_id == circle.id,
@@ -130,6 +135,7 @@ def member_count(circle: Circle) -> int:
 def members(
     circle: Circle, status: MembershipStatus = MembershipStatus.ACTIVE
 ) -> list[CircleMembership]:
+    """The circle's memberships with one status, owners first, then moderators, then members."""
     from sqlalchemy.orm import joinedload
 
     order = {CircleRole.OWNER: 0, CircleRole.MODERATOR: 1, CircleRole.MEMBER: 2}
@@ -222,6 +228,7 @@ def join(user: User, circle: Circle, message: str = "") -> CircleMembership:
 
 
 def leave(user: User, circle: Circle) -> None:
+    """A member leaves; the last active owner must appoint another first."""
     m = policy.membership(user, circle)
     if m is None:
         raise NotFound(_("You are not a member of this circle."))
