@@ -115,6 +115,7 @@ def register(
             raise
         _tell_already_registered(existing)
         return None
+    # why: profiles' package loads its routes, which reach back here (questions import us)
     from community.profiles.services import ensure_profile
 
     ensure_profile(user)
@@ -375,6 +376,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     apply_domain_verification(user)
+    # why: profiles' package loads its routes, which reach back here (questions import us)
     from community.profiles.services import ensure_profile
 
     ensure_profile(user)
