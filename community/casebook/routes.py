@@ -183,6 +183,30 @@ def _input(form: CaseForm) -> services.CaseInput:
     )
 
 
+def _show_errors(form: CaseForm, err: ValidationFailed, message: str) -> dict:
+    """Put the form's own errors on its fields; return the rows' errors for the template
+    (a rule checked when the case is written has no rows to point at)."""
+    if not isinstance(err, services.CaseInvalid):
+        apply_errors(form, ValidationFailed(message, err.fields))
+        return {}
+    apply_errors(form, ValidationFailed(message, err.form_fields))
+    return err.rows
+
+
+def _preview(form: CaseForm, case: Case | None, data) -> tuple[dict, dict | None, int]:
+    """Row errors, the preview (None when invalid) and the status for the form page."""
+    try:
+        values = services.validate(data, case)
+    except services.CaseInvalid as err:
+        return _show_errors(form, err, ""), None, 422
+    preview = {
+        **values,
+        "overview_html": markdown.render(values["overview"]),
+        "effects_html": markdown.render(values["effects"]),
+    }
+    return {}, preview, 200
+
+
 def _editor(case: Case | None):
     if not services.can_edit(current_user, case):
         abort(403)
@@ -195,48 +219,25 @@ def _editor(case: Case | None):
         if case is not None:
             _load_form(form, case)
         form.pad(extra=1 if case else 0)
-    elif form.validate_on_submit():
-        action = request.form.get("action", "save")
-        data = _input(form)
-        if action == "more":
-            form.pad(extra=2, minimum=0)
-        elif action == "preview":
-            values, errors = services.validate(data, case)
-            row_errors = errors.fields
-            if errors.fields:
-                status = 422
-                apply_errors(
-                    form,
-                    ValidationFailed("", {k: v for k, v in errors.fields.items() if "-" not in k}),
-                )
-            else:
-                preview = {
-                    **values,
-                    "overview_html": markdown.render(values["overview"]),
-                    "effects_html": markdown.render(values["effects"]),
-                }
-        else:
-            try:
-                saved = services.save_case(current_user, case, data)
-            except ValidationFailed as err:
-                row_errors = err.fields
-                apply_errors(
-                    form,
-                    ValidationFailed(
-                        err.message, {k: v for k, v in err.fields.items() if "-" not in k}
-                    ),
-                )
-                status = 422
-            else:
-                flash(
-                    _("The case is saved.")
-                    if saved.is_published
-                    else _("The case is saved. Editors will review it."),
-                    "success",
-                )
-                return redirect(url_for("casebook.show", slug=saved.slug))
-    else:
+    elif not form.validate_on_submit():
         status = 422
+    elif (action := request.form.get("action", "save")) == "more":
+        form.pad(extra=2, minimum=0)
+    elif action == "preview":
+        row_errors, preview, status = _preview(form, case, _input(form))
+    else:
+        try:
+            saved = services.save_case(current_user, case, _input(form))
+        except ValidationFailed as err:
+            row_errors, status = _show_errors(form, err, err.message), 422
+        else:
+            flash(
+                _("The case is saved.")
+                if saved.is_published
+                else _("The case is saved. Editors will review it."),
+                "success",
+            )
+            return redirect(url_for("casebook.show", slug=saved.slug))
     return render_template(
         "casebook/form.html",
         form=form,

@@ -67,26 +67,44 @@ class CaseInput:
     status: str = CaseStatus.DRAFT.value
 
 
+class CaseInvalid(ValidationFailed):
+    """A case that cannot be saved: `form_fields` holds the errors of the form's own inputs,
+    `rows` those of the repeating rows, keyed as the form names a row (`costs-0`); `fields`
+    holds both, for callers that show every error alike."""
+
+    def __init__(self, message: str, form_fields: dict, rows: dict):
+        super().__init__(message, {**form_fields, **rows})
+        self.form_fields = form_fields
+        self.rows = rows
+
+
 class _Errors:
     def __init__(self):
         self.fields: dict[str, list[str]] = {}
+        self.rows: dict[str, list[str]] = {}
 
     def add(self, name: str, message: str) -> None:
         self.fields.setdefault(name, []).append(message)
 
+    def add_row(self, part: str, index: int, message: str) -> None:
+        self.rows.setdefault(f"{part}-{index}", []).append(message)
 
-def parse_yen(value, name: str, errors: _Errors) -> int | None:
-    """'1,200,000' or '1200000円' → 1200000; empty → None; anything else is an error."""
+    def raise_any(self) -> None:
+        if self.fields or self.rows:
+            raise CaseInvalid(_("Please correct the highlighted fields."), self.fields, self.rows)
+
+
+def parse_yen(value) -> int | None:
+    """'1,200,000' or '1200000円' → 1200000; empty → None; anything else raises ValueError
+    with the message to show."""
     text = re.sub(r"[,\s円¥]", "", str(value or ""))
     text = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
     if not text:
         return None
     if not text.isdigit():
-        errors.add(name, _("Enter an amount in yen, digits only (e.g. 1200000)."))
-        return None
+        raise ValueError(_("Enter an amount in yen, digits only (e.g. 1200000)."))
     if len(text) > YEN_DIGITS:
-        errors.add(name, _("This number is too large."))
-        return None
+        raise ValueError(_("This number is too large."))
     return int(text)
 
 
@@ -105,7 +123,7 @@ def _rows(
         if not filled:
             continue
         if len(filled) != len(keys):
-            errors.add(f"{name}-{index}", _("Fill in every part of this row, or clear it."))
+            errors.add_row(name, index, _("Fill in every part of this row, or clear it."))
             continue
         too_long = [
             n
@@ -116,7 +134,7 @@ def _rows(
             and len(values[k]) > n
         ]
         if too_long:
-            errors.add(f"{name}-{index}", _("Use at most %(n)d characters.", n=min(too_long)))
+            errors.add_row(name, index, _("Use at most %(n)d characters.", n=min(too_long)))
             continue
         kept.append(values)
     return kept
@@ -131,18 +149,17 @@ def _cost_rows(rows: list[dict], e: _Errors) -> list[dict]:
         if not item and not amount:
             continue
         if not item:
-            e.add(f"costs-{index}", _("Fill in every part of this row, or clear it."))
+            e.add_row("costs", index, _("Fill in every part of this row, or clear it."))
             continue
         if raw.get("kind") not in ("initial", "running"):
-            e.add(f"costs-{index}", _("Choose initial or running."))
+            e.add_row("costs", index, _("Choose initial or running."))
             continue
-        kept.append(
-            {
-                "kind": raw["kind"],
-                "item": item[:200],
-                "amount": parse_yen(amount, f"costs-{index}", e),
-            }
-        )
+        try:
+            yen = parse_yen(amount)
+        except ValueError as exc:
+            e.add_row("costs", index, str(exc))
+            yen = None
+        kept.append({"kind": raw["kind"], "item": item[:200], "amount": yen})
     return kept
 
 
@@ -154,11 +171,11 @@ def _source_rows(rows: list[dict], e: _Errors) -> list[dict]:
         if not title and not url:
             continue
         if not title:
-            e.add(f"sources-{index}", _("Fill in every part of this row, or clear it."))
+            e.add_row("sources", index, _("Fill in every part of this row, or clear it."))
         elif url and urlsplit(url).scheme not in ("http", "https"):
-            e.add(f"sources-{index}", _("A link starts with http:// or https://."))
+            e.add_row("sources", index, _("A link starts with http:// or https://."))
         elif url and len(url) > (limit := max_length(CaseSource, "url") or 0):
-            e.add(f"sources-{index}", _("Use at most %(n)d characters.", n=limit))
+            e.add_row("sources", index, _("Use at most %(n)d characters.", n=limit))
         else:
             kept.append({"title": title[:300], "url": url})
     return kept
@@ -172,8 +189,9 @@ def _codes(model, codes, name: str, errors: _Errors) -> list:
     return sorted(rows, key=lambda r: r.position)
 
 
-def validate(data: CaseInput, case: Case | None) -> tuple[dict, _Errors]:
-    """Check every part; returns clean values and the errors (nothing is written here)."""
+def validate(data: CaseInput, case: Case | None) -> dict:
+    """Check every part and return the clean values, or raise CaseInvalid with every error
+    found (nothing is written here)."""
     e = _Errors()
     v: dict = {}
     v["slug"] = data.slug.strip().lower()
@@ -217,8 +235,12 @@ def validate(data: CaseInput, case: Case | None) -> tuple[dict, _Errors]:
     except ValueError:
         e.add("stages", _("Unknown choice."))
         v["stages"] = []
-    v["cost_initial"] = parse_yen(data.cost_initial, "cost_initial", e)
-    v["cost_running"] = parse_yen(data.cost_running, "cost_running", e)
+    for name in ("cost_initial", "cost_running"):
+        try:
+            v[name] = parse_yen(getattr(data, name))
+        except ValueError as exc:
+            e.add(name, str(exc))
+            v[name] = None
     v["costs"] = _cost_rows(data.costs, e)
     v["schedule"] = _rows(data.schedule, ("period", "content"), "schedule", e, CaseScheduleRow)
     v["interview"] = _rows(
@@ -231,7 +253,8 @@ def validate(data: CaseInput, case: Case | None) -> tuple[dict, _Errors]:
         v["status"] = CaseStatus(data.status or CaseStatus.DRAFT)
     except ValueError:
         e.add("status", _("Unknown choice."))
-    return v, e
+    e.raise_any()
+    return v
 
 
 def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
@@ -239,9 +262,7 @@ def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
     ensure_can_post(actor)
     if not can_edit(actor, case):
         raise PermissionDenied(_("Only editors can change this case."))
-    v, errors = validate(data, case)
-    if errors.fields:
-        raise ValidationFailed(_("Please correct the highlighted fields."), errors.fields)
+    v = validate(data, case)
     if not policy.is_editor(actor):
         # Members suggest; editors decide what is published.
         v["status"] = CaseStatus.REVIEW

@@ -21,13 +21,21 @@ from community.casebook.links import (
 )
 from community.casebook.listing import CaseFilters, facets, list_query, organisations
 from community.casebook.models import CaseLink  # tests reach the model as `casebook.CaseLink`
-from community.casebook.saving import SLUG_RE, CaseInput, parse_yen, save_case, validate
+from community.casebook.saving import (
+    SLUG_RE,
+    CaseInput,
+    CaseInvalid,
+    parse_yen,
+    save_case,
+    validate,
+)
 
 __all__ = [
     "MENTION_RE",
     "SLUG_RE",
     "CaseFilters",
     "CaseInput",
+    "CaseInvalid",
     "CaseLink",
     "can_edit",
     "facets",
