@@ -1,4 +1,4 @@
-"""The reminder run and personal calendar-feed tokens (notices.py says who is told what)."""
+"""The reminder run and personal calendar feeds (notices.py says who is told what)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from community.auth.models import User
 from community.db import utcnow
 from community.extensions import db
 from community.office_hours import notices
-from community.office_hours.models import Booking, BookingStatus, CalendarFeed
+from community.office_hours.models import AdviserSettings, Booking, BookingStatus, CalendarFeed
 
 # --- reminders --------------------------------------------------------------------------------
 
@@ -64,3 +65,16 @@ def user_for_feed(token: str) -> User | None:
     """Whose calendar feed the token opens, or None."""
     row = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token))
     return db.session.get(User, row.user_id) if row else None
+
+
+def feed_bookings(user: User) -> list[tuple[Booking, str]]:
+    """Every booking of the user's (as member or adviser) with its adviser's meeting link."""
+    rows = list(
+        db.session.scalars(
+            select(Booking)
+            .where((Booking.member_id == user.id) | (Booking.adviser_id == user.id))
+            .options(joinedload(Booking.adviser), joinedload(Booking.member))
+        )
+    )
+    meeting = {s.user_id: s.meeting_url for s in db.session.scalars(select(AdviserSettings))}
+    return [(b, meeting.get(b.adviser_id, "")) for b in rows]

@@ -17,8 +17,6 @@ from flask import (
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from community.auth.services import absolute_url
 from community.db import utcnow
@@ -243,22 +241,10 @@ def feed(token: str):
     user = services.user_for_feed(token)
     if user is None:
         abort(404)
-    rows = list(
-        db.session.scalars(
-            select(Booking)
-            .where((Booking.member_id == user.id) | (Booking.adviser_id == user.id))
-            .options(joinedload(Booking.adviser), joinedload(Booking.member))
-        )
-    )
-    meeting = {s.user_id: s.meeting_url for s in db.session.scalars(select(AdviserSettings))}
     body = ics.calendar(
         [
-            (
-                b,
-                absolute_url("office_hours.booking", booking_id=b.id),
-                meeting.get(b.adviser_id, ""),
-            )
-            for b in rows
+            (b, absolute_url("office_hours.booking", booking_id=b.id), meeting_url)
+            for b, meeting_url in services.feed_bookings(user)
         ],
         name="Kakehashi",
     )

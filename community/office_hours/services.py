@@ -60,6 +60,7 @@ from community.office_hours.models import (
 )
 from community.office_hours.notices import summary
 from community.office_hours.reminders import (
+    feed_bookings,
     feed_token,
     send_reminders,
     user_for_feed,
@@ -83,6 +84,7 @@ __all__ = [
     "check_version",
     "decide",
     "delete_availability",
+    "feed_bookings",
     "feed_token",
     "free_slots_for",
     "free_slots_for_many",
