@@ -10,6 +10,7 @@ from community.api import bp
 from community.casebook.models import Case
 from community.extensions import db
 from community.questions import services as questions
+from community.questions.models import TITLE_MAX
 from community.search import services as search
 
 
@@ -25,7 +26,7 @@ def _similar_cases(viewer, title: str, limit: int = 3) -> list[Case]:
 @bp.route("/questions/similar")
 def similar_questions():
     """Questions and cases like the title being typed (for the ask form)."""
-    title = (request.args.get("title") or "")[: questions.TITLE_MAX]
+    title = (request.args.get("title") or "")[:TITLE_MAX]
     found = questions.similar(current_user, title)
     cases = _similar_cases(current_user, title)
     return jsonify(

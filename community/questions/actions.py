@@ -20,7 +20,7 @@ from community.errors import (
     ValidationFailed,
 )
 from community.extensions import db
-from community.questions.common import field_error, refresh_status
+from community.questions.common import refresh_status
 from community.questions.models import Answer, AnswerVote, CloseReason, Question, QuestionVote
 from community.signals import answer_accepted
 
@@ -150,7 +150,9 @@ def close(
             or original.id == question.id
             or not policy.can_see_circle(actor, original.circle)
         ):
-            raise field_error("duplicate_of", _("Give the number of the original question."))
+            raise ValidationFailed.for_field(
+                "duplicate_of", _("Give the number of the original question.")
+            )
         question.duplicate_of_id = original.id
     question.close_reason = reason
     db.session.flush()

@@ -1,4 +1,4 @@
-"""Helpers shared by the question modules: field errors, lengths, a question's status."""
+"""Helpers shared by the question modules: lengths, a question's status, answer counts."""
 
 from __future__ import annotations
 
@@ -10,18 +10,13 @@ from community.extensions import db
 from community.questions.models import Question, QuestionStatus
 
 
-def field_error(field: str, message: str) -> ValidationFailed:
-    """A ValidationFailed that marks one form field."""
-    return ValidationFailed(message, {field: [message]})
-
-
 def check_length(field: str, text: str, low: int, high: int) -> str:
     """The text stripped, or a field error when it is shorter than `low` or longer than `high`."""
     text = (text or "").strip()
     if len(text) < low:
-        raise field_error(field, _("Write at least %(n)d characters.", n=low))
+        raise ValidationFailed.for_field(field, _("Write at least %(n)d characters.", n=low))
     if len(text) > high:
-        raise field_error(field, _("Use at most %(n)d characters.", n=high))
+        raise ValidationFailed.for_field(field, _("Use at most %(n)d characters.", n=high))
     return text
 
 

@@ -19,13 +19,21 @@ from community.errors import (
     InvalidTransition,
     NotFound,
     PermissionDenied,
+    ValidationFailed,
 )
 from community.extensions import db
 from community.questions.actions import accept, close, reopen, set_pinned, vote
-from community.questions.common import check_length, field_error, refresh_status
+from community.questions.common import check_length, refresh_status
 from community.questions.follows import follow, is_following, record_view, unfollow
 from community.questions.listing import SORTS, list_query, pinned_in, similar
 from community.questions.models import (
+    ANSWER_MIN,
+    BODY_MAX,
+    BODY_MIN,
+    COMMENT_MAX,
+    COMMENT_MIN,
+    TITLE_MAX,
+    TITLE_MIN,
     Answer,
     Comment,
     Question,
@@ -37,10 +45,6 @@ from community.questions.text import parse_tags, tag_key
 from community.questions.visibility import get_answer, get_visible
 from community.reference.models import Field, Topic
 
-TITLE_MIN, TITLE_MAX = 10, 150
-BODY_MIN, BODY_MAX = 20, 20_000
-ANSWER_MIN = 10
-COMMENT_MIN, COMMENT_MAX = 2, 600
 MAX_TOPICS = 3
 
 
@@ -52,21 +56,21 @@ def _resolve_circle(slug: str | None) -> Circle | None:
         return None
     circle = db.session.scalar(select(Circle).where(Circle.slug == slug))
     if circle is None:
-        raise field_error("circle", _("Unknown circle."))
+        raise ValidationFailed.for_field("circle", _("Unknown circle."))
     return circle
 
 
 def _apply_classification(question: Question, data: dict) -> None:
     field_code = data.get("field") or None
     if field_code and db.session.get(Field, field_code) is None:
-        raise field_error("field", _("Unknown choice."))
+        raise ValidationFailed.for_field("field", _("Unknown choice."))
     question.field_code = field_code
     codes = list(dict.fromkeys(data.get("topics") or []))
     if len(codes) > MAX_TOPICS:
-        raise field_error("topics", _("Choose at most %(n)d topics.", n=MAX_TOPICS))
+        raise ValidationFailed.for_field("topics", _("Choose at most %(n)d topics.", n=MAX_TOPICS))
     topics = list(db.session.scalars(select(Topic).where(Topic.code.in_(codes)))) if codes else []
     if len(topics) != len(codes):
-        raise field_error("topics", _("Unknown choice."))
+        raise ValidationFailed.for_field("topics", _("Unknown choice."))
     question.topics = topics
     tags = parse_tags(data.get("tags") or "")
     keys = [key for key, _label in tags]
@@ -84,7 +88,7 @@ def _apply_classification(question: Question, data: dict) -> None:
         try:
             question.stage = Stage(int(stage)).value
         except (TypeError, ValueError) as exc:
-            raise field_error("stage", _("Unknown choice.")) from exc
+            raise ValidationFailed.for_field("stage", _("Unknown choice.")) from exc
 
 
 def find_tag(raw: str) -> Tag | None:
@@ -120,7 +124,7 @@ def ask(author: User, data: dict) -> Question:
     if circle is not None:
         policy.require_see_circle(author, circle)
         if not circles.can_ask(author, circle):
-            raise field_error("circle", _("Join this circle before asking in it."))
+            raise ValidationFailed.for_field("circle", _("Join this circle before asking in it."))
     title = check_length("title", data.get("title"), TITLE_MIN, TITLE_MAX)
     body = check_length("body", data.get("body"), BODY_MIN, BODY_MAX)
     question = Question(author_id=author.id, circle=circle, title=title)
