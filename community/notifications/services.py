@@ -19,7 +19,6 @@ from community.errors import NotFound
 from community.extensions import db
 from community.notifications import live
 from community.notifications.models import Kind, MailPreference, Notification, NotificationSetting
-from community.profiles.models import Profile
 from community.questions.models import Question
 from community.text import like_prefix
 from community.urls import base_url
@@ -54,8 +53,11 @@ def mention_candidates(prefix: str, limit: int = 8) -> list[tuple[str, str]]:
         return []
     rows = db.session.execute(
         select(User.username, User.display_name)
-        .join(Profile, Profile.user_id == User.id)
-        .where(User.username.like(like_prefix(prefix), escape="\\"), User.deleted_at.is_(None))
+        .where(
+            User.username.like(like_prefix(prefix), escape="\\"),
+            User.deleted_at.is_(None),
+            User.profile.has(),
+        )
         .order_by(User.username)
         .limit(limit)
     )
