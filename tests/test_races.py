@@ -207,6 +207,7 @@ def test_a_booking_changed_since_it_was_read_is_refused_by_the_service(app, advi
             oh.cancel(adviser_user, b, "都合が悪くなりました")
         assert info.value.status == 409
         assert CHANGED in info.value.message
+        db.session.rollback()  # what the request edge does with a 409
         member_user = db.session.get(User, member.id)
         b = db.session.get(Booking, bid)
         changed_elsewhere()

@@ -22,8 +22,8 @@ from community.profiles.models import (
 )
 from community.questions.models import Answer, Comment, Question
 from community.reference.models import Field, PopulationBand, Prefecture, Topic
+from community.search import services as search_services  # a module: search may be half-loaded here
 from community.search import variants
-from community.search.services import matching_ref_ids
 from community.text import like_pattern
 
 BIO_MAX = 4000
@@ -200,7 +200,7 @@ def filtered(viewer, f: DirectoryFilters, vocab=None) -> Select:
         # word also matches its parts anywhere in the profile (橋梁点検: field 橋梁, topic
         # 定期点検). The LIKE scores below only order the matches: name, organisation, bio.
 
-        found = matching_ref_ids(
+        found = search_services.matching_ref_ids(
             "person", f.q, split=(lambda t: variants.segment(t, vocab)) if vocab else None
         )
         if found is not None:
