@@ -288,9 +288,8 @@ def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
     ):
         setattr(case, name, v[name])
     case.prefecture_code, case.population_band_code = v["prefecture"], v["population_band"]
-    case.overview_md, case.overview_html = v["overview"], markdown.render(v["overview"])
-    case.effects_md, case.effects_html = v["effects"], markdown.render(v["effects"])
-    case.renderer = markdown.RENDERER_VERSION
+    markdown.store(case, "overview", v["overview"])
+    markdown.store(case, "effects", v["effects"])
     case.menus, case.fields, case.topics = v["menus"], v["fields"], v["topics"]
     case.stage_rows = [CaseStage(stage=s) for s in v["stages"]]
     case.schedule = [CaseScheduleRow(position=i, **r) for i, r in enumerate(v["schedule"])]

@@ -154,10 +154,8 @@ def members(
 
 
 def _render(circle: Circle, description: str, rules: str) -> None:
-    circle.description_md, circle.rules_md = description, rules
-    circle.description_html = markdown.render(description)
-    circle.rules_html = markdown.render(rules)
-    circle.renderer = markdown.RENDERER_VERSION
+    markdown.store(circle, "description", description)
+    markdown.store(circle, "rules", rules)
 
 
 def save_circle(actor: User, circle: Circle | None, data: dict) -> Circle:

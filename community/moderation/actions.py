@@ -187,11 +187,7 @@ def edit_post(
     if kind == TargetType.COMMENT:
         obj.body = body[:600]
     else:
-        obj.body_md, obj.body_html, obj.renderer = (
-            body,
-            markdown.render(body),
-            markdown.RENDERER_VERSION,
-        )
+        markdown.store(obj, "body", body)
         obj.edited_at = utcnow()
         column = Revision.question_id if kind == TargetType.QUESTION else Revision.answer_id
         db.session.execute(

@@ -49,7 +49,7 @@ def update_settings(adviser: User, data: dict) -> AdviserSettings:
     intro = (data.get("intro") or "").strip()
     if len(intro) > 4000:
         raise ValidationFailed.for_field("intro", _("Use at most %(n)d characters.", n=4000))
-    s.intro_md, s.intro_html = intro, markdown.render(intro)
+    markdown.store(s, "intro", intro)
     s.regions = sorted(set(data.get("regions") or []))
     modes = [m for m in data.get("modes") or [] if m in {x.value for x in Mode}]
     if not modes:

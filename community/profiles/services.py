@@ -94,10 +94,8 @@ def set_bio(profile: Profile, source: str) -> None:
     """Store the Markdown and its sanitised rendering together."""
     if len(source) > BIO_MAX:
         msg = _("Use at most %(n)d characters.", n=BIO_MAX)
-        raise ValidationFailed(msg, {"bio": [msg]})
-    profile.bio_md = source
-    profile.bio_html = markdown.render(source)
-    profile.bio_renderer = markdown.RENDERER_VERSION
+        raise ValidationFailed.for_field("bio", msg)
+    markdown.store(profile, "bio", source)
 
 
 # --- visibility -----------------------------------------------------------------------------

@@ -112,9 +112,7 @@ def _written(author: User, question: Question, body: str, answer_post=None) -> N
 
 
 def _set_body(post, body: str) -> None:
-    post.body_md = body
-    post.body_html = markdown.render(body)
-    post.renderer = markdown.RENDERER_VERSION
+    markdown.store(post, "body", body)
 
 
 def ask(author: User, data: dict) -> Question:
