@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
+from community.auth.models import DISPLAY_NAME_MAX
 from community.auth.validation import narrow, password_problem
 from community.forms import REQUIRED, BaseForm
 
@@ -49,7 +50,7 @@ class RegisterForm(BaseForm):
     )
     display_name = StringField(
         _l("Display name"),
-        validators=[DataRequired(REQUIRED), Length(max=80)],
+        validators=[DataRequired(REQUIRED), Length(max=DISPLAY_NAME_MAX)],
         description=_l("Usually your full name, e.g. 田中 健一."),
     )
     password = PasswordField(

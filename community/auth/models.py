@@ -15,6 +15,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from community.db import UTCDateTime, str_enum, utcnow
 from community.extensions import db
 
+DISPLAY_NAME_MAX = 80  # characters; the column, the forms and the services read this
+
 
 class Role(enum.StrEnum):
     MEMBER = "member"
@@ -33,7 +35,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     username: Mapped[str] = mapped_column(String(30), unique=True)
-    display_name: Mapped[str] = mapped_column(String(80))
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, 20), default=Role.MEMBER)
     locale: Mapped[str | None] = mapped_column(String(5))

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from community.forms import REQUIRED, BaseForm, CheckboxesField
 from community.idempotency import IdempotentForm
+from community.office_hours.models import AGENDA_MAX
 
 MODES = [("online", _l("Online")), ("onsite", _l("On site")), ("phone", _l("Phone"))]
 WEEKDAYS = [
@@ -31,7 +32,7 @@ WEEKDAYS = [
 class BookForm(IdempotentForm, BaseForm):
     agenda = TextAreaField(
         _l("What would you like to discuss?"),
-        validators=[DataRequired(REQUIRED), Length(max=2000)],
+        validators=[DataRequired(REQUIRED), Length(max=AGENDA_MAX)],
         description=_l("A few lines: your situation and what you hope to take away."),
     )
     question_id = SelectField(_l("Link one of your questions (optional)"), validators=[Optional()])

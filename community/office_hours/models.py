@@ -29,6 +29,7 @@ class BookingStatus(enum.StrEnum):
     NO_SHOW = "no_show"
 
 
+AGENDA_MAX = 2000  # characters; the booking form and the services read this
 ACTIVE_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
 
 

@@ -53,6 +53,7 @@ from community.office_hours.lifecycle import (
 )
 from community.office_hours.models import (
     ACTIVE_STATUSES,
+    AGENDA_MAX,
     AdviserSettings,
     Booking,
     BookingStatus,
@@ -102,8 +103,6 @@ __all__ = [
     "update_settings",
     "user_for_feed",
 ]
-
-AGENDA_MAX = 2000
 
 
 class SlotTaken(Conflict):

@@ -11,13 +11,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from community.auth.models import DISPLAY_NAME_MAX
 from community.forms import REQUIRED, BaseForm, CheckboxesField
-from community.profiles.models import Visibility
+from community.profiles.models import BIO_MAX, Visibility
 
 
 class ProfileForm(BaseForm):
     display_name = StringField(
-        _l("Display name"), validators=[DataRequired(REQUIRED), Length(max=80)]
+        _l("Display name"), validators=[DataRequired(REQUIRED), Length(max=DISPLAY_NAME_MAX)]
     )
     organisation = StringField(
         _l("Organisation"),
@@ -42,7 +43,7 @@ class ProfileForm(BaseForm):
     )
     bio = TextAreaField(
         _l("About me"),
-        validators=[Length(max=4000)],
+        validators=[Length(max=BIO_MAX)],
         description=_l(
             "Markdown: **bold**, lists, links. What you look after and what you can share."
         ),

@@ -13,6 +13,8 @@ from community.db import UTCDateTime, str_enum, utcnow
 from community.extensions import db
 from community.reference.models import Field, PopulationBand, Prefecture, Topic
 
+BIO_MAX = 4000  # characters of Markdown; the form and set_bio read this
+
 if TYPE_CHECKING:
     from community.auth.models import User
 

@@ -10,11 +10,12 @@ from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from community import markdown, policy
-from community.auth.models import Role, User
+from community.auth.models import DISPLAY_NAME_MAX, Role, User
 from community.db import utcnow
 from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db
 from community.profiles.models import (
+    BIO_MAX,
     Profile,
     Visibility,
     profile_fields,
@@ -25,8 +26,6 @@ from community.reference.models import Field, PopulationBand, Prefecture, Topic
 from community.search import services as search_services  # a module: search may be half-loaded here
 from community.search import variants
 from community.text import like_pattern
-
-BIO_MAX = 4000
 
 
 def ensure_profile(user: User) -> Profile:
@@ -57,7 +56,7 @@ def update_profile(actor: User, user: User, data: dict) -> Profile:
         raise ValidationFailed(
             _("Enter a display name."), {"display_name": [_("Enter a display name.")]}
         )
-    user.display_name = display_name[:80]
+    user.display_name = display_name[:DISPLAY_NAME_MAX]
     for name in ("organisation", "department", "job_title", "qualifications"):
         setattr(profile, name, (data.get(name) or "").strip())
     pref = data.get("prefecture") or None
