@@ -21,7 +21,7 @@ from community.demo_qa import (
 )
 from community.extensions import db
 from community.profiles.models import Visibility
-from community.profiles.services import _codes_to_rows, ensure_profile, set_bio
+from community.profiles.services import codes_to_rows, ensure_profile, set_bio
 from community.reference.loader import read_yaml
 from community.reference.models import Field, Topic
 
@@ -67,9 +67,9 @@ def load_people(path: Path = DEMO_DIR / "people.yaml", password: str = DEMO_PASS
         p.years_experience = row.get("years_experience")
         p.qualifications = row.get("qualifications", "") or ""
         p.visibility = Visibility(row.get("visibility", "members"))
-        p.fields = _codes_to_rows(Field, row.get("fields"), "fields")
-        p.help_topics = _codes_to_rows(Topic, row.get("help_topics"), "help_topics")
-        p.learn_topics = _codes_to_rows(Topic, row.get("learn_topics"), "learn_topics")
+        p.fields = codes_to_rows(Field, row.get("fields"), "fields")
+        p.help_topics = codes_to_rows(Topic, row.get("help_topics"), "help_topics")
+        p.learn_topics = codes_to_rows(Topic, row.get("learn_topics"), "learn_topics")
         set_bio(p, row.get("bio", "") or "")
         created.append(user)
     db.session.flush()

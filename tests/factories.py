@@ -86,13 +86,13 @@ def make_people(
 
     from community.db import utcnow
     from community.profiles.models import Profile, Visibility
-    from community.profiles.services import _codes_to_rows, set_bio
+    from community.profiles.services import codes_to_rows, set_bio
     from community.reference.models import Field, Topic
 
     if PASSWORD not in _HASH_CACHE:
         _HASH_CACHE[PASSWORD] = generate_password_hash(PASSWORD)
-    field_rows = _codes_to_rows(Field, list(fields), "fields")
-    topic_rows = _codes_to_rows(Topic, list(help_topics), "help_topics")
+    field_rows = codes_to_rows(Field, list(fields), "fields")
+    topic_rows = codes_to_rows(Topic, list(help_topics), "help_topics")
     users = []
     for i in range(n):
         user = User(

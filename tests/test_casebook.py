@@ -29,7 +29,6 @@ from community.casebook.models import (
 from community.extensions import db
 from tests import factories
 from tests.conftest import client_as
-from tests.factories import user_named as _user  # noqa: F401 - test_japanese_text.py imports it
 
 ROW_MODELS = (CaseScheduleRow, CaseCostRow, CaseInterviewPair, CaseSource, CaseStage)
 

@@ -16,7 +16,9 @@ from community.questions import services as qa
 from community.questions.models import Answer, Comment, Question, Tag
 from community.rendered import rerender_stale
 from tests import qa_helpers
-from tests.test_casebook import _user, client_as, make_case
+from tests.conftest import client_as
+from tests.factories import user_named as _user
+from tests.test_casebook import make_case
 
 
 def _elements(html: str) -> list[tuple[str, dict]]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from community.auth.models import Role, User
 from community.casebook import services as casebook
+from community.casebook.models import CaseLink
 from community.circles.models import CircleMembership, CircleRole, MembershipStatus
 from community.db import utcnow
 from community.extensions import db
@@ -115,7 +116,7 @@ def test_a_suspended_member_reads_but_cannot_post(app, site, make_user):
         return {
             m.__name__: count(app, m)
             for m in (Question, Answer, Comment, QuestionVote, AnswerVote, Booking, Revision)
-        } | {"links": count(app, casebook.CaseLink)}
+        } | {"links": count(app, CaseLink)}
 
     client = client_as(app, "helper")
 

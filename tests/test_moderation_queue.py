@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from community.casebook import services as casebook
+from community.casebook.models import CaseLink
 from community.circles.models import CircleMembership, CircleRole
 from community.db import utcnow
 from community.extensions import db
@@ -236,7 +236,7 @@ def test_suspending_the_author_of_a_flagged_case_link(app, site):
     with app.app_context():
         _published_case_linked_to(site.q)
         db.session.commit()
-        link_id = db.session.scalar(select(casebook.CaseLink.id))
+        link_id = db.session.scalar(select(CaseLink.id))
     flag_as(app, "flag1", "case_link", link_id)
     response = client_as(app, "boss").post(
         f"/moderation/items/case_link/{link_id}",

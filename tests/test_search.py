@@ -19,7 +19,6 @@ from community.moderation import services as moderation
 from community.questions import services as qa
 from community.search import services as search_services
 from tests import factories, qa_helpers
-from tests.conftest import client_as  # noqa: F401 - test_search_assist.py imports it from here
 from tests.factories import user_named as _user
 
 ANON = AnonymousUserMixin()

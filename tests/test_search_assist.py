@@ -15,8 +15,10 @@ from community.questions import services as qa
 from community.search import services as search_services
 from community.search import variants
 from community.search.tokens import parse
+from tests.conftest import client_as
 from tests.factories import make_user
-from tests.test_search import ANON, _user, build_corpus, client_as, found, get, section
+from tests.factories import user_named as _user
+from tests.test_search import ANON, build_corpus, found, get, section
 
 
 def test_spellings_come_from_the_dictionary():

@@ -20,7 +20,6 @@ from community.casebook.links import (
     unlink,
 )
 from community.casebook.listing import CaseFilters, facets, list_query, organisations
-from community.casebook.models import CaseLink  # tests reach the model as `casebook.CaseLink`
 from community.casebook.saving import (
     SLUG_RE,
     CaseInput,
@@ -36,7 +35,6 @@ __all__ = [
     "CaseFilters",
     "CaseInput",
     "CaseInvalid",
-    "CaseLink",
     "can_edit",
     "facets",
     "get_visible",

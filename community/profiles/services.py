@@ -36,13 +36,15 @@ def ensure_profile(user: User) -> Profile:
     return user.profile
 
 
-def _codes_to_rows(model, codes, label: str):
+def codes_to_rows(model, codes, label: str):
+    """The reference rows (fields, topics) for `codes`, in their list order; an unknown code is
+    an error on the form field `label`."""
     codes = list(dict.fromkeys(codes or []))
     if not codes:
         return []
     rows = list(db.session.scalars(select(model).where(model.code.in_(codes))))
     if len(rows) != len(codes):
-        raise ValidationFailed(_("Unknown choice."), {label: [_("Unknown choice.")]})
+        raise ValidationFailed.for_field(label, _("Unknown choice."))
     return sorted(rows, key=lambda r: r.position)
 
 
@@ -74,9 +76,9 @@ def update_profile(actor: User, user: User, data: dict) -> Profile:
             {"years_experience": [_("Enter a number from 0 to 60.")]},
         )
     profile.years_experience = years
-    profile.fields = _codes_to_rows(Field, data.get("fields"), "fields")
-    profile.help_topics = _codes_to_rows(Topic, data.get("help_topics"), "help_topics")
-    profile.learn_topics = _codes_to_rows(Topic, data.get("learn_topics"), "learn_topics")
+    profile.fields = codes_to_rows(Field, data.get("fields"), "fields")
+    profile.help_topics = codes_to_rows(Topic, data.get("help_topics"), "help_topics")
+    profile.learn_topics = codes_to_rows(Topic, data.get("learn_topics"), "learn_topics")
     set_bio(profile, data.get("bio") or "")
     try:
         profile.visibility = Visibility(data.get("visibility") or Visibility.MEMBERS)
