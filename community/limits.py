@@ -51,7 +51,7 @@ def check(obj) -> None:
         value = state.dict.get(key)  # only what was set or loaded: no lazy loads here
         if kind == "str" and isinstance(value, str) and len(value) > limit:
             msg = _("Use at most %(n)d characters.", n=limit)
-            raise ValidationFailed(msg, {key: [msg]})
+            raise ValidationFailed.for_field(key, msg)
         if (
             kind == "int"
             and isinstance(value, int)
@@ -59,7 +59,7 @@ def check(obj) -> None:
             and not -limit <= value < limit
         ):
             msg = _("This number is too large.")
-            raise ValidationFailed(msg, {key: [msg]})
+            raise ValidationFailed.for_field(key, msg)
 
 
 @event.listens_for(Session, "before_flush")

@@ -52,10 +52,10 @@ def add_domain(actor: User, domain: str) -> VerifiedDomain:
     domain = (domain or "").strip().lower().lstrip("@").lstrip(".")
     if not DOMAIN_RE.match(domain):
         msg = _("Enter a domain such as lg.jp or city.example.lg.jp.")
-        raise ValidationFailed(msg, {"domain": [msg]})
+        raise ValidationFailed.for_field("domain", msg)
     if db.session.scalar(select(VerifiedDomain).where(VerifiedDomain.domain == domain)):
         msg = _("That domain is already on the list.")
-        raise ValidationFailed(msg, {"domain": [msg]})
+        raise ValidationFailed.for_field("domain", msg)
     row = VerifiedDomain(domain=domain)
     db.session.add(row)
     db.session.flush()

@@ -25,10 +25,10 @@ def markdown_preview():
     source = json_object().get("source")
     if not isinstance(source, str):
         msg = _("Send the text to preview as 'source'.")
-        raise ValidationFailed(msg, {"source": [msg]})
+        raise ValidationFailed.for_field("source", msg)
     if len(source) > PREVIEW_MAX:
         msg = _("Use at most %(n)d characters.", n=PREVIEW_MAX)
-        raise ValidationFailed(msg, {"source": [msg]})
+        raise ValidationFailed.for_field("source", msg)
     return jsonify({"html": markdown.render(source)})
 
 

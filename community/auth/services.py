@@ -89,7 +89,7 @@ def register(
     display_name = (display_name or "").strip()
     if not display_name or len(display_name) > 80:
         msg = _("Enter a display name of up to 80 characters.")
-        raise ValidationFailed(msg, {"display_name": [msg]})
+        raise ValidationFailed.for_field("display_name", msg)
     check_password_strength(password, user_words=(username, email.partition("@")[0]))
     if db.session.scalar(select(func.count()).where(User.username == username)):
         raise _username_taken()
@@ -125,7 +125,7 @@ def register(
 
 def _username_taken() -> ValidationFailed:
     msg = _("That username is taken.")
-    return ValidationFailed(msg, {"username": [msg]})
+    return ValidationFailed.for_field("username", msg)
 
 
 def _tell_already_registered(existing: User) -> None:
@@ -218,7 +218,7 @@ def change_password(user: User, current: str, new: str) -> None:
     is mailed."""
     if not user.check_password(current):
         msg = _("Your current password is not correct.")
-        raise ValidationFailed(msg, {"current_password": [msg]})
+        raise ValidationFailed.for_field("current_password", msg)
     check_password_strength(new, field="new_password", user_words=(user.username,))
     user.set_password(new)
     user.rotate_session_token()
@@ -235,11 +235,11 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
     """Mail a link to the new address; the change happens only when it is followed."""
     if not user.check_password(password):
         msg = _("Your current password is not correct.")
-        raise ValidationFailed(msg, {"password": [msg]})
+        raise ValidationFailed.for_field("password", msg)
     new_email = normalise_email(new_email)
     if new_email == user.email:
         msg = _("That is already your address.")
-        raise ValidationFailed(msg, {"email": [msg]})
+        raise ValidationFailed.for_field("email", msg)
     if db.session.scalar(select(func.count()).where(User.email == new_email)):
         mail.queue(new_email, _("Someone tried to use your address"), "email_taken")
         return

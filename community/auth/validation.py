@@ -31,9 +31,7 @@ def normalise_email(value: str) -> str:
     try:
         result = validate_email(narrow(value or ""), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationFailed(
-            _("Enter a valid email address."), {"email": [_("Enter a valid email address.")]}
-        ) from exc
+        raise ValidationFailed.for_field("email", _("Enter a valid email address.")) from exc
     return result.normalized.lower()
 
 
@@ -41,10 +39,10 @@ def check_username(value: str) -> str:
     username = narrow(value or "").lower()
     if not USERNAME_RE.match(username):
         msg = _("Use 3–30 characters: lower-case letters, digits and _.")
-        raise ValidationFailed(msg, {"username": [msg]})
+        raise ValidationFailed.for_field("username", msg)
     if username in RESERVED_USERNAMES or username.startswith("deleted"):
         msg = _("That username is reserved.")
-        raise ValidationFailed(msg, {"username": [msg]})
+        raise ValidationFailed.for_field("username", msg)
     return username
 
 
@@ -102,4 +100,4 @@ def check_password_strength(password: str, *, field: str = "password", user_word
     """Raise ValidationFailed with a specific message when the password will not do."""
     msg = password_problem(password, user_words)
     if msg:
-        raise ValidationFailed(msg, {field: [msg]})
+        raise ValidationFailed.for_field(field, msg)

@@ -26,7 +26,7 @@ def link_question(actor: User, question, case: Case, note: str = "") -> CaseLink
     note = (note or "").strip()
     if len(note) > 300:
         msg = _("Use at most %(n)d characters.", n=300)
-        raise ValidationFailed(msg, {"note": [msg]})
+        raise ValidationFailed.for_field("note", msg)
     existing = db.session.scalar(
         select(CaseLink).where(CaseLink.question_id == question.id, CaseLink.case_id == case.id)
     )

@@ -279,11 +279,11 @@ def add_member(actor: User, circle: Circle, username: str) -> CircleMembership:
     )
     if user is None:
         msg = _("No member has that username.")
-        raise ValidationFailed(msg, {"username": [msg]})
+        raise ValidationFailed.for_field("username", msg)
     m = policy.membership(user, circle)
     if m is not None and m.is_active:
         msg = _("They are already a member.")
-        raise ValidationFailed(msg, {"username": [msg]})
+        raise ValidationFailed.for_field("username", msg)
     if m is None:
         m = CircleMembership(circle=circle, user_id=user.id)
         db.session.add(m)

@@ -146,12 +146,9 @@ def resolve(
     require_moderation(actor, circle, kind)
     reason = (reason or "").strip()
     if action not in STEPS:
-        raise ValidationFailed(_("Unknown action."), {"action": [_("Unknown action.")]})
+        raise ValidationFailed.for_field("action", _("Unknown action."))
     if not reason:
-        raise ValidationFailed(
-            _("Give a reason; it is kept in the audit log."),
-            {"reason": [_("Give a reason; it is kept in the audit log.")]},
-        )
+        raise ValidationFailed.for_field("reason", _("Give a reason; it is kept in the audit log."))
     circle_id = circle.id if circle else None
     STEPS[action](Act(actor, action, kind, obj, circle_id, reason, body, suspend_days))
     _close_flags(actor, kind, obj.id, action, reason)
@@ -180,9 +177,7 @@ def edit_post(
 
     body = (body or "").strip()
     if len(body) < 2:
-        raise ValidationFailed(
-            _("Write the corrected text."), {"body": [_("Write the corrected text.")]}
-        )
+        raise ValidationFailed.for_field("body", _("Write the corrected text."))
     was_hidden = obj.hidden_at is not None
     if kind == TargetType.COMMENT:
         obj.body = body[:600]

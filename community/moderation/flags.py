@@ -34,13 +34,10 @@ def flag(reporter: User, target_type: str, target_id: int, reason: str, text: st
     try:
         reason_enum = FlagReason(reason)
     except ValueError as exc:
-        raise ValidationFailed(_("Choose a reason."), {"reason": [_("Choose a reason.")]}) from exc
+        raise ValidationFailed.for_field("reason", _("Choose a reason.")) from exc
     text = (text or "").strip()
     if reason_enum == FlagReason.OTHER and not text:
-        raise ValidationFailed(
-            _("Tell the moderators what is wrong."),
-            {"text": [_("Tell the moderators what is wrong.")]},
-        )
+        raise ValidationFailed.for_field("text", _("Tell the moderators what is wrong."))
     if (
         kind != TargetType.PROFILE
         and getattr(obj, "author_id", getattr(obj, "created_by_id", None)) == reporter.id

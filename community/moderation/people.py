@@ -41,16 +41,12 @@ def suspend(actor: User, user: User, days: int, reason: str) -> None:
     if user.id == actor.id:
         raise InvalidTransition(_("You cannot suspend yourself."))
     if not isinstance(days, int) or not 1 <= days <= 3650:
-        raise ValidationFailed(
-            _("Enter a number from %(low)d to %(high)d.", low=1, high=3650),
-            {"days": [_("Enter a number from %(low)d to %(high)d.", low=1, high=3650)]},
+        raise ValidationFailed.for_field(
+            "days", _("Enter a number from %(low)d to %(high)d.", low=1, high=3650)
         )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(
-            _("Give a reason; it is kept in the audit log."),
-            {"reason": [_("Give a reason; it is kept in the audit log.")]},
-        )
+        raise ValidationFailed.for_field("reason", _("Give a reason; it is kept in the audit log."))
     before = {"suspended_until": user.suspended_until.isoformat() if user.suspended_until else None}
     user.suspended_until = utcnow() + timedelta(days=days)
     user.suspension_reason = reason[:500]

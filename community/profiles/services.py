@@ -55,26 +55,21 @@ def update_profile(actor: User, user: User, data: dict) -> Profile:
     profile = ensure_profile(user)
     display_name = (data.get("display_name") or "").strip()
     if not display_name:
-        raise ValidationFailed(
-            _("Enter a display name."), {"display_name": [_("Enter a display name.")]}
-        )
+        raise ValidationFailed.for_field("display_name", _("Enter a display name."))
     user.display_name = display_name[:DISPLAY_NAME_MAX]
     for name in ("organisation", "department", "job_title", "qualifications"):
         setattr(profile, name, (data.get(name) or "").strip())
     pref = data.get("prefecture") or None
     if pref and db.session.get(Prefecture, pref) is None:
-        raise ValidationFailed(_("Unknown choice."), {"prefecture": [_("Unknown choice.")]})
+        raise ValidationFailed.for_field("prefecture", _("Unknown choice."))
     profile.prefecture_code = pref
     band = data.get("population_band") or None
     if band and db.session.get(PopulationBand, band) is None:
-        raise ValidationFailed(_("Unknown choice."), {"population_band": [_("Unknown choice.")]})
+        raise ValidationFailed.for_field("population_band", _("Unknown choice."))
     profile.population_band_code = band
     years = data.get("years_experience")
     if years is not None and not 0 <= years <= 60:
-        raise ValidationFailed(
-            _("Enter a number from 0 to 60."),
-            {"years_experience": [_("Enter a number from 0 to 60.")]},
-        )
+        raise ValidationFailed.for_field("years_experience", _("Enter a number from 0 to 60."))
     profile.years_experience = years
     profile.fields = codes_to_rows(Field, data.get("fields"), "fields")
     profile.help_topics = codes_to_rows(Topic, data.get("help_topics"), "help_topics")
@@ -83,9 +78,7 @@ def update_profile(actor: User, user: User, data: dict) -> Profile:
     try:
         profile.visibility = Visibility(data.get("visibility") or Visibility.MEMBERS)
     except ValueError as exc:
-        raise ValidationFailed(
-            _("Unknown choice."), {"visibility": [_("Unknown choice.")]}
-        ) from exc
+        raise ValidationFailed.for_field("visibility", _("Unknown choice.")) from exc
     profile.updated_at = utcnow()
     db.session.flush()
     return profile
@@ -334,7 +327,7 @@ def delete_account(actor: User, user: User, password: str) -> None:
         raise PermissionDenied(_("You can only delete your own account."))
     if not user.check_password(password):
         msg = _("Your current password is not correct.")
-        raise ValidationFailed(msg, {"password": [msg]})
+        raise ValidationFailed.for_field("password", msg)
     if user.role == Role.ADMIN:
         others = db.session.scalar(
             select(func.count()).where(

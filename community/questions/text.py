@@ -30,10 +30,10 @@ def parse_tags(raw: str | list[str]) -> list[tuple[str, str]]:
             tags[key] = label
     if len(tags) > MAX_TAGS:
         msg = _("Use at most %(n)d tags.", n=MAX_TAGS)
-        raise ValidationFailed(msg, {"tags": [msg]})
+        raise ValidationFailed.for_field("tags", msg)
     if any(len(k) > MAX_TAG_LENGTH or len(v) > MAX_TAG_LENGTH for k, v in tags.items()):
         msg = _("A tag has at most %(n)d characters.", n=MAX_TAG_LENGTH)
-        raise ValidationFailed(msg, {"tags": [msg]})
+        raise ValidationFailed.for_field("tags", msg)
     return list(tags.items())
 
 
