@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
 
-from community.auth import bp, services
+from community.auth import bp, credentials, services
 from community.auth.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -145,7 +145,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.identifier.data, form.password.data)
+            user = credentials.authenticate(form.identifier.data, form.password.data)
         except services.LoginLocked as err:
             form.form_errors.append(err.message)
             return render_template("auth/login.html", form=form), err.status
@@ -172,19 +172,19 @@ def logout():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.identifier.data)
+        credentials.request_password_reset(form.identifier.data)
         return render_template("auth/reset_sent.html")
     return render_template("auth/reset_request.html", form=form), status_for(form)
 
 
 @bp.route("/auth/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
-    if services.user_for_reset_token(token) is None:
+    if credentials.user_for_reset_token(token) is None:
         return render_template("auth/link_invalid.html"), 400
     form = ResetForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            credentials.reset_password(token, form.password.data)
         except ValidationFailed as err:
             apply_errors(form, err)
         else:
@@ -209,7 +209,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(
+            credentials.change_password(
                 current_user, form.current_password.data, form.new_password.data
             )
         except ValidationFailed as err:
@@ -231,7 +231,7 @@ def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
         try:
-            services.request_email_change(current_user, form.password.data, form.email.data)
+            credentials.request_email_change(current_user, form.password.data, form.email.data)
         except ValidationFailed as err:
             apply_errors(form, err)
         else:
@@ -247,7 +247,7 @@ def change_email():
 
 @bp.route("/auth/email/<token>")
 def confirm_email_change(token: str):
-    user = services.confirm_email_change(token)
+    user = credentials.confirm_email_change(token)
     if user is None:
         return render_template("auth/link_invalid.html"), 400
     logout_user()
