@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from community import policy
 from community.auth.models import User
 from community.extensions import db
 from community.moderation.models import AuditEntry
@@ -40,8 +41,10 @@ def audit(
     return entry
 
 
-def audit_query(filters: dict):
-    """Entries matching the page's filters, newest first, each with its actor loaded."""
+def audit_query(viewer, filters: dict):
+    """Entries matching the page's filters, newest first, each with its actor loaded; the audit
+    log is for administrators only."""
+    policy.require_admin(viewer)
     stmt = select(AuditEntry).options(joinedload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
     if filters.get("action"):
         stmt = stmt.where(AuditEntry.action == filters["action"])
