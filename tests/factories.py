@@ -7,6 +7,7 @@ Wherever a user is wanted, a User or a username will do.
 from __future__ import annotations
 
 import itertools
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
@@ -16,7 +17,10 @@ from community.casebook import services as casebook
 from community.casebook.models import Case
 from community.circles import services as circle_services
 from community.circles.models import Circle, CircleMembership, CircleRole, MembershipStatus
+from community.db import utcnow
 from community.extensions import db
+from community.office_hours import services as oh
+from community.office_hours.models import AvailabilityRule, Mode
 from community.profiles.services import update_profile
 from community.questions import services as qa
 from community.questions.models import Answer, Question
@@ -176,3 +180,26 @@ def make_case(author: User | str, slug: str, **changes) -> Case:
         **changes,
     }
     return casebook.save_case(_as_user(author), None, casebook.CaseInput(**data))
+
+
+def open_every_day(adviser: User, requires_confirmation: bool | None = None):
+    """Office hours 9–18 every day in 60-minute online slots, bookable without notice; the start
+    of the first free slot more than two days ahead."""
+    s = oh.settings_for(adviser)
+    s.min_notice_hours = 0
+    if requires_confirmation is not None:
+        s.requires_confirmation = requires_confirmation
+    for weekday in range(7):
+        db.session.add(
+            AvailabilityRule(
+                adviser_id=adviser.id,
+                weekday=weekday,
+                start_time=time(9),
+                end_time=time(18),
+                slot_minutes=60,
+                mode=Mode.ONLINE,
+            )
+        )
+    db.session.flush()
+    later = utcnow() + timedelta(days=2)
+    return next(slot.start for slot in oh.free_slots_for(adviser) if slot.start > later)

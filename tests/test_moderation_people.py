@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -16,8 +16,7 @@ from community.db import utcnow
 from community.extensions import db
 from community.moderation import services as mod
 from community.moderation.models import AuditEntry, Flag
-from community.office_hours import services as oh
-from community.office_hours.models import AvailabilityRule, Booking, Mode
+from community.office_hours.models import Booking
 from community.questions import services as qa
 from community.questions.models import (
     Answer,
@@ -30,6 +29,7 @@ from community.questions.models import (
 from tests import qa_helpers
 from tests import test_moderation as base
 from tests.conftest import client_as
+from tests.factories import open_every_day
 from tests.factories import user_named as _user
 from tests.test_moderation import (
     ASK,
@@ -50,23 +50,7 @@ trust_days = base.trust_days
 
 
 def _open_hours(adviser: User):
-    s = oh.settings_for(adviser)
-    s.min_notice_hours = 0
-    s.requires_confirmation = False
-    for weekday in range(7):
-        db.session.add(
-            AvailabilityRule(
-                adviser_id=adviser.id,
-                weekday=weekday,
-                start_time=time(9),
-                end_time=time(18),
-                slot_minutes=60,
-                mode=Mode.ONLINE,
-            )
-        )
-    db.session.flush()
-    later = utcnow() + timedelta(days=2)
-    return next(slot.start for slot in oh.free_slots_for(adviser) if slot.start > later)
+    return open_every_day(adviser, requires_confirmation=False)
 
 
 def test_only_admins_suspend(app, site):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import quote
 
@@ -63,7 +63,7 @@ from community.questions.models import (
 )
 from tests import qa_helpers
 from tests.conftest import empty_tables, login
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, open_every_day
 from tests.factories import make_user as new_user
 
 OK, NOOP, LOGIN = "ok", "noop", "login"
@@ -130,22 +130,8 @@ def _circle_posts(slug: str, case: Case) -> SimpleNamespace:
 
 def _office_hours(adviser: User, booker: User) -> SimpleNamespace:
     """Open hours every day; an upcoming request, a past confirmed and a past done booking."""
-    s = oh.settings_for(adviser)
-    s.min_notice_hours = 0
-    for weekday in range(7):
-        db.session.add(
-            AvailabilityRule(
-                adviser_id=adviser.id,
-                weekday=weekday,
-                start_time=time(9),
-                end_time=time(18),
-                slot_minutes=60,
-                mode=Mode.ONLINE,
-            )
-        )
-    db.session.flush()
+    first = open_every_day(adviser)
     later = utcnow() + timedelta(days=2)
-    first = next(slot.start for slot in oh.free_slots_for(adviser) if slot.start > later)
     question = qa_helpers.ask(booker.id, title="点検計画の立て方を相談したいです")
     upcoming = oh.book(booker, adviser, first, "点検計画の相談", question_id=question.id)
     # Another slot, free after that booking and its buffer (to book, or to move it to).
