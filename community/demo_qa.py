@@ -201,7 +201,14 @@ def load_casebook(
             contact_department=row.get("contact_department") or "",
             interview=row.get("interview") or [],
             sources=[
-                {"title": s["title"], "url": s.get("url") or ""} for s in row.get("sources") or []
+                {
+                    "title": s["title"],
+                    "url": s.get("url") or "",
+                    "accessed_on": s.get("accessed_on"),
+                    "as_of": str(s.get("as_of") or ""),
+                    "supports": s.get("supports") or "",
+                }
+                for s in row.get("sources") or []
             ],
             is_new=bool(row.get("is_new")),
             status=row.get("status", "published"),

@@ -34,6 +34,9 @@ class InterviewRow(BaseSubForm):
 class SourceRow(BaseSubForm):
     title = StringField(_l("Title"))
     url = StringField(_l("Link"))
+    as_of = StringField(_l("As of (時点)"))
+    accessed_on = StringField(_l("Date read"))
+    supports = StringField(_l("Figures and facts it supports"))
 
 
 class FigureRow(BaseSubForm):

@@ -32,7 +32,16 @@ def snapshot(case: Case) -> dict:
         "participants": case.participants,
         "contact_department": case.contact_department,
         "interview": [{"question": p.question, "answer": p.answer} for p in case.interview],
-        "sources": [{"title": s.title, "url": s.url} for s in case.sources],
+        "sources": [
+            {
+                "title": s.title,
+                "url": s.url,
+                "accessed_on": s.accessed_on.isoformat() if s.accessed_on else None,
+                "as_of": s.as_of,
+                "supports": s.supports,
+            }
+            for s in case.sources
+        ],
         "is_new": case.is_new,
         "status": case.status.value,
     }

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     String,
     Table,
@@ -162,10 +163,17 @@ class CaseInterviewPair(_Row, db.Model):
 
 
 class CaseSource(_Row, db.Model):
+    """Where a case's figures and dated facts come from: a deep link with its title, the date
+    it was read (閲覧日), the date its figures hold for (時点) and what it supports."""
+
     __tablename__ = "case_sources"
 
     title: Mapped[str] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(500))
+    accessed_on: Mapped[date | None] = mapped_column(Date)
+    # Free text: a source's date is often only a month, a fiscal year or "c. 2015".
+    as_of: Mapped[str] = mapped_column(String(100), default="")
+    supports: Mapped[str] = mapped_column(String(1000), default="")
 
 
 class CaseRevision(db.Model):

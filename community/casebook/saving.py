@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
@@ -163,12 +164,29 @@ def _cost_rows(rows: list[dict], e: _Errors) -> list[dict]:
     return kept
 
 
+def _parse_day(value) -> date | None:
+    """'2026-12-01' (or a date from YAML) → date; empty → None; anything else raises ValueError."""
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    return date.fromisoformat(text) if text else None
+
+
 def _source_rows(rows: list[dict], e: _Errors) -> list[dict]:
+    """A source needs a title; its link must be a web address; the access date a real day.
+    The as-of date (時点) is free text, since sources often give only a month or a year."""
     kept = []
     for index, raw in enumerate(rows):
         title = (raw.get("title") or "").strip()
         url = (raw.get("url") or "").strip() or None
-        if not title and not url:
+        as_of = (raw.get("as_of") or "").strip()
+        supports = (raw.get("supports") or "").strip()
+        if not (title or url or as_of or supports or raw.get("accessed_on")):
+            continue
+        try:
+            accessed_on = _parse_day(raw.get("accessed_on"))
+        except ValueError:
+            e.add_row("sources", index, _("Enter the date read as YYYY-MM-DD."))
             continue
         if not title:
             e.add_row("sources", index, _("Fill in every part of this row, or clear it."))
@@ -176,8 +194,22 @@ def _source_rows(rows: list[dict], e: _Errors) -> list[dict]:
             e.add_row("sources", index, _("A link starts with http:// or https://."))
         elif url and len(url) > (limit := max_length(CaseSource, "url") or 0):
             e.add_row("sources", index, _("Use at most %(n)d characters.", n=limit))
+        elif too_long := [
+            n
+            for k, text in (("as_of", as_of), ("supports", supports))
+            if len(text) > (n := max_length(CaseSource, k) or 0)
+        ]:
+            e.add_row("sources", index, _("Use at most %(n)d characters.", n=min(too_long)))
         else:
-            kept.append({"title": title[:300], "url": url})
+            kept.append(
+                {
+                    "title": title[:300],
+                    "url": url,
+                    "accessed_on": accessed_on,
+                    "as_of": as_of,
+                    "supports": supports,
+                }
+            )
     return kept
 
 
