@@ -64,7 +64,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     # Imports inside the factory's functions: every module below imports `community` (this file).
-    from community import async_mode, auth, i18n
+    from community import async_mode, auth, fragments, i18n
     from community.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from community.extensions import socketio_queue as queue_options
 
@@ -88,6 +88,7 @@ def register_extensions(app: Flask) -> None:
     queue = queue_options(app.config)
     mode = async_mode.select(app.config)  # threads; gevent under deploy/gunicorn.conf.py
     socketio.init_app(app, message_queue=redis_url, async_mode=mode, **queue)
+    fragments.init_app(app)
     import_models()
 
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from community import policy
-from community.idempotency import new_key
+from community.fragments import one_time_key
 from community.notifications.services import unread_count
 from community.urls import url_self
 
@@ -43,7 +43,8 @@ def register(app: Flask) -> None:
     app.jinja_env.tests.update(PERMISSION_TESTS)
     app.add_template_global(current_page)
     app.add_template_global(url_self)
-    app.add_template_global(new_key, "idempotency_key")  # one-time tokens in hand-written forms
+    # One-time tokens in hand-written forms (a placeholder inside a cached fragment).
+    app.add_template_global(one_time_key, "idempotency_key")
 
     @app.context_processor
     def page_helpers():

@@ -116,7 +116,8 @@ def forms(site) -> dict[str, Form]:
         ),
         "flag": Form(
             "asker",
-            page,
+            # The question page links each post to its flag form, a page of its own.
+            f"/flags/new?target_type=answer&target_id={site['answer']}&next={page}",
             'name="target_type" value="answer"',
             f"/flags?next={page}",
             {"target_type": "answer", "target_id": site["answer"], "reason": "spam"},

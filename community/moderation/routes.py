@@ -18,7 +18,7 @@ from community.errors import ValidationFailed
 from community.extensions import db, limiter
 from community.forms import EmptyForm
 from community.inputs import int_arg, page_arg
-from community.moderation import audit_view, bp, services
+from community.moderation import audit_view, bp, services, targets
 from community.moderation.models import Flag, FlagReason, FlagStatus
 from community.questions import services as questions
 from community.urls import safe_next
@@ -28,6 +28,24 @@ def _can_open_queue() -> bool:
     if current_user.role == Role.ADMIN:
         return True
     return db.session.scalar(select(services.moderated_circle_ids(current_user).exists())) or False
+
+
+@bp.route("/flags/new")
+@login_required
+def new_flag():
+    """The flag form for one item (a page of its own: a post carries only a link to it, so the
+    question page does not repeat the form under every answer and comment)."""
+    target_type = request.args.get("target_type", "")
+    target_id = int_arg(request.args, "target_id") or 0
+    _kind, obj, _circle = targets.load_target(current_user, target_type, target_id)
+    return render_template(
+        "moderation/flag_new.html",
+        target_type=target_type,
+        target_id=target_id,
+        excerpt=targets.excerpt(obj),
+        next_url=safe_next(),
+        button=EmptyForm(),
+    )
 
 
 @bp.route("/flags", methods=["POST"])

@@ -60,6 +60,17 @@ def load_target(viewer, target_type: str, target_id: int):
     return kind, obj, circle
 
 
+def excerpt(obj, width: int = 200) -> str:
+    """A line of what is being flagged, for the flag form (plain text, shortened)."""
+    if isinstance(obj, User):
+        return obj.display_name or obj.username
+    if isinstance(obj, Question):
+        return obj.title
+    text = getattr(obj, "body_md", None) or getattr(obj, "body", None) or getattr(obj, "note", "")
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def can_moderate_target(user, circle: Circle | None, kind: TargetType) -> bool:
     """Admins everywhere; circle moderators for posts in their circles (not profiles)."""
     if policy.is_admin(user):

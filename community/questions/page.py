@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import markdown, policy
@@ -19,6 +19,11 @@ from community.errors import NotFound
 from community.extensions import db
 from community.questions import services
 from community.questions.models import Answer, AnswerVote, Comment, Question, QuestionVote
+
+ANSWERS_PER_PAGE = 30
+COMMENTS_SHOWN = 5  # more under a post are behind "show N more" (Stack Overflow shows five)
+# The orders a reader may choose (the accepted answer comes first in each, as on Stack Overflow).
+SORTS = ("votes", "oldest", "newest")
 
 
 @dataclass
@@ -35,6 +40,54 @@ class Permissions:
 
     def can_vote(self, post) -> bool:
         return self.reply and post.author_id != self.user_id
+
+
+@dataclass
+class AnswerPager:
+    """Where this page sits among the answers the viewer may see (the `pager` macro's shape)."""
+
+    page: int
+    per_page: int
+    total: int  # answers the viewer sees, hidden ones included for those who may see them
+    shown: int  # answers everyone sees (the heading's count)
+    sort: str = "votes"
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def is_last(self) -> bool:
+        return self.page >= self.pages
+
+    def iter_pages(self, left_edge=1, left_current=2, right_current=2, right_edge=1):
+        last = 0
+        for n in range(1, self.pages + 1):
+            if (
+                n <= left_edge
+                or self.page - left_current <= n <= self.page + right_current
+                or n > self.pages - right_edge
+            ):
+                if last + 1 != n:
+                    yield None
+                yield n
+                last = n
 
 
 @dataclass
@@ -55,9 +108,20 @@ class QuestionPage:
 
     # slug → (path, label) of the published cases the comments mention (one query a page).
     comment_cases: dict = field(default_factory=dict)
+    pager: AnswerPager | None = None
+    # The post whose comments are all shown ("question" or "answer-<id>"); others show a few.
+    expanded: str = ""
 
     def comments_for(self, kind: str, post_id: int) -> list[Comment]:
-        return self.comments.get((kind, post_id), [])
+        """The comments shown under a post: all when it is expanded, else the first few."""
+        thread = self.comments.get((kind, post_id), [])
+        if self.expanded == post_key(kind, post_id):
+            return thread
+        return thread[:COMMENTS_SHOWN]
+
+    def more_comments(self, kind: str, post_id: int) -> int:
+        """How many comments under a post are behind "show more"."""
+        return len(self.comments.get((kind, post_id), [])) - len(self.comments_for(kind, post_id))
 
     def comment_html(self, c: Comment) -> Markup:
         """A comment's text, escaped, with `#case:` mentions as links (comments are not Markdown,
@@ -74,16 +138,44 @@ def _shown(model, perms: Permissions):
     return or_(model.hidden_at.is_(None), model.author_id == perms.user_id)
 
 
-def load(viewer, question_id: int) -> QuestionPage:
-    """The question, its answers, comments and the viewer's votes (a fixed number of queries)."""
+def post_key(kind: str, post_id: int) -> str:
+    return "question" if kind == "question" else f"answer-{post_id}"
+
+
+def load(
+    viewer,
+    question_id: int,
+    page_number: int = 1,
+    sort: str = "votes",
+    answer_id: int | None = None,
+    comment_id: int | None = None,
+    expand: str = "",
+) -> QuestionPage:
+    """One page of the question: the question, up to ANSWERS_PER_PAGE answers, their comments
+    and the viewer's votes, in a fixed number of queries whatever the thread's size.
+
+    `answer_id` / `comment_id` (a permalink) choose the page that holds that post, and a
+    comment's post shows all its comments."""
     question = _question(viewer, question_id)
     m = policy.membership(viewer, question.circle)
     _require_visible(viewer, question, m)
     perms = _permissions(viewer, question, m)
-    answers = _answers(question, perms)
-    comments = _comments(question, perms)
-    my_q, my_a, following = _viewer_state(viewer, question, perms)
+    sort = sort if sort in SORTS else "votes"
+    if comment_id is not None:
+        located = _comment_post(question, perms, comment_id)
+        if located is not None:
+            expand = post_key(*located)
+            answer_id = located[1] if located[0] == "answer" else None
+            if answer_id is None:
+                page_number = 1
+    if answer_id is not None:
+        page_number = _page_of(question, perms, sort, answer_id) or page_number
+    answers, pager = _answers(question, perms, sort, page_number)
+    comments = _comments(question, perms, [a.id for a in answers])
+    my_q, my_a, following = _viewer_state(viewer, question, perms, [a.id for a in answers])
     page = QuestionPage(question, answers, comments, my_q, my_a, following, perms, m)
+    page.pager = pager
+    page.expanded = expand
     page.comment_cases = markdown.published_cases(
         "\n".join(c.body for thread in comments.values() for c in thread)
     )
@@ -134,36 +226,87 @@ def _permissions(viewer, question: Question, m: CircleMembership | None) -> Perm
     )
 
 
-def _answers(question: Question, perms: Permissions) -> list[Answer]:
-    """The answers shown: the accepted one first, the rest by votes then age (Stack Overflow)."""
+def _order(question: Question, sort: str) -> list:
+    """The answers' order: the accepted one first, then the chosen sort; ids break ties so that
+    pages never overlap."""
+    accepted_first = case((Answer.id == (question.accepted_answer_id or 0), 0), else_=1)
+    if sort == "oldest":
+        return [accepted_first, Answer.created_at, Answer.id]
+    if sort == "newest":
+        return [accepted_first, Answer.created_at.desc(), Answer.id.desc()]
+    return [accepted_first, Answer.score.desc(), Answer.created_at, Answer.id]
+
+
+def _answers(
+    question: Question, perms: Permissions, sort: str, page_number: int
+) -> tuple[list[Answer], AnswerPager]:
+    """One page of the answers shown (Stack Overflow's order: accepted, then by votes)."""
+    total, hidden = db.session.execute(
+        select(func.count(), func.count(Answer.hidden_at)).where(
+            Answer.question_id == question.id, _shown(Answer, perms)
+        )
+    ).one()
+    pager = AnswerPager(page_number, ANSWERS_PER_PAGE, total, total - hidden, sort)
+    pager.page = min(max(page_number, 1), pager.pages)
     answers = list(
         db.session.scalars(
             select(Answer)
             .where(Answer.question_id == question.id, _shown(Answer, perms))
             .options(joinedload(Answer.author).joinedload(User.profile))
-            .order_by(Answer.score.desc(), Answer.created_at)
+            .order_by(*_order(question, sort))
+            .limit(ANSWERS_PER_PAGE)
+            .offset((pager.page - 1) * ANSWERS_PER_PAGE)
         )
     )
-    answers.sort(key=lambda a: a.id != question.accepted_answer_id)
-    return answers
+    return answers, pager
 
 
-def _comments(question: Question, perms: Permissions) -> dict[tuple[str, int], list[Comment]]:
-    """The comments shown, oldest first, by the post they are under."""
+def _page_of(question: Question, perms: Permissions, sort: str, answer_id: int) -> int | None:
+    """The page that holds an answer the viewer may see, or None."""
+    ids = db.session.scalars(
+        select(Answer.id)
+        .where(Answer.question_id == question.id, _shown(Answer, perms))
+        .order_by(*_order(question, sort))
+    ).all()
+    try:
+        return ids.index(answer_id) // ANSWERS_PER_PAGE + 1
+    except ValueError:
+        return None
+
+
+def _comment_post(question: Question, perms: Permissions, comment_id: int):
+    """("question", id) or ("answer", id): the post a comment the viewer may see is under."""
+    row = db.session.execute(
+        select(Comment.question_id, Comment.answer_id).where(
+            Comment.id == comment_id, Comment.thread_id == question.id, _shown(Comment, perms)
+        )
+    ).first()
+    if row is None:
+        return None
+    return ("answer", row.answer_id) if row.answer_id else ("question", row.question_id)
+
+
+def _comments(
+    question: Question, perms: Permissions, answer_ids: list[int]
+) -> dict[tuple[str, int], list[Comment]]:
+    """The comments shown under the question and this page's answers, oldest first."""
     comments: dict[tuple[str, int], list[Comment]] = defaultdict(list)
+    on_page = Comment.question_id == question.id
+    if answer_ids:
+        on_page = or_(on_page, Comment.answer_id.in_(answer_ids))
     for c in db.session.scalars(
         select(Comment)
-        .where(Comment.thread_id == question.id, _shown(Comment, perms))
+        .where(Comment.thread_id == question.id, on_page, _shown(Comment, perms))
         .options(joinedload(Comment.author))
-        .order_by(Comment.created_at)
+        .order_by(Comment.created_at, Comment.id)
     ):
         key = ("answer", c.answer_id) if c.answer_id else ("question", c.question_id)
         comments[key].append(c)
     return dict(comments)
 
 
-def _viewer_state(viewer, question: Question, perms: Permissions):
-    """(vote on the question, votes on its answers by id, following) for a signed-in viewer."""
+def _viewer_state(viewer, question: Question, perms: Permissions, answer_ids: list[int]):
+    """(vote on the question, votes on this page's answers by id, following), signed in."""
     if perms.user_id is None:
         return 0, {}, False
     my_q = (
@@ -176,9 +319,9 @@ def _viewer_state(viewer, question: Question, perms: Permissions):
     )
     my_a = dict(
         db.session.execute(
-            select(AnswerVote.answer_id, AnswerVote.value)
-            .join(Answer, Answer.id == AnswerVote.answer_id)
-            .where(Answer.question_id == question.id, AnswerVote.user_id == viewer.id)
+            select(AnswerVote.answer_id, AnswerVote.value).where(
+                AnswerVote.answer_id.in_(answer_ids or [0]), AnswerVote.user_id == viewer.id
+            )
         ).all()
     )
     return my_q, my_a, services.is_following(viewer, question)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from community import idempotency, policy
+from community import fragments, idempotency, policy
 from community.circles import services as circles
 from community.circles.models import Circle
 from community.errors import PermissionDenied, ValidationFailed
@@ -18,7 +18,7 @@ from community.forms import EmptyForm, apply_errors, status_for
 from community.inputs import int_arg, page_arg
 from community.moderation import services as moderation
 from community.notifications import services as notifications
-from community.questions import bp, page, services, suggest
+from community.questions import bp, page, services, suggest, thread_html
 from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm, CommentForm
 from community.questions.models import Comment
 from community.reference import choices
@@ -131,7 +131,16 @@ def _flash_posted(post, message: str | None) -> None:
 
 
 def _render_question(question_id: int, answer_form=None, comment_form=None, status=200):
-    data = page.load(current_user, question_id)
+    args = request.args
+    data = page.load(
+        current_user,
+        question_id,
+        page_number=page_arg(),
+        sort=args.get("sort", "votes"),
+        answer_id=int_arg(args, "answer"),
+        comment_id=int_arg(args, "comment"),
+        expand=args.get("expand", ""),
+    )
     if status == 200 and request.method == "GET":
         services.record_view(data.question, _viewer_key())
         # Reading the question reads its notifications; the header's bell, rendered below,
@@ -144,16 +153,23 @@ def _render_question(question_id: int, answer_form=None, comment_form=None, stat
         and current_user.is_authenticated
     ):
         helpers = suggest.candidates(current_user, data.question)
-    return render_template(
+    comment_form = comment_form or CommentForm()
+    button = EmptyForm()
+    answers = thread_html.answers_html(
+        data, current_user, {"button": button, "comment_form": comment_form}
+    )
+    html = render_template(
         "questions/show.html",
         helpers=helpers,
         p=data,
         q=data.question,
+        answers_html=answers,
         answer_form=answer_form or AnswerForm(),
-        comment_form=comment_form or CommentForm(),
+        comment_form=comment_form,
         close_form=CloseForm(),
-        button=EmptyForm(),
-    ), status
+        button=button,
+    )
+    return fragments.personalise(html), status
 
 
 @bp.route("/questions/<int:question_id>")
@@ -161,10 +177,24 @@ def show(question_id: int):
     return _render_question(question_id)
 
 
+@bp.route("/answers/<int:answer_id>")
+def answer_link(answer_id: int):
+    """An answer's permanent address: its question's page that holds it."""
+    answer = services.get_answer(current_user, answer_id)
+    return redirect(
+        url_for(
+            "questions.show",
+            question_id=answer.question_id,
+            answer=answer.id,
+            _anchor=f"answer-{answer.id}",
+        )
+    )
+
+
 @bp.route("/questions/<int:question_id>/answers/<int:answer_id>/fragment")
 def answer_fragment(question_id: int, answer_id: int):
     """One answer as HTML, for the live page (the viewer's own permissions apply)."""
-    data = page.load(current_user, question_id)
+    data = page.load(current_user, question_id, answer_id=answer_id)
     answer = next((a for a in data.answers if a.id == answer_id), None)
     if answer is None:
         abort(404)
@@ -180,7 +210,7 @@ def answer_fragment(question_id: int, answer_id: int):
 
 @bp.route("/questions/<int:question_id>/comments/<int:comment_id>/fragment")
 def comment_fragment(question_id: int, comment_id: int):
-    data = page.load(current_user, question_id)
+    data = page.load(current_user, question_id, comment_id=comment_id)
     comment = db.session.get(Comment, comment_id)
     shown = [c.id for cs in data.comments.values() for c in cs]
     if comment is None or comment.thread_id != question_id or comment.id not in shown:
@@ -209,7 +239,12 @@ def post_answer(question_id: int):
         else:
             _flash_posted(answer, None)
             return idempotency.done(
-                url_for("questions.show", question_id=question.id, _anchor=f"answer-{answer.id}")
+                url_for(
+                    "questions.show",
+                    question_id=question.id,
+                    answer=answer.id,
+                    _anchor=f"answer-{answer.id}",
+                )
             )
     return _render_question(question_id, answer_form=form, status=422)
 
@@ -235,6 +270,11 @@ def post_comment(question_id: int):
             return _render_question(question_id, comment_form=form, status=403)
         else:
             return idempotency.done(
-                url_for("questions.show", question_id=question.id, _anchor=f"comment-{c.id}")
+                url_for(
+                    "questions.show",
+                    question_id=question.id,
+                    comment=c.id,
+                    _anchor=f"comment-{c.id}",
+                )
             )
     return _render_question(question_id, comment_form=form, status=422)

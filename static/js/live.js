@@ -4,6 +4,14 @@
 // proxy blocks WebSocket (common on LGWAN).
 (function () {
   "use strict";
+  // A link to an answer or a comment from before answers were paginated (#answer-N only):
+  // when that post is not on this page, ask the server for the page that holds it.
+  var list = document.getElementById("answer-list");
+  var old = /^#(answer|comment)-(\d+)$/.exec(location.hash);
+  if (list && old && !document.getElementById(old[1] + "-" + old[2]) && location.search.indexOf(old[1] + "=") < 0) {
+    location.replace(location.pathname + "?" + old[1] + "=" + old[2] + location.hash);
+    return;
+  }
   if (typeof io === "undefined") { return; }
   var socket = io({ transports: ["websocket", "polling"], tryAllTransports: true });
 
@@ -30,6 +38,8 @@
     socket.on("connect", watch);
     socket.on("answer_posted", function (data) {
       if (String(data.question_id) !== qid || document.getElementById("answer-" + data.answer_id)) { return; }
+      // On an earlier page of a long thread the new answer belongs elsewhere: only count it.
+      if (answers.dataset.lastPage === "false") { countAnswer(); return; }
       fetch("/questions/" + qid + "/answers/" + data.answer_id + "/fragment", { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : ""; })
         .then(function (html) {

@@ -72,10 +72,14 @@ def test_flag_personal_information_edit_and_restore(browser, live_server, app, m
         log_in(fp, "flagger")
         fp.goto(f"/questions/{qid}")
         answer = fp.locator(f"#answer-{aid}")
-        answer.locator(".flag-box summary").click()
-        answer.locator(".flag-box input[value=personal_info]").check()
-        answer.locator(".flag-box button").click()
+        answer.locator(".flag-link").click()
+        # The flag form is a page of its own, quoting what is flagged.
+        expect(fp.locator(".flag-excerpt")).to_contain_text("本町3丁目")
+        fp.locator(".flag-form input[value=personal_info]").check()
+        fp.locator(".flag-form button").click()
         expect(fp.locator(".flash.success")).to_be_visible()
+        # Back on the question, at the flagged answer.
+        assert f"answer={aid}" in fp.url
 
         log_in(rp, "reader")
         rp.goto(f"/questions/{qid}")

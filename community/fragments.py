@@ -1,0 +1,181 @@
+"""A cache of rendered HTML fragments, keyed by what they show.
+
+A fragment's key is a digest of every value its template reads (the post, its author's chip,
+its comments, the viewer's class, the locale, the templates' own source), so a change to any of
+them is a different key: nothing has to be invalidated and a stale or foreign fragment cannot be
+served. Entries nobody asks for any more simply age out (LRU in the process, a TTL in Redis).
+
+Forms inside a cached fragment carry placeholders instead of the per-request CSRF token and
+one-time form keys; `personalise` fills them in for each response.
+
+With REDIS_URL the fragments are shared by every worker (one MGET a page); otherwise each process
+keeps its own. Redis failing costs speed, not pages: the fragments are rendered as if missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from flask import Flask, current_app, g
+from flask_wtf.csrf import generate_csrf
+from redis.exceptions import RedisError
+
+from community.idempotency import new_key
+
+log = logging.getLogger(__name__)
+
+CSRF_PLACEHOLDER = "\x00csrf\x00"
+KEY_PLACEHOLDER = "\x00once\x00"
+_KEY_RE = re.compile(re.escape(KEY_PLACEHOLDER))
+LOCAL_ENTRIES = 4000
+REDIS_TTL = 24 * 3600
+PREFIX = "frag:"
+
+
+def digest(*parts) -> str:
+    """A short, stable key for a tuple of plain values (str, int, datetime, None, tuples)."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+class LocalStore:
+    """A bounded LRU dict, shared by the threads of one process."""
+
+    def __init__(self, size: int = LOCAL_ENTRIES) -> None:
+        self.size = size
+        self._data: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        found = {}
+        with self._lock:
+            for key in keys:
+                value = self._data.get(key)
+                if value is not None:
+                    self._data.move_to_end(key)
+                    found[key] = value
+        return found
+
+    def set_many(self, items: dict[str, str]) -> None:
+        with self._lock:
+            for key, value in items.items():
+                self._data[key] = value
+                self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+class RedisStore:
+    """Fragments in Redis: one round trip to read a page's fragments, one to write the misses."""
+
+    def __init__(self, url: str, options: dict) -> None:
+        import redis
+
+        self._client = redis.Redis.from_url(url, **options)
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        try:
+            values = self._client.mget([PREFIX + k for k in keys])
+        except RedisError as err:
+            log.warning("fragment cache unavailable: %s", err)
+            return {}
+        return {k: v.decode() for k, v in zip(keys, values, strict=True) if v is not None}
+
+    def set_many(self, items: dict[str, str]) -> None:
+        if not items:
+            return
+        try:
+            with self._client.pipeline(transaction=False) as pipe:
+                for key, value in items.items():
+                    pipe.set(PREFIX + key, value.encode(), ex=REDIS_TTL)
+                pipe.execute()
+        except RedisError as err:
+            log.warning("fragment cache unavailable: %s", err)
+
+    def clear(self) -> None:
+        try:
+            for key in self._client.scan_iter(PREFIX + "*", count=1000):
+                self._client.delete(key)
+        except RedisError as err:
+            log.warning("fragment cache unavailable: %s", err)
+
+
+def init_app(app: Flask) -> None:
+    """The app's store: Redis when REDIS_URL is set (FRAGMENT_CACHE="local" keeps it in-process;
+    "off" renders everything every time, for comparison)."""
+    from community.config import redis_options
+
+    mode = app.config.get("FRAGMENT_CACHE", "auto")
+    if mode == "off":
+        store = None
+    elif app.config.get("REDIS_URL") and mode != "local":
+        store = RedisStore(app.config["REDIS_URL"], redis_options(app.config))
+    else:
+        store = LocalStore()
+    app.extensions["fragments"] = store
+
+
+def store():
+    return current_app.extensions.get("fragments")
+
+
+def cached(keys: Iterable[str], render) -> dict[str, str]:
+    """{key: html} for every key: from the store, or `render(missing_keys)` (which returns
+    {key: html}) for the rest, which are then stored."""
+    keys = list(keys)
+    backend = store()
+    found = backend.get_many(keys) if backend is not None else {}
+    missing = [k for k in keys if k not in found]
+    if missing:
+        fresh = render(missing)
+        if backend is not None:
+            backend.set_many(fresh)
+        found.update(fresh)
+    return found
+
+
+class placeholders:
+    """While active, `csrf_token()` and `idempotency_key()` render placeholders, so that what is
+    rendered can be cached and shared; use as `with placeholders(): ...`."""
+
+    def __enter__(self):
+        self._token = g.get("csrf_token")
+        g.csrf_token = CSRF_PLACEHOLDER
+        g.fragment_keys = True
+        return self
+
+    def leaks(self, html: str) -> bool:
+        """Whether `html` holds the token this request had before (it must not be shared)."""
+        return bool(self._token) and self._token != CSRF_PLACEHOLDER and self._token in html
+
+    def __exit__(self, *exc):
+        g.pop("fragment_keys", None)
+        if self._token is None:
+            g.pop("csrf_token", None)
+        else:
+            g.csrf_token = self._token
+        return False
+
+
+def one_time_key() -> str:
+    """The template global `idempotency_key()`: a placeholder inside a cached fragment."""
+    return KEY_PLACEHOLDER if g.get("fragment_keys") else new_key()
+
+
+def personalise(html: str) -> str:
+    """Fill the placeholders of cached fragments with this response's token and fresh keys."""
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
+    if KEY_PLACEHOLDER in html:
+        html = _KEY_RE.sub(lambda _m: new_key(), html)
+    return html
