@@ -200,6 +200,9 @@ def load_casebook(
             participants=row.get("participants", "") or "",
             contact_department=row.get("contact_department") or "",
             interview=row.get("interview") or [],
+            interview_kind=row.get("interview_kind") or "summary",
+            interview_source=row.get("interview_source") or "",
+            interview_url=row.get("interview_url") or "",
             sources=[
                 {
                     "title": s["title"],

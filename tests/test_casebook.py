@@ -228,10 +228,12 @@ def test_editor_creates_a_case_with_rows_in_order(app, people):
         ("2020年度以降", "毎年の開催"),
     ]
     assert "1,200,000" in page and "300,000" in page and "1,500,000" in page
-    assert re.findall(r'<p class="q">Q\. (.*?)</p><p class="a">A\. (.*?)</p>', page) == [
+    # No interview source was given: the questions and answers are the editors' summary.
+    assert re.findall(r'<h3 class="summary-q">(.*?)</h3><p>(.*?)</p>', page) == [
         ("始めたきっかけは？", "点検を委託に頼りきりだったことです。"),
         ("苦労した点は？", "講師の確保です。"),
     ]
+    assert "編集部による要約" in page and 'class="q"' not in page
     assert 'href="/cases/toyama-bridge-training/edit"' in page
     assert 'href="/cases/toyama-bridge-training/history"' in page
 

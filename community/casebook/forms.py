@@ -82,6 +82,19 @@ class CaseForm(BaseForm):
     schedule = FieldList(FormField(ScheduleRow), label=_l("Schedule"))
     participants = TextAreaField(_l("Providers and other participants"))
     contact_department = StringField(_l("Contact department"))
+    interview_kind = RadioField(
+        _l("Questions and answers"),
+        choices=[
+            ("summary", _l("Editors' summary (written by us from the sources)")),
+            ("published", _l("A published interview (cite who, when and where)")),
+        ],
+        default="summary",
+    )
+    interview_source = StringField(
+        _l("Interview source"),
+        description=_l("Who was interviewed, when, and where it was published."),
+    )
+    interview_url = StringField(_l("Link to the interview"))
     interview = FieldList(FormField(InterviewRow), label=_l("Interview"))
     sources = FieldList(FormField(SourceRow), label=_l("Sources"))
     is_new = BooleanField(_l("Mark as New in this edition"))

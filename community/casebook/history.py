@@ -31,6 +31,9 @@ def snapshot(case: Case) -> dict:
         "schedule": [{"period": r.period, "content": r.content} for r in case.schedule],
         "participants": case.participants,
         "contact_department": case.contact_department,
+        "interview_kind": case.interview_kind.value,
+        "interview_source": case.interview_source,
+        "interview_url": case.interview_url or "",
         "interview": [{"question": p.question, "answer": p.answer} for p in case.interview],
         "sources": [
             {

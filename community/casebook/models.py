@@ -30,6 +30,13 @@ class Direction(enum.StrEnum):
     INSIDE = "inside"  # 「内」から: in-house talent development and staff exchange
 
 
+class InterviewKind(enum.StrEnum):
+    """Whose words a case's question-and-answer section holds."""
+
+    SUMMARY = "summary"  # 編集部による要約: written by the editors from the sources
+    PUBLISHED = "published"  # an interview published elsewhere: who, when, where, cited
+
+
 class CaseStatus(enum.StrEnum):
     DRAFT = "draft"
     REVIEW = "review"  # suggested by a member, or submitted by an editor for a second look
@@ -73,6 +80,13 @@ class Case(db.Model):
     cost_running: Mapped[int | None] = mapped_column(BigInteger)  # yen per year
     participants: Mapped[str] = mapped_column(Text, default="")
     contact_department: Mapped[str] = mapped_column(String(300), default="")
+    # Editor-written text is never shown as the organisation's own words: a section is an
+    # interview only with its source (who was asked, when, where it was published, a link).
+    interview_kind: Mapped[InterviewKind] = mapped_column(
+        str_enum(InterviewKind, 10), default=InterviewKind.SUMMARY
+    )
+    interview_source: Mapped[str] = mapped_column(String(500), default="")
+    interview_url: Mapped[str | None] = mapped_column(String(500))
     is_new: Mapped[bool] = mapped_column(default=False)
     status: Mapped[CaseStatus] = mapped_column(
         str_enum(CaseStatus, 10), default=CaseStatus.DRAFT, index=True

@@ -126,6 +126,9 @@ def _load_form(form: CaseForm, case: Case) -> None:
         "effects",
         "participants",
         "contact_department",
+        "interview_kind",
+        "interview_source",
+        "interview_url",
         "is_new",
         "status",
     ):
@@ -167,6 +170,9 @@ def _input(form: CaseForm) -> services.CaseInput:
                 "cost_running",
                 "participants",
                 "contact_department",
+                "interview_kind",
+                "interview_source",
+                "interview_url",
             )
         },
         menus=d.get("menus") or [],

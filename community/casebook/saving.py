@@ -25,6 +25,7 @@ from community.casebook.models import (
     CaseStage,
     CaseStatus,
     Direction,
+    InterviewKind,
 )
 from community.db import utcnow
 from community.errors import PermissionDenied, ValidationFailed
@@ -63,6 +64,9 @@ class CaseInput:
     participants: str = ""
     contact_department: str = ""
     interview: list[dict] = field(default_factory=list)
+    interview_kind: str = InterviewKind.SUMMARY.value
+    interview_source: str = ""
+    interview_url: str = ""
     sources: list[dict] = field(default_factory=list)
     is_new: bool = False
     status: str = CaseStatus.DRAFT.value
@@ -213,6 +217,32 @@ def _source_rows(rows: list[dict], e: _Errors) -> list[dict]:
     return kept
 
 
+def _interview_source(data: CaseInput, v: dict, e: _Errors) -> None:
+    """An interview section is the organisation's words only with its source: who was asked,
+    when and where it was published (one line) and a link. Anything else is the editors'
+    summary (編集部による要約), and is shown as such."""
+    try:
+        v["interview_kind"] = InterviewKind(data.interview_kind or InterviewKind.SUMMARY)
+    except ValueError:
+        e.add("interview_kind", _("Unknown choice."))
+        v["interview_kind"] = InterviewKind.SUMMARY
+    v["interview_source"] = (data.interview_source or "").strip()
+    v["interview_url"] = (data.interview_url or "").strip() or None
+    if len(v["interview_source"]) > (n := max_length(Case, "interview_source") or 0):
+        e.add("interview_source", _("Use at most %(n)d characters.", n=n))
+    url = v["interview_url"]
+    if url and (urlsplit(url).scheme not in ("http", "https") or len(url) > 500):
+        e.add("interview_url", _("A link starts with http:// or https://."))
+    if v["interview_kind"] == InterviewKind.PUBLISHED:
+        if not v["interview_source"]:
+            e.add(
+                "interview_source",
+                _("Say who was interviewed, when, and where the interview was published."),
+            )
+        if not url:
+            e.add("interview_url", _("Link to the published interview."))
+
+
 def _codes(model, codes, name: str, errors: _Errors) -> list:
     codes = list(dict.fromkeys(c for c in codes or [] if c))
     rows = list(db.session.scalars(select(model).where(model.code.in_(codes)))) if codes else []
@@ -278,6 +308,7 @@ def validate(data: CaseInput, case: Case | None) -> dict:
     v["interview"] = _rows(
         data.interview, ("question", "answer"), "interview", e, CaseInterviewPair
     )
+    _interview_source(data, v, e)
     v["effect_figures"] = _rows(data.effect_figures, ("label", "value"), "effect_figures", e)
     v["sources"] = _source_rows(data.sources, e)
     v["is_new"] = bool(data.is_new)
@@ -315,6 +346,9 @@ def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
         "cost_running",
         "participants",
         "contact_department",
+        "interview_kind",
+        "interview_source",
+        "interview_url",
         "is_new",
         "status",
     ):
