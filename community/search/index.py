@@ -1,20 +1,29 @@
 """Keeping the index in step with the content, inside the same transaction.
 
-Session events note which documents a flush touched; just before the transaction commits,
-those documents are rebuilt. Every path that writes content (forms, API, moderation, CLI)
-therefore updates the index, and a rollback undoes both together.
+Session events note which documents a flush touched, and for a question which part of it: the
+question's own text, one answer, one comment. Just before the transaction commits, those parts
+are rebuilt. Every path that writes content (forms, API, moderation, CLI) therefore updates the
+index, and a rollback undoes both together.
 
-Several transactions may rebuild one document at once (four people editing their answers to
-one question). Each rebuild takes a lock on that document first (PostgreSQL; SQLite has one
-writer at a time anyway), so it reads the content after the previous rebuild has committed and
-the last writer's rows contain everyone's text. The rows are written in place (INSERT ... ON
-CONFLICT DO UPDATE, then the sections beyond the new length are deleted), so even a writer that
-did not lock can never collide on (kind, ref_id, section).
+A question's index rows are its parts, each in sections of its own (`section_range`): posting,
+editing, hiding or deleting an answer or a comment rewrites or removes that post's rows and no
+others, so it costs the same on the 1st and the 500th answer of a thread. The question's own
+rows are then moved to the end (fresh ids, same text), because the search window reads the
+newest ids as the most recently active threads (window.py). What affects the whole thread (the
+question hidden, restored, deleted) rebuilds the whole document, as does `flask search reindex`.
+
+Several transactions may write one document at once (four people editing their answers to one
+question). Each takes a lock on the document first (PostgreSQL; SQLite has one writer at a time
+anyway), so it reads the content after the previous writer has committed. The rows are written
+in place (INSERT ... ON CONFLICT DO UPDATE, then the sections a part no longer uses are deleted),
+so even a writer that did not lock can never collide on (kind, ref_id, section).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, event, func, inspect, select
+from collections import Counter
+
+from sqlalchemy import and_, bindparam, delete, event, func, inspect, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -33,9 +42,17 @@ from community.search.tokens import index_text
 # A text gives at most one token per character, so a section stays under PostgreSQL's 16,383
 # tsvector positions (beyond them phrases stop matching). Sections overlap by the longest query
 # (200 characters), so a word on a boundary is whole in one of them; words in different sections
-# of one document are ANDed by window.spread_ref_ids.
+# of one document (different posts of a thread) are ANDed by window.spread_ref_ids.
 SECTION_CHARS = 12_000
 SECTION_OVERLAP = 200
+
+# The parts of a question document and their sections: part p owns sections
+# [p * PART_SECTIONS, (p + 1) * PART_SECTIONS). Part 0 (HEAD) is the question itself (title,
+# body, labels), answer a is part 2a + 1, comment c is part 2c + 2. Eight sections hold 94,000
+# characters, far beyond the longest post (questions.models.BODY_MAX); the ids stay below 2**31
+# up to 134 million posts.
+PART_SECTIONS = 8
+HEAD = 0
 
 # pg_advisory_xact_lock(class, id): one class per kind of document, in a range of its own
 # ("SE" for search) so that it cannot meet another advisory lock of the application.
@@ -47,6 +64,21 @@ LOCK_CLASS = {
 }
 
 
+def answer_part(answer_id: int) -> int:
+    """The part of a question document that holds one answer."""
+    return 2 * answer_id + 1
+
+
+def comment_part(comment_id: int) -> int:
+    """The part of a question document that holds one comment."""
+    return 2 * comment_id + 2
+
+
+def section_range(part: int) -> tuple[int, int]:
+    """The sections [first, end) of one part of a question document."""
+    return part * PART_SECTIONS, (part + 1) * PART_SECTIONS
+
+
 def _chunks(text: str) -> list[str]:
     text = text or ""
     step = SECTION_CHARS - SECTION_OVERLAP
@@ -55,31 +87,80 @@ def _chunks(text: str) -> list[str]:
     ]
 
 
-def _question_doc(ref_id: int):
+def _rows(kind: str, ref_id: int, first: int, title: str, text: str, hidden: str = "") -> list:
+    """The rows of one text from section `first` on; `hidden` (text that finds the document but
+    is not shown in snippets: usernames, English names of fields and topics) goes with the first
+    section only."""
+    now = utcnow()
+    return [
+        {
+            "kind": kind,
+            "ref_id": ref_id,
+            "section": first + i,
+            "title": title[:300],
+            "body": chunk,
+            "tokens": index_text(f"{chunk}\n{hidden}" if i == 0 and hidden else chunk),
+            "updated_at": now,
+        }
+        for i, chunk in enumerate(_chunks(text))
+    ]
+
+
+# --- what a document contains ----------------------------------------------------------------
+
+
+def _visible_question(ref_id: int, with_labels: bool = False) -> Question | None:
     # populate_existing: the session may hold this question from before the document lock, and a
     # title, tag or field changed meanwhile by another transaction must not be indexed stale.
-    q = db.session.scalar(
-        select(Question)
-        .where(Question.id == ref_id)
-        .options(
+    stmt = select(Question).where(Question.id == ref_id).execution_options(populate_existing=True)
+    if with_labels:
+        stmt = stmt.options(
             selectinload(Question.tags), selectinload(Question.topics), joinedload(Question.field)
         )
-        .execution_options(populate_existing=True)
-    )
-    if q is None or q.hidden_at is not None:
-        return None
-    answers = db.session.scalars(
-        select(Answer.body_md).where(Answer.question_id == q.id, Answer.hidden_at.is_(None))
-    )
-    comments = db.session.scalars(
-        select(Comment.body).where(Comment.thread_id == q.id, Comment.hidden_at.is_(None))
-    )
+    q = db.session.scalar(stmt)
+    return None if q is None or q.hidden_at is not None else q
+
+
+def _head_rows(q: Question) -> list[dict]:
     labels = " ".join([*(t.name for t in q.tags), *(t.name_ja for t in q.topics)])
     hidden = " ".join(t.name_en for t in q.topics)
     if q.field is not None:
         labels += f" {q.field.name_ja}"
         hidden += f" {q.field.name_en}"
-    return q.title, "\n".join([q.title, q.body_md, labels, *answers, *comments]), hidden
+    text = "\n".join([q.title, q.body_md, labels])
+    # Only the question's own rows carry the title: search shows the first section's.
+    return _rows("question", q.id, 0, q.title, text, hidden)[:PART_SECTIONS]
+
+
+def _post_rows(ref_id: int, part: int, text: str) -> list[dict]:
+    return _rows("question", ref_id, section_range(part)[0], "", text)[:PART_SECTIONS]
+
+
+def _answers(ref_id: int, ids: list[int] | None = None):
+    stmt = select(Answer.id, Answer.body_md).where(
+        Answer.question_id == ref_id, Answer.hidden_at.is_(None)
+    )
+    return db.session.execute(stmt if ids is None else stmt.where(Answer.id.in_(ids))).all()
+
+
+def _comments(ref_id: int, ids: list[int] | None = None):
+    stmt = select(Comment.id, Comment.body).where(
+        Comment.thread_id == ref_id, Comment.hidden_at.is_(None)
+    )
+    return db.session.execute(stmt if ids is None else stmt.where(Comment.id.in_(ids))).all()
+
+
+def _question_doc(ref_id: int) -> list[dict] | None:
+    """Every row of a question document: its own text, then each visible answer and comment."""
+    q = _visible_question(ref_id, with_labels=True)
+    if q is None:
+        return None
+    rows = _head_rows(q)
+    for answer_id, body in _answers(ref_id):
+        rows += _post_rows(ref_id, answer_part(answer_id), body)
+    for comment_id, body in _comments(ref_id):
+        rows += _post_rows(ref_id, comment_part(comment_id), body)
+    return rows
 
 
 def _case_doc(ref_id: int):
@@ -115,7 +196,7 @@ def _case_doc(ref_id: int):
     parts += [s.title for s in c.sources]
     parts += [x.name_ja for x in (*c.menus, *c.topics, *c.fields)]
     hidden = " ".join(x.name_en for x in (*c.menus, *c.topics, *c.fields))
-    return c.title, "\n".join(p for p in parts if p), hidden
+    return _rows("case", ref_id, 0, c.title, "\n".join(p for p in parts if p), hidden)
 
 
 def _person_doc(ref_id: int):
@@ -133,16 +214,18 @@ def _person_doc(ref_id: int):
     ]
     parts += [x.name_ja for x in (*p.fields, *p.help_topics)]
     hidden = " ".join([u.username, *(x.name_en for x in (*p.fields, *p.help_topics))])
-    return u.display_name, "\n".join(x for x in parts if x), hidden
+    return _rows("person", ref_id, 0, u.display_name, "\n".join(x for x in parts if x), hidden)
 
 
 def _circle_doc(ref_id: int):
     c = db.session.get(Circle, ref_id, populate_existing=True)
     if c is None:
         return None
-    return c.name_ja, "\n".join([c.name_ja, c.description_md, c.rules_md]), c.name_en
+    text = "\n".join([c.name_ja, c.description_md, c.rules_md])
+    return _rows("circle", ref_id, 0, c.name_ja, text, c.name_en)
 
 
+# Per kind: the rows of one document (None when it is gone or hidden).
 BUILDERS = {
     "question": _question_doc,
     "case": _case_doc,
@@ -151,17 +234,29 @@ BUILDERS = {
 }
 
 
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
 def _lock(kind: str, ref_id: int) -> None:
-    """Wait until no other transaction is rebuilding this document; held until commit."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    """Wait until no other transaction is writing this document; held until commit."""
+    if _dialect() == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(LOCK_CLASS[kind], ref_id)))
 
 
+def _insert():
+    return pg_insert if _dialect() == "postgresql" else sqlite_insert
+
+
 def _upsert(rows: list[dict]) -> None:
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(SearchEntry).values(rows)
+    if not rows:
+        return
+    stmt = _insert()(SearchEntry).values(rows)
     # The id too: the search window takes the newest ids as the most recently active documents
-    # (window.py), so a rebuilt section must move to the end as a fresh insert would.
+    # (window.py), so a rewritten section must move to the end as a fresh insert would.
     columns = ("id", "title", "body", "tokens", "updated_at")
     stmt = stmt.on_conflict_do_update(
         index_elements=["kind", "ref_id", "section"],
@@ -170,38 +265,74 @@ def _upsert(rows: list[dict]) -> None:
     db.session.execute(stmt)
 
 
-def reindex(kind: str, ref_id: int) -> None:
-    """Replace the entries of one document (none when it is gone or hidden)."""
-    _lock(kind, ref_id)
-    doc = BUILDERS[kind](ref_id)
-    rows = []
-    if doc is not None:
-        # `hidden`: text that finds the document but is not shown in snippets (usernames,
-        # English names of fields and topics): indexed with the first section only.
-        title, body, hidden = doc
-        now = utcnow()
-        rows = [
-            {
-                "kind": kind,
-                "ref_id": ref_id,
-                "section": section,
-                "title": title[:300],
-                "body": chunk,
-                "tokens": index_text(f"{chunk}\n{hidden}" if section == 0 else chunk),
-                "updated_at": now,
-            }
-            for section, chunk in enumerate(_chunks(body))
-        ]
-        _upsert(rows)
+def _delete(kind: str, ref_id: int, *where) -> None:
     db.session.execute(
         delete(SearchEntry)
-        .where(
-            SearchEntry.kind == kind,
-            SearchEntry.ref_id == ref_id,
-            SearchEntry.section >= len(rows),
-        )
+        .where(SearchEntry.kind == kind, SearchEntry.ref_id == ref_id, *where)
         .execution_options(synchronize_session=False)
     )
+
+
+def _touch_head(ref_id: int) -> int:
+    """Move a question's own rows to the end (fresh ids, text unchanged): its thread is active.
+    Returns how many rows moved (0 when the question has none yet)."""
+    now = bindparam("now", utcnow(), type_=SearchEntry.updated_at.type)
+    columns = ("kind", "ref_id", "section", "title", "body", "tokens")
+    own = select(*(getattr(SearchEntry, c) for c in columns), now).where(
+        SearchEntry.kind == "question",
+        SearchEntry.ref_id == ref_id,
+        SearchEntry.section < PART_SECTIONS,
+    )
+    stmt = _insert()(SearchEntry).from_select([*columns, "updated_at"], own)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["kind", "ref_id", "section"],
+        set_={"id": stmt.excluded.id, "updated_at": stmt.excluded.updated_at},
+    )
+    return db.session.execute(stmt).rowcount
+
+
+def reindex(kind: str, ref_id: int) -> None:
+    """Replace every entry of one document (none when it is gone or hidden)."""
+    _lock(kind, ref_id)
+    rows = BUILDERS[kind](ref_id) or []
+    _upsert(rows)
+    if kind == "question":  # parts are sparse: delete the sections that were not written
+        written = [r["section"] for r in rows]
+        _delete(kind, ref_id, SearchEntry.section.not_in(written) if written else true())
+    else:
+        _delete(kind, ref_id, SearchEntry.section >= len(rows))
+
+
+def reindex_parts(ref_id: int, parts: set[int]) -> None:
+    """Rewrite some parts of one question document (HEAD, answer_part(id), comment_part(id)):
+    each post's rows, or none when it is gone or hidden; a hidden or missing question has no
+    rows at all. The cost depends on the parts only, never on the size of the thread."""
+    _lock("question", ref_id)
+    q = _visible_question(ref_id, with_labels=HEAD in parts)
+    if q is None:
+        _delete("question", ref_id)
+        return
+    rows = _head_rows(q) if HEAD in parts else []
+    answers = [(p - 1) // 2 for p in parts if p % 2 == 1]
+    comments = [(p - 2) // 2 for p in parts if p and p % 2 == 0]
+    for i, body in _answers(ref_id, answers) if answers else ():
+        rows += _post_rows(ref_id, answer_part(i), body)
+    for i, body in _comments(ref_id, comments) if comments else ():
+        rows += _post_rows(ref_id, comment_part(i), body)
+    _upsert(rows)
+    # Each part keeps the sections just written; a post gone or hidden keeps none.
+    written = Counter(r["section"] // PART_SECTIONS for r in rows)
+    stale = [
+        and_(
+            SearchEntry.section >= section_range(p)[0] + written[p],
+            SearchEntry.section < section_range(p)[1],
+        )
+        for p in sorted(parts)
+    ]
+    _delete("question", ref_id, or_(*stale))
+    if HEAD not in parts and not _touch_head(ref_id):
+        # No rows of its own (an index emptied by hand, or written by an older version).
+        _upsert(_head_rows(_visible_question(ref_id, with_labels=True)))
 
 
 def reindex_all() -> int:
@@ -227,47 +358,68 @@ def reindex_all() -> int:
 
 # --- keeping up with changes ------------------------------------------------------------------
 
+WHOLE = None  # in a dirty mark: the whole document, not one part
+# What a question's own rows are built from; its other columns (counts, status, activity, the
+# circle: rights are checked when searching) change nothing in the index.
+QUESTION_INDEXED = ("title", "body_md", "field_code", "field", "tags", "topics")
 
-def _documents(obj) -> list[tuple[str, int]]:
+
+def _changed(obj, names) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _documents(obj, added_or_deleted: bool = False) -> list[tuple[str, int, int | None]]:
+    """(kind, ref_id, part) of each document part a changed object is in (part WHOLE: all)."""
     if isinstance(obj, Question):
-        return [("question", obj.id)]
+        if added_or_deleted or _changed(obj, ("hidden_at",)):
+            return [("question", obj.id, WHOLE)]
+        return [("question", obj.id, HEAD)] if _changed(obj, QUESTION_INDEXED) else []
     if isinstance(obj, Answer):
-        return [("question", obj.question_id)]
+        return [("question", obj.question_id, answer_part(obj.id))]
     if isinstance(obj, Comment):
-        return [("question", obj.thread_id)]
+        return [("question", obj.thread_id, comment_part(obj.id))]
     if isinstance(obj, cb.Case):
-        return [("case", obj.id)]
+        return [("case", obj.id, WHOLE)]
     if isinstance(obj, cb.CaseScheduleRow | cb.CaseCostRow | cb.CaseInterviewPair | cb.CaseSource):
-        return [("case", obj.case_id)]
+        return [("case", obj.case_id, WHOLE)]
     if isinstance(obj, Profile):
-        return [("person", obj.user_id)]
+        return [("person", obj.user_id, WHOLE)]
     if isinstance(obj, User):
         # Only what the person document contains: the last-seen time changes on every visit.
-        state = inspect(obj)
-        if (
-            state.pending
-            or state.deleted
-            or any(
-                state.attrs[name].history.has_changes()
-                for name in ("display_name", "username", "deleted_at")
-            )
-        ):
-            return [("person", obj.id)]
+        if added_or_deleted or _changed(obj, ("display_name", "username", "deleted_at")):
+            return [("person", obj.id, WHOLE)]
         return []
     if isinstance(obj, Circle):
-        return [("circle", obj.id)]
+        return [("circle", obj.id, WHOLE)]
     return []
 
 
 @event.listens_for(Session, "after_flush")
 def _note_changes(session, flush_context):  # noqa: ARG001 - SQLAlchemy's signature
     pending = session.info.setdefault("search_dirty", set())
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    # In after_flush the session's lists and the attributes' history are still those of the
+    # flush that just ran.
+    changed = [(obj, True) for obj in (*session.new, *session.deleted)]
+    changed += [(obj, False) for obj in session.dirty]
+    for obj, added_or_deleted in changed:
         if isinstance(obj, SearchEntry):
             continue
-        for kind, ref_id in _documents(obj):
+        for kind, ref_id, part in _documents(obj, added_or_deleted):
             if ref_id is not None:
-                pending.add((kind, ref_id))
+                pending.add((kind, ref_id, part))
+
+
+def _write(marks: set[tuple[str, int, int | None]]) -> None:
+    """Rebuild the marked documents and parts, locking documents in (kind, id) order."""
+    by_doc: dict[tuple[str, int], set[int | None]] = {}
+    for kind, ref_id, part in marks:
+        by_doc.setdefault((kind, ref_id), set()).add(part)
+    for (kind, ref_id), parts in sorted(by_doc.items()):
+        if WHOLE in parts or kind != "question":
+            reindex(kind, ref_id)
+        else:
+            reindex_parts(ref_id, parts)
 
 
 @event.listens_for(Session, "before_commit")
@@ -276,13 +428,12 @@ def _reindex_changed(session):
         return
     # before_commit runs before the commit's own flush: flush first so that every change is seen.
     session.flush()
-    done: set[tuple[str, int]] = set()
+    done: set[tuple[str, int, int | None]] = set()
     for _round in range(3):  # reindexing may autoflush more changes; they get their turn too
         pending = session.info.pop("search_dirty", set()) - done
         if not pending:
             break
-        for kind, ref_id in sorted(pending):
-            reindex(kind, ref_id)
+        _write(pending)
         done |= pending
     session.info.pop("search_dirty", None)
 
@@ -294,5 +445,6 @@ def _forget(session):
 
 
 def mark_dirty(kind: str, ref_id: int) -> None:
-    """For changes no session event sees (bulk DELETE or UPDATE statements)."""
-    db.session.info.setdefault("search_dirty", set()).add((kind, ref_id))
+    """For changes no session event sees (bulk DELETE or UPDATE statements): the whole
+    document is rebuilt."""
+    db.session.info.setdefault("search_dirty", set()).add((kind, ref_id, WHOLE))

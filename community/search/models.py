@@ -49,7 +49,8 @@ class SearchEntry(db.Model):
     __table_args__ = (
         UniqueConstraint("kind", "ref_id", "section"),
         Index("ix_search_entries_kind_ref", "kind", "ref_id"),
-        # The few documents long enough to have several sections (window.spread_ref_ids).
+        # Documents with several sections. Search no longer reads it (every answered question
+        # has several: search/index.py); dropping it needs a migration.
         Index(
             "ix_search_entries_long",
             "kind",

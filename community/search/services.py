@@ -256,8 +256,9 @@ def _search(viewer, terms: list[Term], kinds, filters, page: int, per_kind: int)
         )
         spread = window.spread_ref_ids(kind, terms, allowed)
         if spread:
-            # Words far apart in a long document: found, ranked after every direct match.
-            best = best.union_all(
+            # Words in different posts of a thread (or far apart in a long one): found, ranked
+            # after every direct match; a document found both ways keeps its direct rank.
+            both = best.union_all(
                 select(
                     SearchEntry.ref_id,
                     literal(0.0).label("rank"),
@@ -265,7 +266,10 @@ def _search(viewer, terms: list[Term], kinds, filters, page: int, per_kind: int)
                 )
                 .where(SearchEntry.kind == kind, SearchEntry.ref_id.in_(spread))
                 .group_by(SearchEntry.ref_id)
-            )
+            ).subquery()
+            best = select(
+                both.c.ref_id, func.min(both.c.rank).label("rank"), func.max(both.c.at).label("at")
+            ).group_by(both.c.ref_id)
         best = best.subquery()
         # The total and whether the window was full ride along with each row of the page.
         rows = db.session.execute(
@@ -296,12 +300,13 @@ def _hits(kind: str, rows, terms: list[Term]) -> list[Hit]:
     if not rows:
         return []
     ids = [r.ref_id for r in rows]
-    entries = db.session.scalars(
-        select(SearchEntry)
+    # The text only (not the tokens); the first section is the document's own, with its title.
+    entries = db.session.execute(
+        select(SearchEntry.ref_id, SearchEntry.title, SearchEntry.body)
         .where(SearchEntry.kind == kind, SearchEntry.ref_id.in_(ids))
-        .order_by(SearchEntry.section)
+        .order_by(SearchEntry.ref_id, SearchEntry.section)
     )
-    by_ref: dict[int, list[SearchEntry]] = {}
+    by_ref: dict[int, list] = {}
     for e in entries:
         by_ref.setdefault(e.ref_id, []).append(e)
     keys = _keys(kind, ids)
@@ -341,8 +346,9 @@ def normalised_with_origins(text_: str) -> tuple[str, list[int], list[int]]:
     return "".join(out), starts, ends
 
 
-def snippet(entries: list[SearchEntry], terms: list[Term], width: int = 90) -> Markup:
-    """A piece of the original text around the first match, with every term marked."""
+def snippet(entries, terms: list[Term], width: int = 90) -> Markup:
+    """A piece of the original text around the first match, with every term marked; `entries`
+    are the sections of one document in order (anything with a `body`)."""
     texts = [x for t in terms for x in t.texts()]
     text_ = next(
         (e.body for e in entries if any(x in normalise(e.body) for x in texts)),

@@ -4,9 +4,11 @@ may see and the filters keep.
 Ranking every match costs time in proportion to how common a word is: 町 occurs in a third of
 all posts, and ranking 30,000 of them (bm25 on SQLite, ts_rank on PostgreSQL) takes longer than
 a whole page should. So a search ranks only the SEARCH_WINDOW most recently indexed sections of
-each kind that match, and says "1,000+" when there are more. Sections are re-indexed whenever
-their document changes (a new answer, an edit), so "most recently indexed" means "most recently
-active". A word that occurs fewer times is ranked over all its matches. Rights and filters are
+each kind that match, and says "1,000+" when there are more. A section gets a fresh id whenever
+it is written, so "most recently indexed" means "most recently active": an answer or a comment
+is a section of its own, written when it is posted or edited, and the question's own sections
+move to the end whenever anything in its thread changes (search/index.py). A word that occurs
+fewer times is ranked over all its matches. Rights and filters are
 checked while the window fills, so the window and its count are the viewer's own.
 
 SQLite: FTS5 walks its doclists in rowid order, so the window is one pass from the newest
@@ -128,41 +130,54 @@ def sqlite_window(kind: str, terms: list[Term], any_term: bool, size: int, allow
     return Window(rows, capped)
 
 
-def postgres_ids(
+def postgres_rows(
     kind: str, terms: list[Term], any_term: bool, size: int, allowed
-) -> tuple[list[int], bool]:
-    """The ids of the newest size matching sections the viewer may see and the filters keep
-    (and whether there are more)."""
+) -> tuple[list[tuple[int, int]], bool]:
+    """(id, ref_id) of the newest size matching sections the viewer may see and the filters
+    keep (and whether there are more)."""
     tsv = literal_column("search_entries.tsv")
     query = func.to_tsquery("simple", tsquery(terms, any_term))
     # ts_match_vq is @@ in a form the GIN index does not serve: a walk backwards by id.
     walk_match = func.ts_match_vq(tsv, query, type_=Boolean)
     # The viewer's rights and the filters are checked for matching sections only (CASE is lazy).
     probe = db.session.execute(
-        select(SearchEntry.id, case((walk_match, allowed), else_=false()).label("ours"))
+        select(
+            SearchEntry.id,
+            SearchEntry.ref_id,
+            case((walk_match, allowed), else_=false()).label("ours"),
+        )
         .where(SearchEntry.kind == kind)
         .order_by(SearchEntry.id.desc())
         .limit(PROBE)
     ).all()
-    ids = [r.id for r in probe if r.ours]
+    ids = [(r.id, r.ref_id) for r in probe if r.ours]
     if len(ids) > size:
         return ids[:size], True
     if len(probe) < PROBE:  # the probe saw every section of this kind
         return ids, False
     more = (
-        select(SearchEntry.id)
+        select(SearchEntry.id, SearchEntry.ref_id)
         .where(SearchEntry.kind == kind, allowed, SearchEntry.id < probe[-1].id)
         .order_by(SearchEntry.id.desc())
         .limit(size + 1 - len(ids))
     )
     if len(ids) / PROBE >= DENSE:
-        ids += db.session.scalars(more.where(walk_match)).all()
+        ids += [tuple(r) for r in db.session.execute(more.where(walk_match))]
     else:
         ids += _through_the_index(more.where(tsv.op("@@")(query)))
     return ids[:size], len(ids) > size
 
 
-def _through_the_index(stmt) -> list[int]:
+def postgres_ids(
+    kind: str, terms: list[Term], any_term: bool, size: int, allowed
+) -> tuple[list[int], bool]:
+    """The ids of the newest size matching sections the viewer may see and the filters keep
+    (and whether there are more)."""
+    rows, capped = postgres_rows(kind, terms, any_term, size, allowed)
+    return [i for i, _ref in rows], capped
+
+
+def _through_the_index(stmt) -> list[tuple[int, int]]:
     """The newest matches of a word the probe found rare, through the GIN index. Left to
     itself, the planner walks backwards by id or scans the table whenever it overestimates the
     word (one-character prefixes, bigrams common on their own); both read every row.
@@ -177,7 +192,7 @@ def _through_the_index(stmt) -> list[int]:
             "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
         )
     ).one()
-    ids = list(db.session.scalars(stmt))
+    ids = [tuple(r) for r in db.session.execute(stmt)]
     db.session.execute(
         text(
             "SELECT set_config('enable_seqscan', :seq, true), "
@@ -218,41 +233,35 @@ def window(
 
 
 def spread_ref_ids(kind: str, terms: list[Term], allowed) -> list[int]:
-    """Documents long enough to have several sections whose words are in different ones: no
-    section matches every term, but each term matches some section. Such documents are few (a
-    partial index lists them), so each term is looked up in their sections only, and only
-    those the viewer may see and the filters keep are returned."""
+    """Documents whose words are in different sections: no section matches every term, but each
+    term matches some section of the document (a question's title and an answer, two answers,
+    the two ends of a long post). Each term is looked up in its own window (its newest matches
+    the viewer may see and the filters keep, as for the whole query), and the documents found by
+    every term are returned; those with a section matching every term may be among them (the
+    caller ranks those by that section)."""
     if len(terms) < 2:
         return []
-    long_docs = select(SearchEntry.ref_id).where(SearchEntry.kind == kind, SearchEntry.section > 0)
-    if db.session.scalar(select(long_docs.exists())) is not True:
-        return []
-    sections = select(SearchEntry.id).where(
-        SearchEntry.kind == kind, SearchEntry.ref_id.in_(long_docs), allowed
-    )
+    size = window_size()
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    hits: list[dict[int, int]] = []  # per term: section id → document, for the sections it matches
+    docs: set[int] | None = None
     for term in terms:
         if postgres:
-            tsv = literal_column("search_entries.tsv")
-            matching = SearchEntry.id.in_(sections) & tsv.op("@@")(
-                func.to_tsquery("simple", tsquery([term]))
-            )
+            found = {ref for _id, ref in postgres_rows(kind, [term], False, size, allowed)[0]}
         else:
             fts = table("search_fts", column("rowid", Integer))
-            # rowid IN (…) inside the full-text query: FTS5 looks up those sections only.
-            matching = SearchEntry.id.in_(
-                select(fts.c.rowid).where(
-                    text("search_fts MATCH :q").bindparams(q=fts5_query(kind, [term])),
-                    fts.c.rowid.in_(sections),
+            found = set(
+                db.session.scalars(
+                    select(SearchEntry.ref_id)
+                    .select_from(fts.join(SearchEntry, SearchEntry.id == fts.c.rowid))
+                    .where(
+                        text("search_fts MATCH :q").bindparams(q=fts5_query(kind, [term])),
+                        allowed,
+                    )
+                    .order_by(fts.c.rowid.desc())
+                    .limit(size)
                 )
             )
-        hits.append(
-            dict(
-                db.session.execute(select(SearchEntry.id, SearchEntry.ref_id).where(matching)).all()
-            )
-        )
-    whole = set.intersection(*(set(h) for h in hits))  # sections with every term: found already
-    together = {hits[0][i] for i in whole}
-    apart = set.intersection(*(set(h.values()) for h in hits))
-    return sorted(apart - together)
+        docs = found if docs is None else docs & found
+        if not docs:
+            return []
+    return sorted(docs or ())
