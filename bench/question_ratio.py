@@ -1,13 +1,17 @@
 """Benchmark: the question page against bare Flask serving the same bytes, on PostgreSQL.
 
-    KAKEHASHI_BENCH_PG=postgresql://postgres@127.0.0.1:5432/ratio \
+    KAKEHASHI_BENCH_PG=postgresql://postgres@127.0.0.1:5432/ratio_db \
     TEST_REDIS_URL=redis://127.0.0.1:6379/6 \
-        .venv/bin/python -m bench.question_ratio [QUESTIONS] [SECONDS]
+        .venv/bin/python -m bench.question_ratio [QUESTIONS] [SECONDS] [--reuse] [--requests N]
+        [--posts N] [--build-only] [--build-workers N]
 
-The database is emptied (its schema dropped and created). It is filled with QUESTIONS questions
-(default 20,000) with ten answers each on average (200,000), 5,000 people, and three threads
-to measure: a typical one (10 answers), one with 50 and one with 500 answers, each answer with
-a comment. Then:
+The data set (`bench/ratio_build.py`): QUESTIONS questions (default 20,000) with ten answers
+each on average (~220,000), 5,000 people, a comment on a third of the answers, and the threads
+to measure: a typical one (10 answers), one with 50 and one with 500, each answer with a
+comment, and 40 threads with one answer to post on. The database is emptied and built again
+(about ten minutes for the default size, printed phase by phase) unless `--reuse` (or
+KAKEHASHI_BENCH_REUSE=1) finds a finished build of the same size and schema in it; a reused
+build is first cleaned of what earlier runs posted. `--build-only` stops after that.
 
 1. **Ratio.** The README's production command (`gunicorn -c deploy/gunicorn.conf.py`, one
    gevent worker) serves the 50-answer page; its HTML is saved, once as a visitor and once as a
@@ -15,20 +19,25 @@ a comment. Then:
    worker settings. Each server is loaded for SECONDS (default 10) by the same closed-loop
    client (2 processes × 8 keep-alive connections); rounds are interleaved (app, bare, app,
    bare …) three times and the ratio printed is the median of the three app/bare ratios.
-2. **Single client.** 200 requests one after another per page, p50/p95 in ms (client side,
-   over loopback): the 10/50/500-answer pages as visitor and member, `/questions/`,
-   `/questions/?page=200`, `/search?q=橋梁+点検`, `/search?q=橋梁`.
-3. **Posting an answer** on the 10-, 50- and 500-answer threads, 20 posts each (p50/p95).
+2. **Single client.** N requests (default 200) one after another per page, p50/p95 in ms,
+   measured by the client (over loopback) and by the server (`bench/timed_wsgi.py`: the
+   Server-Timing header of the same production command, the time inside the application):
+   the 10/50/500-answer pages as visitor and member, `/questions/`, `/questions/?page=1000`
+   (the last page at 20,000 questions), `/search?q=橋梁+点検`, `/search?q=橋梁`. The server
+   time of the 500-answer page is then checked against the aim (< 60 ms, either viewer).
+3. **Posting an answer**, N posts per row (default 20), client and server p50/p95: as the 2nd
+   answer of a thread (each post on a thread of its own with one answer), and on the 10-, 50-
+   and 500-answer threads; the aim is a server p50 on 500 within 20% of the one on 1.
 
 The client and the server share this machine's cores, alike for the app and for bare Flask.
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import multiprocessing
 import os
-import random
 import re
 import statistics
 import subprocess
@@ -36,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,19 +53,10 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_PROCESSES = 2
 CONNECTIONS = 8
-PEOPLE = 5000
-WORDS = (
-    "橋梁の定期点検で判定区分Ⅲとなった部材の補修時期について、",
-    "下水道管渠の更生工法を比較した結果、",
-    "近接目視の代わりにドローンを使った事例では、",
-    "長寿命化修繕計画の見直しにあたり、",
-    "舗装の打ち換えと切削オーバーレイの判断は、",
-    "うちの町では技術職員が一人しかいないので、",
-    "県の建設技術センターに相談したところ、",
-    "交通量と迂回路の有無で優先度を点数化しています。",
-    "積算基準の読み方は、まず共通仕様書を確認するのがよいと思います。",
-    "発注ロットをまとめることで応札者が増えました。",
-)
+LIST_PAGE = 20  # questions per page of /questions/ (questions.routes)
+SERVER_AIM_MS = 60
+POST_GROWTH_AIM = 1.20
+RUN = f"bench-{os.getpid()}-{time.time_ns()}"
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -63,91 +64,57 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[max(0, int(round(len(ordered) * p)) - 1)]
 
 
-def _text(rng: random.Random, n: int) -> str:
-    return "".join(rng.choice(WORDS) for _ in range(n))
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def _build(url: str, questions: int) -> dict[str, int]:
-    """Fill the database; return the ids of the three measured threads."""
-    from sqlalchemy import insert, text
+@contextmanager
+def _serve(url: str, spec: str = "wsgi:app", extra_env: dict | None = None):
+    """The README's production command (one gevent worker) serving `spec` on a free port."""
+    import requests
 
-    from community import create_app
-    from community.config import TestConfig
-    from community.db import utcnow
-    from community.extensions import db
-    from community.questions.models import Answer, Comment, Question
-    from community.reference.loader import load_reference
-    from community.search.index import reindex_all
-    from tests.factories import make_people
-
-    rng = random.Random(7)
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        db.create_all()
-        load_reference()
-        people = [u.id for u in make_people(PEOPLE, prefix="b")]
-        db.session.commit()
-        now = utcnow()
-        sizes = [rng.choice((0, 2, 5, 8, 10, 12, 15, 20, 28)) for _ in range(questions)]
-        measured = {"typical": 10, "fifty": 50, "five_hundred": 500}
-        sizes[-3:] = measured.values()
-        qids: list[int] = []
-        for start in range(0, questions, 2000):
-            chunk = sizes[start : start + 2000]
-            rows = []
-            for i, n in enumerate(chunk):
-                body = _text(rng, 6)
-                rows.append(
-                    {
-                        "author_id": rng.choice(people),
-                        "title": f"ベンチマーク用の質問 {start + i}: 橋梁点検の進め方",
-                        "body_md": body,
-                        "body_html": f"<p>{body}</p>",
-                        "renderer": 2,
-                        "answer_count": n,
-                        "created_at": now,
-                        "last_activity_at": now,
-                    }
-                )
-            ids = db.session.scalars(insert(Question).returning(Question.id), rows).all()
-            qids.extend(ids)
-            answers = []
-            for qid, n in zip(ids, chunk, strict=True):
-                for _ in range(n):
-                    body = _text(rng, rng.randint(2, 8))
-                    answers.append(
-                        {
-                            "question_id": qid,
-                            "author_id": rng.choice(people),
-                            "body_md": body,
-                            "body_html": f"<p>{body}</p>",
-                            "renderer": 2,
-                            "created_at": now,
-                        }
-                    )
-            aids = db.session.scalars(insert(Answer).returning(Answer.id), answers).all()
-            comments = [
-                {
-                    "answer_id": aid,
-                    "thread_id": a["question_id"],
-                    "author_id": rng.choice(people),
-                    "body": "参考になりました。ありがとうございます。",
-                    "created_at": now,
-                }
-                for aid, a in zip(aids, answers, strict=True)
-                if a["question_id"] in ids[-3:] or rng.random() < 0.3
-            ]
-            if comments:
-                db.session.execute(insert(Comment), comments)
-            db.session.commit()
-            print(f"  {start + len(chunk)} questions", file=sys.stderr, flush=True)
-        print("  indexing for search …", file=sys.stderr, flush=True)
-        reindex_all()
-        db.session.commit()
-        db.engine.dispose()
-        return dict(zip(measured, qids[-3:], strict=True))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
+        "REDIS_URL": os.environ["TEST_REDIS_URL"],
+        "SECRET_KEY": "question-ratio-bench",
+        "KAKEHASHI_ENV": "production",
+        "KAKEHASHI_MAIL_TO_LOG": "1",  # production refuses to start without MAIL_URL otherwise
+        "KAKEHASHI_BASE_URL": f"http://127.0.0.1:{port}",
+        # Fresh rate-limit counters in the shared Redis for every run and server.
+        "KAKEHASHI_RATELIMIT_PREFIX": f"{RUN}-{port}",
+        **(extra_env or {}),
+    }
+    proc = subprocess.Popen(  # noqa: S603 - a fixed command line
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
+         "-b", f"127.0.0.1:{port}", spec],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            proc.terminate()
+            sys.exit(f"{spec} did not start: {proc.communicate(timeout=10)[1].decode()[-2000:]}")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def _hammer(base: str, path: str, cookie: str, seconds: float, out) -> None:
@@ -212,16 +179,6 @@ def _bare(html_dir: Path, port: int):
         proc.wait(timeout=10)
 
 
-def _single(session, url: str, n: int = 200) -> tuple[float, float]:
-    ms = []
-    for _ in range(n):
-        started = time.perf_counter()
-        r = session.get(url, timeout=60)
-        ms.append((time.perf_counter() - started) * 1000)
-        assert r.status_code == 200, (url, r.status_code)
-    return statistics.median(ms), _pct(ms, 0.95)
-
-
 def _login(base: str, username: str, address: str):
     """A member's session as if from its own client address (the login limit counts per
     address, and the posting process trusts one proxy hop)."""
@@ -236,21 +193,6 @@ def _login(base: str, username: str, address: str):
     data = {"identifier": username, "password": PASSWORD, "csrf_token": token}
     assert s.post(f"{base}/auth/login", data=data, allow_redirects=False).status_code == 302
     return s
-
-
-def _post_answers(base: str, qid: int, sessions: list, posts: int) -> tuple[float, float]:
-    ms = []
-    for i in range(posts):
-        s = sessions[i % len(sessions)]
-        page = s.get(f"{base}/questions/{qid}").text
-        form = re.search(r'<form[^>]+action="[^"]*/answers"[^>]*>(.*?)</form>', page, re.S)[1]
-        data = dict(re.findall(r'name="([^"]+)" type="hidden" value="([^"]*)"', form))
-        data["body"] = f"ベンチマークの回答 {i}: 点検結果の記録様式を共有します。"
-        started = time.perf_counter()
-        r = s.post(f"{base}/questions/{qid}/answers", data=data, allow_redirects=False)
-        ms.append((time.perf_counter() - started) * 1000)
-        assert r.status_code == 302, (r.status_code, r.text[:300])
-    return statistics.median(ms), _pct(ms, 0.95)
 
 
 def _measure(
@@ -277,60 +219,157 @@ def _measure(
         )
 
 
-def main(questions: int = 20000, seconds: float = 10.0) -> None:
+def _server_ms(response) -> float:
+    """The application's own time from the Server-Timing header (bench/timed_wsgi.py)."""
+    return float(re.search(r"app;dur=([\d.]+)", response.headers["Server-Timing"])[1])
+
+
+def _single(session, url: str, n: int) -> tuple[float, float, float, float]:
+    """n GETs one after another: client p50, p95, server p50, p95 (ms)."""
+    client, server = [], []
+    for _ in range(n):
+        started = time.perf_counter()
+        r = session.get(url, timeout=60)
+        client.append((time.perf_counter() - started) * 1000)
+        assert r.status_code == 200, (url, r.status_code)
+        server.append(_server_ms(r))
+    return (
+        statistics.median(client),
+        _pct(client, 0.95),
+        statistics.median(server),
+        _pct(server, 0.95),
+    )
+
+
+def _post_answers(base: str, qids: list[int], sessions: list, posts: int) -> tuple:
+    """`posts` answers, on the threads `qids` in turn: client p50, p95, server p50, p95 (ms)."""
+    client, server = [], []
+    for i in range(posts):
+        s = sessions[i % len(sessions)]
+        qid = qids[i % len(qids)]
+        page = s.get(f"{base}/questions/{qid}").text
+        form = re.search(r'<form[^>]+action="[^"]*/answers"[^>]*>(.*?)</form>', page, re.S)[1]
+        data = dict(re.findall(r'name="([^"]+)" type="hidden" value="([^"]*)"', form))
+        data["body"] = f"ベンチマークの回答 {i}: 点検結果の記録様式を共有します。"
+        started = time.perf_counter()
+        r = s.post(f"{base}/questions/{qid}/answers", data=data, allow_redirects=False)
+        client.append((time.perf_counter() - started) * 1000)
+        assert r.status_code == 302, (r.status_code, r.text[:300])
+        server.append(_server_ms(r))
+    return (
+        statistics.median(client),
+        _pct(client, 0.95),
+        statistics.median(server),
+        _pct(server, 0.95),
+    )
+
+
+def _row(label: str, figures) -> str:
+    # Padded by display width: a kanji takes two columns.
+    width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in label)
+    return f"  {label}{' ' * max(1, 25 - width)}" + " ".join(f"{x:7.1f}" for x in figures)
+
+
+def _single_table(base: str, questions: int, threads: dict, requests_each: int) -> None:
     import requests
 
-    from tests.test_live_processes import free_port, gunicorn, logged_in
+    member = _login(base, "b0", "10.1.0.1")
+    visitor = requests.Session()
+    last = min(1000, -(-questions // LIST_PAGE))
+    pages = {
+        "10 answers": f"/questions/{threads['typical']}",
+        "50 answers": f"/questions/{threads['fifty']}",
+        "500 answers": f"/questions/{threads['five_hundred']}",
+    }
+    rows = [(f"{k}, {who}", s, v) for who, s in (("visitor", visitor), ("member", member))
+            for k, v in pages.items()]  # fmt: skip
+    rows += [
+        ("/questions/", visitor, "/questions/"),
+        (f"/questions/?page={last}", visitor, f"/questions/?page={last}"),
+        ("/search?q=橋梁+点検", member, "/search?q=橋梁+点検"),
+        ("/search?q=橋梁", member, "/search?q=橋梁"),
+    ]
+    print(f"single client, {requests_each} requests each: client p50 / p95, server p50 / p95 ms")
+    results = {}
+    for label, session, target in rows:
+        results[label] = _single(session, base + target, requests_each)
+        print(_row(label, results[label]), flush=True)
+    for who in ("visitor", "member"):
+        _p50, _p95, s50, s95 = results[f"500 answers, {who}"]
+        verdicts = [
+            f"{name} {'meets' if ms < SERVER_AIM_MS else 'misses'}"
+            for name, ms in (("p50", s50), ("p95", s95))
+        ]
+        print(
+            f"  500-answer page, {who}: server p50 {s50:.1f} ms, p95 {s95:.1f} ms"
+            f" (aim < {SERVER_AIM_MS} ms: {', '.join(verdicts)})"
+        )
+
+
+def _posting(url: str, threads: dict, posts: int) -> None:
+    # A process of its own that trusts one proxy hop, so that each poster logs in from an
+    # address of its own (the login limit counts per address); 30 posters.
+    with _serve(url, "bench.timed_wsgi:app", {"KAKEHASHI_PROXY_HOPS": "1"}) as b:
+        posters = [_login(b, f"b{i}", f"10.0.0.{i}") for i in range(1, 31)]
+        print(f"posting an answer, {posts} posts each: client p50 / p95, server p50 / p95 ms")
+        results = {}
+        for label, qids in (
+            ("2nd answer (1 before)", threads["posting"]),
+            ("on 10 answers", [threads["typical"]]),
+            ("on 50 answers", [threads["fifty"]]),
+            ("on 500 answers", [threads["five_hundred"]]),
+        ):
+            results[label] = _post_answers(b, qids, posters, posts)
+            print(_row(label, results[label]), flush=True)
+        growth = results["on 500 answers"][2] / results["2nd answer (1 before)"][2]
+        verdict = "meets" if growth <= POST_GROWTH_AIM else "misses"
+        print(
+            f"  server p50 on 500 answers / on 1: {growth:.2f}"
+            f" ({verdict} the aim of ≤ {POST_GROWTH_AIM:.2f})"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    import requests
+
+    from bench import ratio_store
+
+    parser = argparse.ArgumentParser(prog="python -m bench.question_ratio", description=__doc__)
+    parser.add_argument("questions", nargs="?", type=int, default=20000)
+    parser.add_argument("seconds", nargs="?", type=float, default=10.0)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        default=os.environ.get("KAKEHASHI_BENCH_REUSE") == "1",
+        help="keep a finished build of the same size and schema (KAKEHASHI_BENCH_REUSE=1)",
+    )
+    parser.add_argument("--build-only", action="store_true", help="build (or check) and stop")
+    parser.add_argument("--build-workers", type=int, default=2, help="indexing processes")
+    parser.add_argument("--requests", type=int, default=200, help="per page, single client")
+    parser.add_argument("--posts", type=int, default=20, help="answers posted per row")
+    args = parser.parse_args(argv)
 
     pg = os.environ.get("KAKEHASHI_BENCH_PG")
     if not pg or not os.environ.get("TEST_REDIS_URL"):
         sys.exit("set KAKEHASHI_BENCH_PG (a database to empty) and TEST_REDIS_URL")
     url = pg.replace("postgresql://", "postgresql+psycopg://", 1)
-    print(f"building {questions:,} questions on PostgreSQL …", file=sys.stderr, flush=True)
-    threads = _build(url, questions)
-    print(f"PostgreSQL, {questions:,} questions, {PEOPLE:,} people")
-    # Logins come from many "clients" (PROXY_HOPS=1 + X-Forwarded-For) only in the POST part;
-    # page loads carry no rate limit.
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        gunicorn(url, free_port(), production=True) as app_base,
-    ):
-        member = logged_in(app_base, "b0")
+    info = ratio_store.ensure(url, args.questions, args.reuse, args.build_workers)
+    if args.build_only:
+        return
+    threads = info["threads"]
+    print(f"PostgreSQL, {args.questions:,} questions, {info['people']:,} people")
+    with tempfile.TemporaryDirectory() as tmp, _serve(url) as app_base:
+        member = _login(app_base, "b0", "10.2.0.1")
         cookie = "; ".join(f"{k}={v}" for k, v in member.cookies.items())
         path = f"/questions/{threads['fifty']}"
         (Path(tmp) / "visitor.html").write_bytes(requests.get(app_base + path, timeout=60).content)
         (Path(tmp) / "member.html").write_bytes(member.get(app_base + path, timeout=60).content)
-        with _bare(Path(tmp), free_port()) as bare_base:
-            _measure(app_base, bare_base, path, cookie, Path(tmp), seconds)
-        print("single client, 200 requests each: p50 / p95 ms")
-        visitor = requests.Session()
-        for label, session, target in (
-            ("10 answers, visitor", visitor, f"/questions/{threads['typical']}"),
-            ("50 answers, visitor", visitor, path),
-            ("500 answers, visitor", visitor, f"/questions/{threads['five_hundred']}"),
-            ("10 answers, member", member, f"/questions/{threads['typical']}"),
-            ("50 answers, member", member, path),
-            ("500 answers, member", member, f"/questions/{threads['five_hundred']}"),
-            ("/questions/", visitor, "/questions/"),
-            ("/questions/?page=200", visitor, "/questions/?page=200"),
-            ("/search?q=橋梁+点検", member, "/search?q=橋梁+点検"),
-            ("/search?q=橋梁", member, "/search?q=橋梁"),
-        ):
-            p50, p95 = _single(session, app_base + target)
-            print(f"  {label:22} {p50:7.1f} {p95:7.1f}")
-
-    # Posting: a process of its own that trusts one proxy hop, so that each poster logs in
-    # from an address of its own; 30 posters, each posting twice a thread size at most.
-    with gunicorn(url, free_port(), production=True, extra_env={"KAKEHASHI_PROXY_HOPS": "1"}) as b:
-        posters = [_login(b, f"b{i}", f"10.0.0.{i}") for i in range(1, 31)]
-        print("posting an answer, 20 posts each: p50 / p95 ms")
-        for label, key in (("10 answers", "typical"), ("50", "fifty"), ("500", "five_hundred")):
-            p50, p95 = _post_answers(b, threads[key], posters, 20)
-            print(f"  {label:22} {p50:7.1f} {p95:7.1f}")
+        with _bare(Path(tmp), _free_port()) as bare_base:
+            _measure(app_base, bare_base, path, cookie, Path(tmp), args.seconds)
+    with _serve(url, "bench.timed_wsgi:app", {"KAKEHASHI_PROXY_HOPS": "1"}) as timed:
+        _single_table(timed, args.questions, threads, args.requests)
+    _posting(url, threads, args.posts)
 
 
 if __name__ == "__main__":
-    main(
-        int(sys.argv[1]) if len(sys.argv) > 1 else 20000,
-        float(sys.argv[2]) if len(sys.argv) > 2 else 10.0,
-    )
+    main()
