@@ -114,7 +114,9 @@ def test_editor_creates_previews_and_publishes_a_case(page, live_server, app, ma
 
     expect(page).to_have_url(re.compile(r"/cases/joint-inspection$"))
     expect(page.locator(".schedule tr")).to_have_count(3)
-    expect(page.locator(".interview .q")).to_have_count(2)
+    # No interview source was given: the pairs are shown as the editors' summary.
+    expect(page.locator(".editors-summary .summary-q")).to_have_count(2)
+    expect(page.locator(".interview")).to_have_count(0)
     expect(page.locator(".case-page")).to_contain_text("1,200,000")
     expect(page.locator(".case-page")).to_contain_text("300,000")
     # The print stylesheet hides the site chrome.
