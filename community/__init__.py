@@ -108,6 +108,7 @@ def import_models() -> None:
     import community.reference.models  # noqa: F401
     import community.search.index  # noqa: F401 - session hooks that keep the index current
     import community.search.models  # noqa: F401
+    import community.sitesettings  # noqa: F401 - site-wide settings (the demo banner)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -109,6 +109,13 @@ class Config:
     TRUST2_ACCEPTED_ANSWERS = 3
     RATELIMIT_POST_NEW = "3 per minute;20 per day"  # trust level 0
     DEFAULT_VERIFIED_DOMAINS = ("lg.jp",)
+    # The 「デモ用の架空データ」 banner on every page: None follows the site setting that
+    # `flask seed demo` turns on (community/sitesettings.py); 1 or 0 forces it on or off.
+    DEMO_BANNER = (
+        None
+        if os.environ.get("KAKEHASHI_DEMO_BANNER", "").strip() == ""
+        else os.environ["KAKEHASHI_DEMO_BANNER"].strip() == "1"
+    )
 
 
 class TestConfig(Config):

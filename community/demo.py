@@ -24,6 +24,7 @@ from community.profiles.models import Visibility
 from community.profiles.services import codes_to_rows, ensure_profile, set_bio
 from community.reference.loader import read_yaml
 from community.reference.models import Field, Topic
+from community.sitesettings import DEMO_BANNER, ON, set_setting
 
 DEMO_PASSWORD = "kakehashi-demo"  # noqa: S105 - printed by `make run`; demo data only
 
@@ -83,6 +84,8 @@ def load_demo() -> dict[str, int]:
     counts["circles"] = len(load_circles())
     counts["questions"] = len(load_questions())
     counts["advisers with office hours"] = load_office_hours()
+    # Every page now serves fictional people: say so on every page.
+    set_setting(DEMO_BANNER, ON)
     return counts
 
 

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from community import policy
 from community.fragments import one_time_key
 from community.notifications.services import unread_count
+from community.sitesettings import demo_banner_on
 from community.urls import url_self
 
 PERMISSION_TESTS = {
@@ -51,4 +52,5 @@ def register(app: Flask) -> None:
         return {
             "current_locale": lambda: str(get_locale() or "ja"),
             "unread_count": lambda: unread_count(current_user),
+            "demo_banner": demo_banner_on,
         }
