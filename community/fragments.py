@@ -18,6 +18,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 
@@ -33,7 +34,7 @@ CSRF_PLACEHOLDER = "\x00csrf\x00"
 KEY_PLACEHOLDER = "\x00once\x00"
 _KEY_RE = re.compile(re.escape(KEY_PLACEHOLDER))
 LOCAL_ENTRIES = 4000
-REDIS_TTL = 24 * 3600
+REDIS_TTL = 24 * 3600  # seconds; fragments are keyed by content, the TTL only frees memory
 PREFIX = "frag:"
 
 
@@ -47,23 +48,29 @@ class LocalStore:
 
     def __init__(self, size: int = LOCAL_ENTRIES) -> None:
         self.size = size
-        self._data: OrderedDict[str, str] = OrderedDict()
+        self._data: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get_many(self, keys: list[str]) -> dict[str, str]:
         found = {}
+        now = time.monotonic()
         with self._lock:
             for key in keys:
-                value = self._data.get(key)
-                if value is not None:
-                    self._data.move_to_end(key)
-                    found[key] = value
+                entry = self._data.get(key)
+                if entry is None:
+                    continue
+                if entry[0] < now:
+                    del self._data[key]
+                    continue
+                self._data.move_to_end(key)
+                found[key] = entry[1]
         return found
 
-    def set_many(self, items: dict[str, str]) -> None:
+    def set_many(self, items: dict[str, str], ttl: int = REDIS_TTL) -> None:
+        expires = time.monotonic() + ttl
         with self._lock:
             for key, value in items.items():
-                self._data[key] = value
+                self._data[key] = (expires, value)
                 self._data.move_to_end(key)
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
@@ -91,13 +98,13 @@ class RedisStore:
             return {}
         return {k: v.decode() for k, v in zip(keys, values, strict=True) if v is not None}
 
-    def set_many(self, items: dict[str, str]) -> None:
+    def set_many(self, items: dict[str, str], ttl: int = REDIS_TTL) -> None:
         if not items:
             return
         try:
             with self._client.pipeline(transaction=False) as pipe:
                 for key, value in items.items():
-                    pipe.set(PREFIX + key, value.encode(), ex=REDIS_TTL)
+                    pipe.set(PREFIX + key, value.encode(), ex=ttl)
                 pipe.execute()
         except RedisError as err:
             log.warning("fragment cache unavailable: %s", err)

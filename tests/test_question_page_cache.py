@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from community.auth.models import Role
+from community.casebook.models import CaseLink
 from community.db import utcnow
 from community.extensions import db
 from community.questions.models import Answer, Comment, Question
@@ -350,3 +351,153 @@ def test_redis_store_shares_fragments_between_processes(app, people):
     finally:
         app.extensions["fragments"] = saved
     assert "回答その2" in first and "回答その2" not in second
+
+
+# --- the visitors' page cache (questions/page_cache.py) -------------------------------------
+
+
+def _version(app, question_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Question.version).where(Question.id == question_id))
+
+
+def test_a_visitors_page_is_served_from_the_cache_and_visits_do_not_change_it(
+    app, people, count_queries
+):
+    t = _thread(app, 40)
+    url = f"/questions/{t['question']}"
+    client_as(app, None).get(url, headers={"User-Agent": "first"})
+    before = _version(app, t["question"])
+    with count_queries() as q:
+        second = client_as(app, None).get(url, headers={"User-Agent": "second"})  # a new view
+    assert second.status_code == 200 and "回答その3" in second.get_data(as_text=True)
+    # The question with its circle, the view's insert and counter: no answers, no comments.
+    assert q.count <= 5, q.count
+    assert _version(app, t["question"]) == before  # counting a view is not a change
+    assert "2回閲覧" in second.get_data(as_text=True)
+
+
+def test_the_view_count_is_filled_in_per_request(app, people):
+    t = _thread(app, 1)
+    url = f"/questions/{t['question']}"
+    visitor = client_as(app, None)
+    seen = [
+        re.search(r"(\d+)回閲覧", visitor.get(url, headers={"User-Agent": ua}).get_data(True))[1]
+        for ua in ("a", "b", "b", "c")  # one view per visitor a day
+    ]
+    assert seen == ["1", "2", "2", "3"]
+    english = visitor.get(url, headers={"User-Agent": "c", "Accept-Language": "en"})
+    assert "3 views" in english.get_data(as_text=True) or "3回閲覧" in english.get_data(True)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["vote", "accept", "rename", "organisation", "comment", "case_link", "case_title", "lock"],
+)
+def test_every_change_to_the_thread_shows_to_visitors_at_once(app, people, change):
+    from tests.factories import make_case
+
+    t = _thread(app, 3)
+    qid, target = t["question"], t["answers"][1]
+    url = f"/questions/{qid}"
+    visitor = client_as(app, None)
+    with app.app_context():
+        editor = make_user_with_role("edi", Role.EDITOR)
+        case = make_case(editor, "kyoto-bridges")
+        db.session.add(CaseLink(question_id=qid, case_id=case.id, note=""))
+        db.session.commit()
+        case_type, case_id = type(case), case.id
+    before = visitor.get(url).get_data(as_text=True)
+    if change == "vote":
+        assert client_as(app, "member").post(f"/answers/{target}/vote", data={"value": "up"})
+        check = lambda html: '<span class="score" data-score>1</span>' in html  # noqa: E731
+    elif change == "accept":
+        r = client_as(app, "asker").post(f"/questions/{qid}/accept", data={"answer_id": target})
+        assert r.status_code == 302
+        check = lambda html: "accepted-label" in html  # noqa: E731
+    else:
+        with app.app_context():
+            answer = db.session.get(Answer, target)
+            if change == "rename":
+                answer.author.display_name = "改名後の名前"
+                check = lambda html: "改名後の名前" in html  # noqa: E731
+            elif change == "organisation":
+                answer.author.profile.organisation = "架空町役場 建設課"
+                check = lambda html: "架空町役場 建設課" in html  # noqa: E731
+            elif change == "comment":
+                db.session.add(
+                    Comment(
+                        answer_id=target,
+                        thread_id=qid,
+                        author_id=user_named("member").id,
+                        body="追加のコメント",
+                    )
+                )
+                check = lambda html: "追加のコメント" in html  # noqa: E731
+            elif change == "case_link":
+                db.session.delete(db.session.scalar(select(CaseLink)))
+                check = lambda html: "kyoto-bridges" not in html  # noqa: E731
+            elif change == "case_title":
+                db.session.get(case_type, case_id).title = "改題した事例"
+                check = lambda html: "改題した事例" in html  # noqa: E731
+            elif change == "lock":
+                db.session.get(Question, qid).locked = True
+                check = lambda html: "banner-inline" in html  # noqa: E731
+            db.session.commit()
+    assert not check(before)
+    assert check(visitor.get(url).get_data(as_text=True)), change
+
+
+def make_user_with_role(username: str, role: Role):
+    from tests.factories import make_user
+
+    return make_user(username=username, role=role)
+
+
+def test_a_circle_turned_private_hides_its_cached_pages_at_once(app, people):
+    from community.circles.models import Circle, CircleVisibility
+
+    t = _thread(app, 2, circle=True)
+    url = f"/questions/{t['question']}"
+    visitor = client_as(app, None)
+    assert visitor.get(url).status_code == 200
+    with app.app_context():
+        db.session.scalar(select(Circle)).visibility = CircleVisibility.PRIVATE
+        db.session.commit()
+    assert visitor.get(url).status_code == 404
+
+
+def test_a_hidden_or_deleted_question_is_not_served_from_the_cache(app, people):
+    t = _thread(app, 0, comments_on_first=0)
+    url = f"/questions/{t['question']}"
+    visitor = client_as(app, None)
+    assert "長寿命化修繕計画" in visitor.get(url).get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Question, t["question"]).hidden_at = utcnow()
+        db.session.commit()
+    assert visitor.get(url).status_code == 404
+    with app.app_context():
+        db.session.delete(db.session.get(Question, t["question"]))
+        db.session.commit()
+    assert visitor.get(url).status_code == 404
+    # SQLite may give the next question the same id: it shows as itself.
+    with app.app_context():
+        q = Question(
+            author_id=user_named("asker").id, title="別の新しい質問", body_md="x", body_html="x"
+        )
+        db.session.add(q)
+        db.session.commit()
+        new_url = f"/questions/{q.id}"
+    assert "別の新しい質問" in visitor.get(new_url).get_data(as_text=True)
+
+
+def test_other_query_strings_and_pending_messages_are_not_cached(app, people, count_queries):
+    t = _thread(app, 3)
+    url = f"/questions/{t['question']}"
+    visitor = client_as(app, None)
+    visitor.get(url)
+    with count_queries() as cached:
+        visitor.get(url)
+    with count_queries() as uncached:
+        r = visitor.get(url + "?utm_source=mail")
+    assert r.status_code == 200 and uncached.count > cached.count

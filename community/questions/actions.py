@@ -20,6 +20,7 @@ from community.errors import (
     ValidationFailed,
 )
 from community.extensions import db
+from community.questions import page_cache
 from community.questions.common import refresh_status
 from community.questions.models import Answer, AnswerVote, CloseReason, Question, QuestionVote
 from community.signals import answer_accepted
@@ -73,6 +74,7 @@ def vote(user: User, post: Question | Answer, value: int) -> int:
         .where(getattr(model, key) == post.id)
         .scalar_subquery()
     )
+    page_cache.touch(question.id)  # a bulk UPDATE: the session hooks do not see it
     return db.session.execute(
         update(target)
         .where(target.id == post.id)
@@ -107,6 +109,7 @@ def accept(
         if before is None
         else Question.accepted_answer_id == before
     )
+    page_cache.touch(question.id)
     won = db.session.execute(
         update(Question)
         .where(Question.id == question.id, unchanged)

@@ -7,6 +7,7 @@ from sqlalchemy import update
 
 from community.errors import ValidationFailed
 from community.extensions import db
+from community.questions import page_cache
 from community.questions.models import Question, QuestionStatus
 
 
@@ -35,6 +36,7 @@ def answer_shown(question_id: int, delta: int) -> None:
 
     An atomic UPDATE, as for new answers, so concurrent hides and posts never lose a step;
     the status (回答あり or not) follows the count."""
+    page_cache.touch(question_id)
     db.session.execute(
         update(Question)
         .where(Question.id == question_id)

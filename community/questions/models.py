@@ -107,6 +107,9 @@ class Question(db.Model):
     score: Mapped[int] = mapped_column(default=0, index=True)
     answer_count: Mapped[int] = mapped_column(default=0)
     view_count: Mapped[int] = mapped_column(default=0)
+    # Bumped in the transaction of every change to what the question's page shows
+    # (questions/page_cache.py): the key of the page cached for visitors.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -18,7 +18,7 @@ from community.forms import EmptyForm, apply_errors, status_for
 from community.inputs import int_arg, page_arg
 from community.moderation import services as moderation
 from community.notifications import services as notifications
-from community.questions import bp, page, services, suggest, thread_html
+from community.questions import bp, page, page_cache, services, suggest, thread_html
 from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm, CommentForm
 from community.questions.models import Comment
 from community.reference import choices
@@ -130,9 +130,9 @@ def _flash_posted(post, message: str | None) -> None:
         flash(message, "success")
 
 
-def _render_question(question_id: int, answer_form=None, comment_form=None, status=200):
+def _load(question_id: int) -> page.QuestionPage:
     args = request.args
-    data = page.load(
+    return page.load(
         current_user,
         question_id,
         page_number=page_arg(),
@@ -141,11 +141,10 @@ def _render_question(question_id: int, answer_form=None, comment_form=None, stat
         comment_id=int_arg(args, "comment"),
         expand=args.get("expand", ""),
     )
-    if status == 200 and request.method == "GET":
-        services.record_view(data.question, _viewer_key())
-        # Reading the question reads its notifications; the header's bell, rendered below,
-        # already counts without them.
-        notifications.mark_question_read(current_user, data.question.id)
+
+
+def _page_html(data: page.QuestionPage, answer_form=None, comment_form=None, **extra) -> str:
+    """The question page's HTML, placeholders for the token and one-time keys left in."""
     helpers = []
     if (
         data.question.answer_count == 0
@@ -158,7 +157,7 @@ def _render_question(question_id: int, answer_form=None, comment_form=None, stat
     answers = thread_html.answers_html(
         data, current_user, {"button": button, "comment_form": comment_form}
     )
-    html = render_template(
+    return render_template(
         "questions/show.html",
         helpers=helpers,
         p=data,
@@ -168,12 +167,40 @@ def _render_question(question_id: int, answer_form=None, comment_form=None, stat
         comment_form=comment_form,
         close_form=CloseForm(),
         button=button,
+        **extra,
     )
+
+
+def _render_question(question_id: int, answer_form=None, comment_form=None, status=200):
+    data = _load(question_id)
+    if status == 200 and request.method == "GET":
+        services.record_view(data.question, _viewer_key())
+        # Reading the question reads its notifications; the header's bell, rendered below,
+        # already counts without them.
+        notifications.mark_question_read(current_user, data.question.id)
+    html = _page_html(data, answer_form, comment_form)
     return fragments.personalise(html), status
+
+
+def _visitor_page(question):
+    """A visitor's page from the cache of pages by question version (questions/page_cache.py)."""
+    key = page_cache.key(question, thread_html.templates_version())
+    html = page_cache.get(key)
+    if html is None:
+        data = _load(question.id)
+        with fragments.placeholders():
+            html = _page_html(data, views_placeholder=page_cache.VIEWS_PLACEHOLDER)
+        page_cache.put(key, html)
+    services.record_view(question, _viewer_key())
+    return page_cache.fill(html, question.view_count)
 
 
 @bp.route("/questions/<int:question_id>")
 def show(question_id: int):
+    if page_cache.cacheable(current_user):
+        question = page_cache.stamp(current_user, question_id)
+        if question is not None:
+            return _visitor_page(question)
     return _render_question(question_id)
 
 

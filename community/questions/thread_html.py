@@ -27,25 +27,16 @@ from markupsafe import Markup
 from community import fragments, policy
 from community.questions.page import QuestionPage
 
-TEMPLATES = (
-    "questions/_answer.html",
-    "questions/_post_actions.html",
-    "questions/_comments.html",
-    "questions/_comment.html",
-    "moderation/_flag.html",
-    "moderation/_hidden_banner.html",
-    "_macros/ui.html",
-)
 
-
-def _templates_version() -> str:
-    """A digest of the fragment's templates, worked out once per app."""
-    version = current_app.extensions.get("answer_templates_version")
+def templates_version() -> str:
+    """A digest of every template's source, worked out once per app: a deploy that changes any
+    of them starts the caches afresh."""
+    version = current_app.extensions.get("templates_version")
     if version is None:
-        loader = current_app.jinja_env.loader
-        sources = [loader.get_source(current_app.jinja_env, name)[0] for name in TEMPLATES]
-        version = fragments.digest(*sources)
-        current_app.extensions["answer_templates_version"] = version
+        env = current_app.jinja_env
+        names = sorted(env.list_templates())
+        version = fragments.digest(*(env.loader.get_source(env, name)[0] for name in names))
+        current_app.extensions["templates_version"] = version
     return version
 
 
@@ -93,7 +84,7 @@ def answer_key(p: QuestionPage, answer, cls: tuple) -> str:
     """The cache key of one answer's HTML for viewers of class `cls`."""
     shown = p.comments_for("answer", answer.id)
     return fragments.digest(
-        _templates_version(),
+        templates_version(),
         cls,
         p.question.id,
         answer.id == p.question.accepted_answer_id,

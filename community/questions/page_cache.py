@@ -1,0 +1,200 @@
+"""Question pages cached whole for visitors, keyed by the question's version.
+
+A visitor's question page is the same for every visitor (the view count aside), so it is
+rendered once per version of the thread and served from the fragment store
+(community/fragments.py) until the thread changes.
+
+**The version.** `Question.version` is bumped in the transaction of every change to what the
+page shows: session hooks see the rows written through the ORM (the question, its answers,
+comments and case links; the name, badges and organisation of anyone who wrote in it; its
+circle; a linked case), and the services that change counters with bulk UPDATEs (votes, the
+accepted answer, the answer count) call `touch`. The bump happens just before commit, so a
+reader either sees the old data with the old version or the new data with the new one; data
+newer than its key can be stored, never older. Entries also expire after PAGE_TTL, a bound on
+any change a future writer forgets to report.
+
+**What stays per request.** Every hit still checks that the question exists, is not hidden and
+that its circle is visible to visitors (one statement with the version), counts the view, and
+fills in the view count, the CSRF token and one-time keys. Only plain GETs by visitors without
+pending flash messages and with nothing in the query string but the page's own parameters are
+served from the cache.
+"""
+
+from __future__ import annotations
+
+from flask import request, session
+from flask_babel import get_locale, get_timezone, ngettext
+from markupsafe import escape
+from sqlalchemy import event, inspect, select, union, update
+from sqlalchemy.orm import Session, joinedload
+
+from community import fragments, policy
+from community.auth.models import User
+from community.casebook.models import Case, CaseLink
+from community.circles.models import Circle
+from community.extensions import db
+from community.profiles.models import Profile
+from community.questions.models import Answer, Comment, Question
+
+PAGE_TTL = 600  # seconds
+ARGS = frozenset({"page", "sort", "answer", "comment", "expand"})
+VIEWS_PLACEHOLDER = "\x00views\x00"
+_TOUCHED = "page_versions"
+
+# What of a person, a circle or a case shows on the pages of the questions they appear in.
+PERSON_SHOWN = ("display_name", "username", "deleted_at", "role", "verified_staff")
+CIRCLE_SHOWN = ("name_ja", "name_en", "slug", "visibility")
+CASE_SHOWN = ("title", "slug", "status")
+
+
+# --- the version ----------------------------------------------------------------------------
+
+
+def touch(question_id: int | None) -> None:
+    """Report a change to a question's page that the session hooks cannot see (a bulk UPDATE)."""
+    if question_id is not None:
+        db.session.info.setdefault(_TOUCHED, set()).add(("question", question_id))
+
+
+def _changed(obj, names: tuple[str, ...]) -> bool:
+    state = inspect(obj)
+    if state.pending or state.deleted:
+        return True
+    return any(name in state.attrs and state.attrs[name].history.has_changes() for name in names)
+
+
+def _touched_by(obj) -> tuple[str, int] | None:
+    """("question", id), ("person", user id), ("circle", id) or ("case", id) for a changed row."""
+    if isinstance(obj, Question):
+        return ("question", obj.id)
+    if isinstance(obj, Answer):
+        return ("question", obj.question_id)
+    if isinstance(obj, Comment):
+        return ("question", obj.thread_id)
+    if isinstance(obj, CaseLink):
+        return ("question", obj.question_id)
+    if isinstance(obj, User) and _changed(obj, PERSON_SHOWN):
+        return ("person", obj.id)
+    if isinstance(obj, Profile) and _changed(obj, ("organisation",)):
+        return ("person", obj.user_id)
+    if isinstance(obj, Circle) and _changed(obj, CIRCLE_SHOWN):
+        return ("circle", obj.id)
+    if isinstance(obj, Case) and _changed(obj, CASE_SHOWN):
+        return ("case", obj.id)
+    return None
+
+
+@event.listens_for(Session, "after_flush")
+def _note(session, flush_context):  # noqa: ARG001 - SQLAlchemy's signature
+    touched = session.info.setdefault(_TOUCHED, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        found = _touched_by(obj)
+        if found is not None and found[1] is not None:
+            touched.add(found)
+        if isinstance(obj, Question) and _changed(obj, ("title",)):
+            touched.add(("duplicates_of", obj.id))
+
+
+def _question_ids(touched: set[tuple[str, int]]):
+    """A SELECT of the ids of every question whose page the changes touch."""
+    by_kind: dict[str, list[int]] = {}
+    for kind, ref in touched:
+        by_kind.setdefault(kind, []).append(ref)
+    parts = []
+    if ids := by_kind.get("question"):
+        parts.append(select(Question.id).where(Question.id.in_(ids)))
+    if ids := by_kind.get("duplicates_of"):
+        parts.append(select(Question.id).where(Question.duplicate_of_id.in_(ids)))
+    if ids := by_kind.get("person"):
+        parts += [
+            select(Question.id).where(Question.author_id.in_(ids)),
+            select(Answer.question_id).where(Answer.author_id.in_(ids)),
+            select(Comment.thread_id).where(Comment.author_id.in_(ids)),
+        ]
+    if ids := by_kind.get("circle"):
+        parts.append(select(Question.id).where(Question.circle_id.in_(ids)))
+    if ids := by_kind.get("case"):
+        parts.append(select(CaseLink.question_id).where(CaseLink.case_id.in_(ids)))
+    return union(*parts) if len(parts) > 1 else parts[0]
+
+
+@event.listens_for(Session, "before_commit")
+def _bump(session):
+    if session is not db.session():
+        return
+    session.flush()  # the commit's own flush comes later: let the hooks see everything
+    touched = session.info.pop(_TOUCHED, set())
+    if not touched:
+        return
+    # In id order, so two transactions bumping overlapping sets lock rows in the same order.
+    ids = sorted(session.execute(_question_ids(touched)).scalars())
+    for start in range(0, len(ids), 500):
+        session.execute(
+            update(Question)
+            .where(Question.id.in_(ids[start : start + 500]))
+            .values(version=Question.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session):
+    if not session.in_nested_transaction():  # a savepoint's rollback keeps the earlier changes
+        session.info.pop(_TOUCHED, None)
+
+
+# --- serving --------------------------------------------------------------------------------
+
+
+def cacheable(viewer) -> bool:
+    """Whether this request may be answered from (and fill) the visitors' page cache."""
+    return (
+        fragments.store() is not None
+        and request.method == "GET"
+        and not policy.is_signed_in(viewer)
+        and "_flashes" not in session
+        and set(request.args) <= ARGS
+    )
+
+
+def stamp(viewer, question_id: int) -> Question | None:
+    """The question with its circle (one statement), when a visitor may see it; else None
+    (the normal path then answers, 404 included)."""
+    question = db.session.scalar(
+        select(Question).where(Question.id == question_id).options(joinedload(Question.circle))
+    )
+    if question is None or question.hidden_at is not None:
+        return None
+    if question.circle is not None and not policy.can_see_circle(viewer, question.circle):
+        return None
+    return question
+
+
+def key(question: Question, templates_version: str) -> str:
+    """The cache key of this request's page of `question` for visitors."""
+    return "page:" + fragments.digest(
+        templates_version,
+        question.id,
+        # An id can come back (SQLite reuses the highest rowid after a delete): the creation
+        # time tells a new question from a deleted one.
+        question.created_at,
+        question.version,
+        request.full_path,
+        str(get_locale()),
+        str(get_timezone()),
+        request.script_root,
+    )
+
+
+def get(cache_key: str) -> str | None:
+    return fragments.store().get_many([cache_key]).get(cache_key)
+
+
+def put(cache_key: str, html: str) -> None:
+    fragments.store().set_many({cache_key: html}, ttl=PAGE_TTL)
+
+
+def fill(html: str, view_count: int) -> str:
+    """A cached page with this request's view count, token and one-time keys."""
+    views = str(escape(ngettext("%(num)d view", "%(num)d views", view_count)))
+    return fragments.personalise(html.replace(VIEWS_PLACEHOLDER, views, 1))
