@@ -11,7 +11,6 @@ from community.circles import bp, services
 from community.circles.forms import AddMemberForm, CircleForm, JoinForm, MemberRoleForm
 from community.circles.models import CircleRole, MembershipStatus
 from community.errors import Conflict, ValidationFailed
-from community.extensions import db
 from community.forms import EmptyForm, apply_errors, status_for
 from community.inputs import page_arg
 from community.questions import services as questions
@@ -31,13 +30,13 @@ def show(slug: str):
     tab = request.args.get("tab", "latest")
     if tab not in TABS:
         tab = "latest"
-    stmt = questions.list_query(
+    pagination = questions.paginate(
         current_user,
+        page=page_arg(),
         circle=circle,
         sort=TABS[tab],
         status="unanswered" if tab == "unanswered" else "",
     )
-    pagination = db.paginate(stmt, page=page_arg(), per_page=20, error_out=False)
     pinned = questions.pinned_in(circle)
     return render_template(
         "circles/show.html",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
@@ -75,11 +76,36 @@ class Tag(db.Model):
     label: Mapped[str] = mapped_column(String(40))
 
 
+# Lists show only questions no moderator hid (policy.visible_questions_clause), so their
+# indexes leave hidden ones out; "unanswered" is the list filter of listing.list_filters.
+LISTED = "hidden_at IS NULL"
+UNANSWERED = "hidden_at IS NULL AND answer_count = 0 AND close_reason IS NULL"
+
+
+def listed_index(name: str, *columns: str, where: str = LISTED) -> Index:
+    """A partial index over listed questions in one list order (listing.SORTS), so that a deep
+    page's ids are read from the index alone. `circle_id` ends the global ones because every
+    list filters on it (private circles), and a filter the index holds needs no table read."""
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
+
+
 class Question(db.Model):
     __tablename__ = "questions"
     __table_args__ = (
         CheckConstraint("stage IS NULL OR stage BETWEEN 1 AND 3", name="stage_range"),
         Index("ix_questions_circle_activity", "circle_id", "last_activity_at"),
+        listed_index("ix_questions_listed_activity", "last_activity_at", "id", "circle_id"),
+        listed_index("ix_questions_listed_newest", "created_at", "id", "circle_id"),
+        listed_index("ix_questions_listed_votes", "score", "created_at", "id", "circle_id"),
+        listed_index(
+            "ix_questions_unanswered_newest", "created_at", "id", "circle_id", where=UNANSWERED
+        ),
+        # A circle page's tabs: latest (newest), top (votes), unanswered.
+        listed_index("ix_questions_circle_newest", "circle_id", "created_at", "id"),
+        listed_index("ix_questions_circle_votes", "circle_id", "score", "created_at", "id"),
+        listed_index(
+            "ix_questions_circle_unanswered", "circle_id", "created_at", "id", where=UNANSWERED
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,7 +25,15 @@ from community.extensions import db
 from community.questions.actions import accept, close, reopen, set_pinned, vote
 from community.questions.common import check_length, refresh_status
 from community.questions.follows import follow, is_following, record_view, unfollow
-from community.questions.listing import SORTS, list_query, pinned_in, similar
+from community.questions.listing import (
+    SORTS,
+    find_tag,
+    list_page,
+    list_query,
+    paginate,
+    pinned_in,
+    similar,
+)
 from community.questions.models import (
     ANSWER_MIN,
     BODY_MAX,
@@ -41,7 +49,7 @@ from community.questions.models import (
     Stage,
     Tag,
 )
-from community.questions.text import parse_tags, tag_key
+from community.questions.text import parse_tags
 from community.questions.visibility import get_answer, get_visible
 from community.reference.models import Field, Topic
 
@@ -89,12 +97,6 @@ def _apply_classification(question: Question, data: dict) -> None:
             question.stage = Stage(int(stage)).value
         except (TypeError, ValueError) as exc:
             raise ValidationFailed.for_field("stage", _("Unknown choice.")) from exc
-
-
-def find_tag(raw: str) -> Tag | None:
-    """The tag a URL or filter names, in any of its spellings (判定区分Ⅲ or 判定区分III)."""
-    key = tag_key(raw or "")
-    return db.session.scalar(select(Tag).where(Tag.name == key)) if key else None
 
 
 def _written(author: User, question: Question, body: str, answer_post=None) -> None:
@@ -258,7 +260,9 @@ __all__ = [
     "get_answer",
     "get_visible",
     "is_following",
+    "list_page",
     "list_query",
+    "paginate",
     "pinned_in",
     "record_view",
     "reopen",
