@@ -20,7 +20,6 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
 
 from flask import Flask, current_app, g
 from flask_wtf.csrf import generate_csrf
@@ -134,21 +133,6 @@ def init_app(app: Flask) -> None:
 
 def store():
     return current_app.extensions.get("fragments")
-
-
-def cached(keys: Iterable[str], render) -> dict[str, str]:
-    """{key: html} for every key: from the store, or `render(missing_keys)` (which returns
-    {key: html}) for the rest, which are then stored."""
-    keys = list(keys)
-    backend = store()
-    found = backend.get_many(keys) if backend is not None else {}
-    missing = [k for k in keys if k not in found]
-    if missing:
-        fresh = render(missing)
-        if backend is not None:
-            backend.set_many(fresh)
-        found.update(fresh)
-    return found
 
 
 class placeholders:

@@ -90,10 +90,22 @@ class AnswerPager:
                 last = n
 
 
+@dataclass(frozen=True)
+class AnswerRef:
+    """An answer of this page before it is loaded: enough to key its cached HTML."""
+
+    id: int
+    author_id: int
+
+
 @dataclass
 class QuestionPage:
+    """One page of a question. Answers are known first by reference (`answer_refs`, in order);
+    their rows, authors and comments are loaded only for those rendered (`load_answers`), since
+    most come from the cache (questions/thread_html.py)."""
+
     question: Question
-    answers: list[Answer]
+    answer_refs: list[AnswerRef]
     comments: dict[tuple[str, int], list[Comment]]
     my_question_vote: int
     my_answer_votes: dict[int, int]
@@ -111,6 +123,32 @@ class QuestionPage:
     pager: AnswerPager | None = None
     # The post whose comments are all shown ("question" or "answer-<id>"); others show a few.
     expanded: str = ""
+    # Answers on this page under which the viewer commented (their HTML is the viewer's own).
+    commented: set[int] = field(default_factory=set)
+    loaded: dict[int, Answer] = field(default_factory=dict)
+
+    @property
+    def answers(self) -> list[Answer]:
+        """Every answer of this page, loaded (for callers that need them all)."""
+        self.load_answers([r.id for r in self.answer_refs])
+        return [self.loaded[r.id] for r in self.answer_refs if r.id in self.loaded]
+
+    def load_answers(self, ids) -> None:
+        """Load these answers of the page with their authors and comments (two queries)."""
+        wanted = [i for i in ids if i not in self.loaded]
+        if not wanted:
+            return
+        rows = db.session.scalars(
+            select(Answer)
+            .where(Answer.id.in_(wanted), Answer.question_id == self.question.id)
+            .options(joinedload(Answer.author).joinedload(User.profile))
+        )
+        self.loaded.update((a.id, a) for a in rows)
+        comments = _comments(self.question, self.perms, wanted, with_question=False)
+        self.comments.update(comments)
+        text = "\n".join(c.body for thread in comments.values() for c in thread)
+        if "#case:" in text or "/cases/" in text:
+            self.comment_cases = {**self.comment_cases, **markdown.published_cases(text)}
 
     def comments_for(self, kind: str, post_id: int) -> list[Comment]:
         """The comments shown under a post: all when it is expanded, else the first few."""
@@ -170,12 +208,14 @@ def load(
                 page_number = 1
     if answer_id is not None:
         page_number = _page_of(question, perms, sort, answer_id) or page_number
-    answers, pager = _answers(question, perms, sort, page_number)
-    comments = _comments(question, perms, [a.id for a in answers])
-    my_q, my_a, following = _viewer_state(viewer, question, perms, [a.id for a in answers])
-    page = QuestionPage(question, answers, comments, my_q, my_a, following, perms, m)
+    refs, pager = _answer_refs(question, perms, sort, page_number)
+    ids = [r.id for r in refs]
+    comments = _comments(question, perms, [])
+    my_q, my_a, following = _viewer_state(viewer, question, perms, ids)
+    page = QuestionPage(question, refs, comments, my_q, my_a, following, perms, m)
     page.pager = pager
     page.expanded = expand
+    page.commented = _commented(question, perms, ids)
     page.comment_cases = markdown.published_cases(
         "\n".join(c.body for thread in comments.values() for c in thread)
     )
@@ -237,10 +277,11 @@ def _order(question: Question, sort: str) -> list:
     return [accepted_first, Answer.score.desc(), Answer.created_at, Answer.id]
 
 
-def _answers(
+def _answer_refs(
     question: Question, perms: Permissions, sort: str, page_number: int
-) -> tuple[list[Answer], AnswerPager]:
-    """One page of the answers shown (Stack Overflow's order: accepted, then by votes)."""
+) -> tuple[list[AnswerRef], AnswerPager]:
+    """One page of the answers shown (Stack Overflow's order: accepted, then by votes), as
+    references; the rows are loaded by QuestionPage.load_answers when rendered."""
     total, hidden = db.session.execute(
         select(func.count(), func.count(Answer.hidden_at)).where(
             Answer.question_id == question.id, _shown(Answer, perms)
@@ -248,17 +289,31 @@ def _answers(
     ).one()
     pager = AnswerPager(page_number, ANSWERS_PER_PAGE, total, total - hidden, sort)
     pager.page = min(max(page_number, 1), pager.pages)
-    answers = list(
+    rows = db.session.execute(
+        select(Answer.id, Answer.author_id)
+        .where(Answer.question_id == question.id, _shown(Answer, perms))
+        .order_by(*_order(question, sort))
+        .limit(ANSWERS_PER_PAGE)
+        .offset((pager.page - 1) * ANSWERS_PER_PAGE)
+    )
+    return [AnswerRef(i, a) for i, a in rows], pager
+
+
+def _commented(question: Question, perms: Permissions, answer_ids: list[int]) -> set[int]:
+    """The answers among `answer_ids` under which the viewer has a comment."""
+    if perms.user_id is None or not answer_ids:
+        return set()
+    return set(
         db.session.scalars(
-            select(Answer)
-            .where(Answer.question_id == question.id, _shown(Answer, perms))
-            .options(joinedload(Answer.author).joinedload(User.profile))
-            .order_by(*_order(question, sort))
-            .limit(ANSWERS_PER_PAGE)
-            .offset((pager.page - 1) * ANSWERS_PER_PAGE)
+            select(Comment.answer_id)
+            .where(
+                Comment.thread_id == question.id,
+                Comment.author_id == perms.user_id,
+                Comment.answer_id.in_(answer_ids),
+            )
+            .distinct()
         )
     )
-    return answers, pager
 
 
 def _page_of(question: Question, perms: Permissions, sort: str, answer_id: int) -> int | None:
@@ -287,13 +342,14 @@ def _comment_post(question: Question, perms: Permissions, comment_id: int):
 
 
 def _comments(
-    question: Question, perms: Permissions, answer_ids: list[int]
+    question: Question, perms: Permissions, answer_ids: list[int], with_question: bool = True
 ) -> dict[tuple[str, int], list[Comment]]:
-    """The comments shown under the question and this page's answers, oldest first."""
+    """The comments shown under the question (unless not `with_question`) and under these
+    answers, oldest first, by post."""
     comments: dict[tuple[str, int], list[Comment]] = defaultdict(list)
-    on_page = Comment.question_id == question.id
-    if answer_ids:
-        on_page = or_(on_page, Comment.answer_id.in_(answer_ids))
+    on_page = Comment.answer_id.in_(answer_ids or [0])
+    if with_question:
+        on_page = or_(Comment.question_id == question.id, on_page)
     for c in db.session.scalars(
         select(Comment)
         .where(Comment.thread_id == question.id, on_page, _shown(Comment, perms))

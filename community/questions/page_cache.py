@@ -93,11 +93,18 @@ def _note(session, flush_context):  # noqa: ARG001 - SQLAlchemy's signature
             touched.add(found)
         if isinstance(obj, Question) and _changed(obj, ("title",)):
             touched.add(("duplicates_of", obj.id))
+        if isinstance(obj, Case) and _changed(obj, CASE_SHOWN):
+            # Comments mention cases by slug (`#case:<slug>`, linked when shown, no CaseLink):
+            # the pages with such a comment change too, under the old slug and the new.
+            history = inspect(obj).attrs["slug"].history
+            for slug in {*history.added, *history.deleted, *history.unchanged, obj.slug}:
+                if slug:
+                    touched.add(("case_slug", slug))
 
 
 def _question_ids(touched: set[tuple[str, int]]):
     """A SELECT of the ids of every question whose page the changes touch."""
-    by_kind: dict[str, list[int]] = {}
+    by_kind: dict[str, list] = {}
     for kind, ref in touched:
         by_kind.setdefault(kind, []).append(ref)
     parts = []
@@ -115,6 +122,10 @@ def _question_ids(touched: set[tuple[str, int]]):
         parts.append(select(Question.id).where(Question.circle_id.in_(ids)))
     if ids := by_kind.get("case"):
         parts.append(select(CaseLink.question_id).where(CaseLink.case_id.in_(ids)))
+    for slug in by_kind.get("case_slug", ()):
+        parts.append(
+            select(Comment.thread_id).where(Comment.body.contains(f"#case:{slug}", autoescape=True))
+        )
     return union(*parts) if len(parts) > 1 else parts[0]
 
 

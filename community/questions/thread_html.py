@@ -1,21 +1,24 @@
-"""The answers of a question page as HTML, each rendered once per version and viewer class.
+"""The answers of a question page as HTML, each rendered once per thread version and viewer class.
 
 Rendering is where a question page spends its time (the SQL is a handful of cheap statements),
-and most of an answer's HTML is the same for every reader of the same kind. So an answer is
-rendered through the fragment cache (community/fragments.py) under a key made of everything
-`questions/_answer.html` shows:
+and most of an answer's HTML is the same for every reader of the same kind. So each answer is
+kept in the fragment cache (community/fragments.py) under a key made of:
 
-- the answer (text, score, times, hidden state, accepted or not), its author's chip and the
-  comments shown under it (their text, authors, hidden state, the cases they mention);
+- the question's `version` (and creation time), which every change to what its page shows
+  bumps in the same transaction (questions/page_cache.py): an edit, a vote, a comment, a hidden
+  answer, a renamed author, an accepted answer;
+- the answer's id and whether its comments are expanded;
 - the viewer's *class*: signed in or not, confirmed, may reply, moderates, asked the question;
   the locale and time zone; the answers' sort (the "show more" link keeps it);
-- the templates' own source, so a deploy that changes them starts afresh.
+- the templates' source, so a deploy that changes them starts afresh.
 
-An answer that is personal to the viewer — theirs, one they voted on, or one with a comment of
-theirs — is rendered for them alone, never cached: its buttons differ (edit, no flag, a pressed
-vote). So are all answers when a form comes back with errors. Because the key is derived from the
-data, an edit, a vote, a hidden answer or a renamed author makes a new key at once: there is
-nothing to invalidate, and no stale or foreign-permission fragment can be served.
+Only the references of the page's answers (id, author) are read up front; rows, authors and
+comments are loaded for the answers that must be rendered: those missing from the cache, and
+those personal to the viewer — theirs, voted on by them, or with a comment of theirs — which are
+rendered for them alone, never cached, because their buttons differ (edit, no flag, a pressed
+vote). Everything is rendered afresh when a form comes back with errors. A stale or
+foreign-permission fragment cannot be served: a change makes a new version, and what differs
+between viewers is either in the class or rendered per viewer.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from markupsafe import Markup
 
 from community import fragments, policy
 from community.questions.page import QuestionPage
+
+# Keys change with every version of the thread; old entries only take memory until they expire.
+FRAGMENT_TTL = 3600
 
 
 def templates_version() -> str:
@@ -56,53 +62,24 @@ def viewer_class(p: QuestionPage, viewer) -> tuple:
     )
 
 
-def _personal(p: QuestionPage, answer) -> bool:
+def _personal(p: QuestionPage, ref) -> bool:
     uid = p.perms.user_id
     if uid is None:
         return False
-    if answer.author_id == uid or answer.id in p.my_answer_votes:
-        return True
-    return any(c.author_id == uid for c in p.comments.get(("answer", answer.id), []))
+    return ref.author_id == uid or ref.id in p.my_answer_votes or ref.id in p.commented
 
 
-def _author(user) -> tuple:
-    profile = user.profile
-    return (
-        user.id,
-        user.username,
-        user.display_name,
-        user.is_deleted,
-        user.initials,
-        user.avatar_hue,
-        user.verified_staff,
-        user.role.value,
-        profile.organisation if profile is not None else None,
-    )
-
-
-def answer_key(p: QuestionPage, answer, cls: tuple) -> str:
+def answer_key(p: QuestionPage, answer_id: int, cls: tuple) -> str:
     """The cache key of one answer's HTML for viewers of class `cls`."""
-    shown = p.comments_for("answer", answer.id)
+    q = p.question
     return fragments.digest(
         templates_version(),
         cls,
-        p.question.id,
-        answer.id == p.question.accepted_answer_id,
-        p.question.accepted_answer_id,
-        answer.id,
-        answer.body_html,
-        answer.score,
-        answer.created_at,
-        answer.edited_at,
-        answer.hidden_at,
-        answer.hidden_reason,
-        _author(answer.author),
-        tuple(
-            (c.id, c.body, c.author_id, c.author.display_name, c.created_at, c.hidden_at)
-            for c in shown
-        ),
-        p.more_comments("answer", answer.id),
-        sorted(p.comment_cases.items()) if shown else (),
+        q.id,
+        q.created_at,  # an id can come back after a delete on SQLite
+        q.version,
+        answer_id,
+        p.expanded == f"answer-{answer_id}",
     )
 
 
@@ -115,24 +92,28 @@ def answers_html(p: QuestionPage, viewer, context: dict) -> list[Markup]:
     def render(answer) -> str:
         return template.render(base, a=answer)
 
+    refs = p.answer_refs
     if request.method != "GET":  # a form came back with its errors: nothing shared
         return [Markup(render(a)) for a in p.answers]  # noqa: S704 - autoescaped by Jinja
     cls = viewer_class(p, viewer)
-    keyed = {}
-    for a in p.answers:
-        if not _personal(p, a):
-            keyed[answer_key(p, a, cls)] = a
-
-    def render_missing(keys: list[str]) -> dict[str, str]:
-        with fragments.placeholders() as shared:
-            fresh = {k: render(keyed[k]) for k in keys}
-        # Belt and braces: a fragment that somehow holds this session's token is not shared.
-        return {k: html for k, html in fresh.items() if not shared.leaks(html)}
-
-    found = fragments.cached(keyed, render_missing)
-    by_answer = {a.id: found[k] for k, a in keyed.items() if k in found}
-    # Both are Jinja's autoescaped output of questions/_answer.html.
+    keyed = {answer_key(p, r.id, cls): r.id for r in refs if not _personal(p, r)}
+    backend = fragments.store()
+    found = backend.get_many(list(keyed)) if backend is not None else {}
+    cached = {keyed[k]: html for k, html in found.items()}
+    p.load_answers([r.id for r in refs if r.id not in cached])
+    fresh = {}
+    with fragments.placeholders() as shared:
+        for key, answer_id in keyed.items():
+            if answer_id not in cached and answer_id in p.loaded:
+                html = render(p.loaded[answer_id])
+                # Belt and braces: HTML holding this session's token is never shared.
+                if not shared.leaks(html):
+                    fresh[key] = cached[answer_id] = html
+    if fresh and backend is not None:
+        backend.set_many(fresh, ttl=FRAGMENT_TTL)
+    # All of it is Jinja's autoescaped output of questions/_answer.html.
     return [
-        Markup(by_answer[a.id] if a.id in by_answer else render(a))  # noqa: S704
-        for a in p.answers
+        Markup(cached[r.id] if r.id in cached else render(p.loaded[r.id]))  # noqa: S704
+        for r in refs
+        if r.id in cached or r.id in p.loaded
     ]
