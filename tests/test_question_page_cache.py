@@ -501,3 +501,32 @@ def test_other_query_strings_and_pending_messages_are_not_cached(app, people, co
     with count_queries() as uncached:
         r = visitor.get(url + "?utm_source=mail")
     assert r.status_code == 200 and uncached.count > cached.count
+
+
+def test_a_case_renamed_shows_at_once_where_a_comment_mentions_it(app, people):
+    from community.casebook.models import Case
+    from tests.factories import make_case
+
+    t = _thread(app, 1, comments_on_first=0)
+    with app.app_context():
+        make_case(make_user_with_role("edi", Role.EDITOR), "gifu-me")
+        db.session.add(
+            Comment(
+                answer_id=t["answers"][0],
+                thread_id=t["question"],
+                author_id=user_named("reader").id,
+                body="#case:gifu-me が参考になります",
+            )
+        )
+        db.session.commit()
+    url = f"/questions/{t['question']}"
+    for viewer in (None, "member"):
+        client = client_as(app, viewer)
+        assert "事例 gifu-me のタイトル" in client.get(url).get_data(as_text=True)
+        with app.app_context():
+            db.session.scalar(select(Case)).title = f"改題 {viewer}"
+            db.session.commit()
+        assert f"改題 {viewer}" in client.get(url).get_data(as_text=True)
+        with app.app_context():
+            db.session.scalar(select(Case)).title = "事例 gifu-me のタイトル"
+            db.session.commit()
