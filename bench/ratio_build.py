@@ -54,7 +54,8 @@ def make_app(url: str):
     from community import create_app
     from community.config import TestConfig
 
-    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    # No statement timeout: building a GIN index over 300,000 rows takes longer than a page may.
+    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, DB_STATEMENT_TIMEOUT_MS=0)
 
 
 # --- bulk loading -----------------------------------------------------------------------------
@@ -296,6 +297,7 @@ def _search_index(url: str, workers: int) -> int:
     db.session.commit()
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         counts = list(pool.map(_index_share, [url] * workers, range(workers), [workers] * workers))
+    db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     for _name, definition in gin:
         db.session.execute(text(definition))
     db.session.commit()
