@@ -104,8 +104,9 @@ def max_ids(conn) -> dict[str, int]:
 def reset(url: str, info: dict) -> None:
     """Undo what measuring runs added since the build: rows beyond each table's highest built
     id are deleted (answers posted and their revisions, follows, notifications, mail, views …),
-    answer counts and statuses are recounted, and the search documents those runs rewrote are
-    rebuilt by the indexer."""
+    answer counts and statuses are recounted, the threads' versions move on (so that no page
+    cached with the posts is served), and the search documents those runs rewrote are rebuilt
+    by the indexer."""
     from sqlalchemy import text
 
     from community.extensions import db
@@ -119,6 +120,12 @@ def reset(url: str, info: dict) -> None:
                 text("SELECT DISTINCT kind, ref_id FROM search_entries WHERE id > :id"),
                 {"id": built.get("search_entries", 0)},
             ).all()
+            # Threads that runs changed: their cached pages and fragments are keyed by the
+            # question's version, which the deletions below must move on as the app would.
+            touched = {ref_id for kind, ref_id in stale if kind == "question"}
+            for table, column in (("answers", "question_id"), ("comments", "thread_id")):
+                sql = f"SELECT DISTINCT {column} FROM {table} WHERE id > :id"  # noqa: S608
+                touched |= set(conn.execute(text(sql), {"id": built[table]}).scalars())
             removed = 0
             for table in reversed(db.metadata.sorted_tables):
                 if table.name in built and table.name != "audit_entries":
@@ -135,6 +142,11 @@ def reset(url: str, info: dict) -> None:
                     " WHERE c.id = q.id AND q.answer_count <> c.n"
                 )
             )
+            if touched and "version" in db.metadata.tables["questions"].columns:
+                conn.execute(
+                    text("UPDATE questions SET version = version + 1 WHERE id = ANY(:ids)"),
+                    {"ids": sorted(touched)},
+                )
         for kind, ref_id in sorted(stale):
             reindex(kind, ref_id)
         db.session.commit()
