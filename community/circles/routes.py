@@ -45,7 +45,7 @@ def show(slug: str):
         tab=tab,
         pagination=pagination,
         pinned=pinned,
-        moderators=[x for x in services.members(circle) if x.role != CircleRole.MEMBER],
+        moderators=services.moderators(circle),
         member_count=services.member_count(circle),
         can_moderate=policy.can_moderate(current_user, circle, m),
         can_edit=policy.can_manage_circle(current_user, circle, m),
