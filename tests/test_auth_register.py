@@ -125,7 +125,7 @@ def test_bad_input_message_in_japanese_by_default(client):
     response = client.post(
         "/auth/register", data={**VALID, "password": "x", "password_confirm": "x"}
     )
-    assert "あと9文字必要です(10文字以上)。" in response.get_data(as_text=True)
+    assert "あと9文字必要です（10文字以上）。" in response.get_data(as_text=True)
     assert "Too short" not in response.get_data(as_text=True)
 
 

@@ -82,14 +82,14 @@ def test_a_full_width_address_without_an_account_is_told_at_its_ascii_form(clien
 @pytest.mark.parametrize(
     ("password", "expected"),
     [
-        ("short", "あと5文字必要です(10文字以上)。"),
-        ("x" * 201, "長すぎます(201文字)。200文字以内にしてください。"),
+        ("short", "あと5文字必要です（10文字以上）。"),
+        ("x" * 201, "長すぎます（201文字）。200文字以内にしてください。"),
         ("password123!", "よく使われていて推測されやすいパスワードです。"),
         ("1234567890", "単純な並び"),
         ("aaaaaaaaaaaa", "同じ文字の繰り返し"),
         ("31415926535", "数字と記号だけ"),
-        ("my sasaki_d pass", "ユーザー名またはメールアドレスの一部(sasaki_d)"),
-        ("sasaki is my password", "ユーザー名またはメールアドレスの一部(sasaki)"),
+        ("my sasaki_d pass", "ユーザー名またはメールアドレスの一部（sasaki_d）"),
+        ("sasaki is my password", "ユーザー名またはメールアドレスの一部（sasaki）"),
     ],
 )
 def test_password_errors_say_what_is_wrong_and_differ_from_the_hint(
@@ -130,4 +130,4 @@ def test_reset_form_uses_the_specific_message(client, make_user, mailbox):
         data={"password": "kenji-1234567", "password_confirm": "kenji-1234567"},
     )
     assert response.status_code == 422
-    assert "(kenji)" in error_of(response.get_data(as_text=True), "password")
+    assert "（kenji）" in error_of(response.get_data(as_text=True), "password")

@@ -129,11 +129,11 @@ def test_case_pages_label_editors_text_and_cite_interviews(app):
     block = section(summary, "editors-summary")
     assert "編集部による要約" in block and "団体自身の発言ではありません" in block
     assert 'id="interview"' not in summary and "Q. " not in summary
-    assert "時点:2023年4月3日" in summary and "閲覧日:2026/12/01" in summary
+    assert "時点：2023年4月3日" in summary and "閲覧日：2026/12/01" in summary
 
     interview = c.get("/cases/toyama-city-bridge-training").get_data(as_text=True)
     block = section(interview, "interview")
-    assert "インタビュー" in block and "出典:" in block
+    assert "インタビュー" in block and "出典：" in block
     assert 'href="https://jichitai.works/article/details/2700"' in block
     assert "ジチタイワークス Vol.34" in block
     assert 'id="editors-summary"' not in interview

@@ -20,8 +20,8 @@ def test_every_case_editor_row_input_has_a_numbered_japanese_name(client, make_u
         assert found, prefix
         unlabelled = [tag for tag in found if "aria-label=" not in tag]
         assert not unlabelled, unlabelled
-    assert 'aria-label="出典 2 のリンク"' in html
-    assert 'aria-label="費用の内訳 1 の種別"' in html
+    assert 'aria-label="出典2のリンク"' in html
+    assert 'aria-label="費用の内訳1の種別"' in html
 
 
 def test_notification_settings_are_fieldsets_with_translated_choices(client, make_user):

@@ -165,7 +165,7 @@ def test_ask_button_for_members_and_visitors(client, make_user):
 def test_site_pages_and_footer(client, app):
     home = client.get("/").get_data(as_text=True)
     for path, title in (
-        ("/about", "Kakehashi について"),
+        ("/about", "架け橋について"),
         ("/terms", "利用規約"),
         ("/privacy", "プライバシーポリシー"),
         ("/contact", "お問い合わせ"),

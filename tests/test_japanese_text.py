@@ -122,7 +122,7 @@ def test_a_case_mention_links_with_the_title(app, people, count_queries):
         ("/cases/steel-paint", "case-mention"),
         ("/cases/rc-slab", "case-mention"),
     ]
-    assert "事例: RC床版の打ち替え</a>" in html and "事例: 鋼橋の塗替え</a>" in html
+    assert "事例：RC床版の打ち替え</a>" in html and "事例：鋼橋の塗替え</a>" in html
     assert "#case:" not in html
     with app.app_context():
         inside = markdown.render("[前例 #case:rc-slab](https://example.org) と **#case:rc-slab**が")
@@ -132,7 +132,7 @@ def test_a_case_mention_links_with_the_title(app, people, count_queries):
     ], "no link inside a link; a mention in bold still links"
     question_id, _html = _answer(app, "参考: #case:rc-slab が近い事例です。")
     page = client_as(app, None).get(f"/questions/{question_id}").get_data(as_text=True)
-    assert 'href="/cases/rc-slab"' in page and "事例: RC床版の打ち替え" in page
+    assert 'href="/cases/rc-slab"' in page and "事例：RC床版の打ち替え" in page
 
 
 def test_unknown_drafts_and_code_stay_plain(app, people, count_queries):
@@ -157,7 +157,7 @@ def test_comments_link_published_cases_in_one_query(app, people, count_queries):
         qid = question.id
     client = client_as(app, None)
     page = client.get(f"/questions/{qid}").get_data(as_text=True)
-    assert '<a class="case-mention" href="/cases/rc-slab">事例: RC床版の打ち替え</a>' in page
+    assert '<a class="case-mention" href="/cases/rc-slab">事例：RC床版の打ち替え</a>' in page
     assert "&lt;b&gt;太字&lt;/b&gt;" in page, "the rest of the comment stays escaped text"
     # `?page=1`: a page not yet in the visitors' cache, rendered like the one after the change.
     with count_queries() as one:
@@ -179,7 +179,7 @@ def test_comments_link_published_cases_in_one_query(app, people, count_queries):
     # The fragment the page fetches after a live comment renders the same way.
     fragment = client.get(f"/questions/{qid}/comments/{first.id}/fragment")
     assert fragment.status_code == 200
-    assert "事例: RC床版の打ち替え" in fragment.get_data(as_text=True)
+    assert "事例：RC床版の打ち替え" in fragment.get_data(as_text=True)
 
 
 def test_publishing_or_retitling_a_case_refreshes_the_posts(app, people):
@@ -200,7 +200,7 @@ def test_publishing_or_retitling_a_case_refreshes_the_posts(app, people):
         case = db.session.scalar(select(Case).where(Case.slug == "later"))
         casebook.save_case(_user("edi"), case, casebook.CaseInput(**data))
         db.session.commit()
-        assert "事例: 公開した事例" in db.session.scalar(select(Answer.body_html))
+        assert "事例：公開した事例" in db.session.scalar(select(Answer.body_html))
         # Back to draft: the title must not stay in the stored HTML.
         case = db.session.scalar(select(Case).where(Case.slug == "later"))
         casebook.save_case(_user("edi"), case, casebook.CaseInput(**{**data, "status": "draft"}))
@@ -246,7 +246,7 @@ def test_tags_keep_the_form_first_written(app, people):
         assert listing.status_code == 200
         text = listing.get_data(as_text=True)
         assert all(f'href="/questions/{i}"' in text for i in ids), spelling
-        assert "タグ #判定区分Ⅲ の質問" in text
+        assert "タグ「#判定区分Ⅲ」の質問" in text
     other = client.get("/questions/", query_string={"tag": "ＲＣ床版"}).get_data(as_text=True)
     assert f'href="/questions/{ids[0]}"' in other and f'href="/questions/{ids[1]}"' not in other
     none = client.get("/questions/", query_string={"tag": "存在しないタグ"})

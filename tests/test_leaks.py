@@ -392,7 +392,7 @@ def _edited(app, asker_id: int, edits: int, size: int = 200) -> int:
 
 
 def _versions(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<section class="card revision">\s*<h2>版 (\d+)', html)]
+    return [int(n) for n in re.findall(r'<section class="card revision">\s*<h2>第(\d+)版', html)]
 
 
 def test_history_is_paginated_newest_first(app, make_user):

@@ -222,7 +222,7 @@ def test_queue_and_item_pages_read_in_japanese(app, site, pi_answer):
     assert '<span class="badge kind">回答</span>' in html and ">answer<" not in html
     assert "判定区分Ⅲの橋の優先順位の付け方" in html  # the question the answer belongs to
     item = modo.get(f"/moderation/items/answer/{pi_answer}").get_data(as_text=True)
-    assert "<h1>回答の確認: 判定区分Ⅲの橋の優先順位の付け方</h1>" in item
+    assert "<h1>回答の確認：判定区分Ⅲの橋の優先順位の付け方</h1>" in item
     assert "未対応" in item and "answer #" not in item and ">open<" not in item
 
 

@@ -70,13 +70,14 @@ def test_a_new_booking_greets_each_side_in_their_own_words(app, adviser, member,
     assert "予約を受け付けました。アドバイザーの承認をお待ちください。" in to_member
     assert "相手： Adviser Aoki" in to_member
     assert to_adviser.startswith("Adviser Aoki 様\n")
-    assert "Member Moriさんから予約が入りました。承認するか辞退してください。" in to_adviser
-    assert f"承認・辞退はこちらから：\nhttp://localhost/bookings/{bid}" in to_adviser
+    asked = "Member Moriさんから予約が入りました。承認するか、お断りするかを選んでください。"
+    assert asked in to_adviser
+    assert f"承認・お断りはこちらから：\nhttp://localhost/bookings/{bid}" in to_adviser
     # Not confirmed yet: no link to a meeting that may not happen.
     assert "会議リンク" not in to_member + to_adviser
     # The bell is for what others did: the adviser has a notice, the member who booked none.
     assert bell(app, adviser.id) == [
-        "Member Moriさんから予約が入りました。承認するか辞退してください。"
+        "Member Moriさんから予約が入りました。承認するか、お断りするかを選んでください。"
     ]
     assert bell(app, member.id) == []
 
@@ -145,7 +146,7 @@ def test_the_member_moving_a_confirmed_booking_asks_the_adviser_again(
     assert mail["To"] == "adv@example.com"
     assert "Member Moriさんが予約の日時を変更しました。新しい日時を承認してください。" in body
     assert "2030/01/09 (水) 15:00–16:00" in body and "状態： 承認待ち" in body
-    assert "承認・辞退はこちらから：" in body
+    assert "承認・お断りはこちらから：" in body
     assert bell(app, member.id) == ["Adviser Aokiさんが予約を承認しました。"], "not their own move"
 
 

@@ -47,7 +47,7 @@ def test_japanese_emphasis_case_mention_and_tag(page, app, make_user):
     expect(answer.locator(".prose")).not_to_contain_text("**")
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("main").screenshot(path=str(ARTIFACTS / "japanese_answer.png"))
-    link = answer.get_by_role("link", name="事例: RC床版の部分打ち替え")
+    link = answer.get_by_role("link", name="事例：RC床版の部分打ち替え")
     expect(link).to_have_attribute("href", "/cases/rc-slab")
     link.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("RC床版の部分打ち替え")

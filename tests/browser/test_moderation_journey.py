@@ -96,7 +96,7 @@ def test_flag_personal_information_edit_and_restore(browser, live_server, app, m
         shoot(mp, "moderation-queue")
         row.locator("a.button").click()
         expect(mp).to_have_url(re.compile(rf"/moderation/items/answer/{aid}$"))
-        expect(mp.locator("h1")).to_have_text("回答の確認: 点検結果の住民説明の進め方について")
+        expect(mp.locator("h1")).to_have_text("回答の確認：点検結果の住民説明の進め方について")
         expect(mp.locator("button.primary[name=action]")).to_have_attribute("value", "hide")
         mp.locator("button[name=action][value=claim]").click()
         mp.fill("#reason", "住民の氏名と住所を削除")

@@ -72,7 +72,7 @@ def test_join_ask_answer_accept(browser, live_server, app, make_user):
 
         asker.reload()
         expect(asker.locator(".post.answer")).to_contain_text("迂回路")
-        asker.get_by_role("button", name="ベストアンサーに選ぶ").click()
+        asker.get_by_role("button", name="解決した回答に選ぶ").click()
         expect(asker.locator(".post.answer.accepted")).to_be_visible()
         expect(asker.locator(".badge.status-resolved")).to_be_visible()
 
