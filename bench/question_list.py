@@ -1,22 +1,24 @@
 """Benchmark: deep pages of the question list and of a circle page, on PostgreSQL.
 
     KAKEHASHI_BENCH_PG=postgresql://postgres@127.0.0.1:5432/h2_db \
-        .venv/bin/python -m bench.question_list [--build] [QUESTIONS] [ROUNDS]
+        .venv/bin/python -m bench.question_list [--build] [QUESTIONS] [ROUNDS] [PATH_PART]
     .venv/bin/python -m bench.question_list explain PATH [USERNAME]
 
 With `--build` the database is emptied (its schema dropped and created from the models) and
 filled with QUESTIONS questions (default 20,000) over three years: 60% in the open square, the
-rest in 12 circles (two private), scores and answer counts with many ties, one or two topics,
-a field and a stage on most, 1% hidden by moderators. Without `--build` the data set already
-there is measured, so the same rows can be measured before and after a change to the code or
-the indexes.
+rest in 12 circles (two private; the big one, a quarter of all questions, with 400 members),
+scores and answer counts with many ties, one or two topics, a field and a stage on most, 1%
+hidden by moderators. Without `--build` the data set already there is measured, so the same
+rows can be measured before and after a change to the code or the indexes.
 
 For each page (sorts × pages 1, 200 and a visitor's last, 964; filters; a circle's tabs) as
 a visitor and as a member of a private circle it prints: the SQL statements one request sends;
 the database time of those statements (planning + execution by EXPLAIN ANALYZE without
-per-node timing, median of 5 runs each, summed) and of the slowest one; and the server time
-p50/p95 in ms over ROUNDS requests (default 30) through the app in this process. `explain`
-prints each statement of one request with its plan.
+per-node timing, median of 5 runs each, summed) and of the slowest one; the server time
+p50/p95 in ms over ROUNDS requests (default 30) through the app in this process; and the
+median CPU time of this process per request, which a machine busy with other work disturbs
+less than the wall clock. PATH_PART keeps only the paths that contain it. `explain` prints
+each statement of one request with its plan.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from community.extensions import db
 PEOPLE = 500
 CIRCLES = 12  # the last two are private
 PRIVATE_MEMBER = "b0"  # a member of the first private circle
+MEMBERS = 400  # of the big circle
 BIG_CIRCLE = "bench-0"
 TITLE = "ベンチマーク用の質問 {n}: 橋梁点検の進め方について教えてください"
 
@@ -86,6 +89,16 @@ def build(url: str, questions: int) -> None:
                 role=CircleRole.MEMBER,
                 status=MembershipStatus.ACTIVE,
             )
+        )
+        # The big circle has most people as members, three of them moderators.
+        db.session.add_all(
+            CircleMembership(
+                circle_id=circle_ids[0],
+                user_id=uid,
+                role=CircleRole.MODERATOR if k < 3 else CircleRole.MEMBER,
+                status=MembershipStatus.ACTIVE,
+            )
+            for k, uid in enumerate(people[1 : MEMBERS + 1])
         )
         db.session.commit()
         now = utcnow()
@@ -208,8 +221,8 @@ def explain(url: str, path: str, viewer: str | None) -> None:
     engine.dispose()
 
 
-def measure(url: str, rounds: int) -> None:
-    """Print the table described in the module docstring."""
+def measure(url: str, rounds: int, only: str = "") -> None:
+    """Print the table described in the module docstring (the pages whose path has `only`)."""
     from tests.conftest import client_as
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
@@ -224,10 +237,13 @@ def measure(url: str, rounds: int) -> None:
         engine, "before_cursor_execute", lambda _c, _cu, s, p, _ctx, _m: statements.append((s, p))
     )
     print(f"PostgreSQL, {count} questions, {rounds} requests each; SQL ms = EXPLAIN ANALYZE")
-    print(f"{'viewer':8} {'path':52} {'SQL':>4} {'SQL ms':>7} {'worst':>6} {'p50':>7} {'p95':>7}")
+    print(
+        f"{'viewer':8} {'path':52} {'SQL':>4} {'SQL ms':>7} {'worst':>6} {'p50':>7} {'p95':>7}"
+        f" {'CPU':>6}"
+    )
     for viewer in (None, PRIVATE_MEMBER):
         client = client_as(app, viewer)
-        for path in pages(field, topic, last):
+        for path in [p for p in pages(field, topic, last) if only in p]:
             client.get(path)
             statements.clear()
             response = client.get(path)
@@ -236,16 +252,17 @@ def measure(url: str, rounds: int) -> None:
             with engine.connect() as conn:
                 total, worst = _explain_ms(conn, sent)
                 conn.rollback()
-            times = []
+            times, cpu = [], []
             for _ in range(rounds):
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 client.get(path)
                 times.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
             times.sort()
             p95 = times[max(0, int(round(len(times) * 0.95)) - 1)]
             print(
                 f"{viewer or 'visitor':8} {path:52} {len(sent):4} {total:7.1f} {worst:6.1f}"
-                f" {statistics.median(times):7.1f} {p95:7.1f}",
+                f" {statistics.median(times):7.1f} {p95:7.1f} {statistics.median(cpu):6.1f}",
                 flush=True,
             )
     engine.dispose()
@@ -260,7 +277,7 @@ def main() -> None:
         return
     if "--build" in sys.argv:
         build(url, int(args[0]) if args else 20_000)
-    measure(url, int(args[1]) if len(args) > 1 else 30)
+    measure(url, int(args[1]) if len(args) > 1 else 30, args[2] if len(args) > 2 else "")
 
 
 if __name__ == "__main__":
