@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from community.auth.models import Role
 from community.casebook import services as casebook
+from community.casebook.figures import unsourced
 from community.casebook.models import (
     Case,
     CaseCostRow,
@@ -69,6 +70,12 @@ FORM = {
     "interview-0-answer": "点検を委託に頼りきりだったことです。",
     "interview-1-question": "苦労した点は？",
     "interview-1-answer": "講師の確保です。",
+    # Every figure in the text (the schedule's dates here) needs a dated, linked source.
+    "sources-0-title": "市の広報(研修の記事)",
+    "sources-0-url": "https://example.jp/city/news/training",
+    "sources-0-as_of": "2019年4月",
+    "sources-0-accessed_on": "2026-12-01",
+    "sources-0-supports": "2019年10月に第1回の研修、2020年度以降は毎年開催",
     "action": "save",
 }
 
@@ -92,7 +99,25 @@ def row_counts(app) -> dict[str, int]:
 
 
 def make_case(app, slug: str, author: str = "edi", **changes) -> int:
-    """A case saved through the service by `author` (published unless said otherwise)."""
+    """A case saved through the service by `author` (published unless said otherwise). Every
+    figure in a case needs a dated, linked source: unless the test gives sources, one stating
+    the figures of the generated text (digits of the slug, the rows' numbers) is added."""
+    if "sources" not in changes:
+        text = {
+            "title": f"事例 {slug} のタイトル",
+            "overview": f"{slug} の概要です。",
+            **{k: v for k, v in changes.items() if k != "summary_points"},
+        }
+        if stated := unsourced(text):
+            changes["sources"] = [
+                {
+                    "title": "テスト用の出典",
+                    "url": "https://example.jp/source",
+                    "as_of": "テスト時点",
+                    "accessed_on": "2026-12-01",
+                    "supports": " ".join(stated),
+                }
+            ]
     with app.app_context():
         case = factories.make_case(author, slug, **changes)
         db.session.commit()
@@ -262,7 +287,8 @@ def test_more_rows_adds_blank_rows_and_writes_nothing(app, people):
 
     assert rows("schedule", "period") == 5, "3 sent + 2 blank"
     assert rows("costs", "item") == 4 and rows("interview", "question") == 4
-    assert rows("sources", "title") == 2 and rows("effect_figures", "label") == 2
+    assert rows("sources", "title") == 3, "1 sent + 2 blank"
+    assert rows("effect_figures", "label") == 2
     assert 'name="schedule-4-period"' in page and 'name="schedule-5-period"' not in page
     assert 'value="2020年度以降"' in page and 'value="1,200,000"' in page
     assert row_counts(app) == {m: 0 for m in row_counts(app)}
@@ -278,7 +304,9 @@ def test_new_case_form_has_blank_rows(app, people):
         ("effect_figures", "value"),
     ]:
         assert len(re.findall(rf'name="{name}-\d+-{sub}"', page)) == 3, name
-    assert 'name="status"' in page and 'name="is_new"' in page
+    # New follows the edition; editors set the ☆, the 掲載承諾 and the section.
+    assert 'name="status"' in page and 'name="is_new"' not in page
+    assert 'name="is_model"' in page and 'name="consent"' in page and 'name="section"' in page
 
 
 # --- 2. bad input -----------------------------------------------------------------------------

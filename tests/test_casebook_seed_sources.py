@@ -1,24 +1,18 @@
 """The seeded casebook is honest: every figure cites a dated, linked source, only a cited
 interview is shown as an interview, and 真岡市 (the plan's page-format sample) is not a case.
 
-A *figure* is a run of Arabic digits in a case's text, after NFKC folding (full-width １２ is
-12), with thousands separators and a decimal point kept inside it: 「約1,700人」 is 1700,
-「約47.6万橋」 is 47.6, 「2023年4月3日」 is 2023, 4 and 3. Dates are figures too: a dated fact
-needs its source as much as a count does. A figure is *sourced* when the same number appears in
-the `supports` or the `as_of` of one of the case's sources that has a web link, an access date
-and an as-of date. Kanji numerals (二本立て) are not figures."""
+What a figure is and when it is sourced is community/casebook/figures.py's rule, the one the
+case form enforces: these tests apply the same functions to the seed file."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
 
 from community.casebook import services as casebook
+from community.casebook.figures import fact_text, figures, is_dated_link, is_link, unsourced
 from community.casebook.models import Case, InterviewKind
 from community.casebook.services import CaseInput, CaseInvalid
 from community.demo_qa import DEMO_DIR
@@ -26,29 +20,7 @@ from community.extensions import db
 from community.reference.loader import read_yaml
 from tests.test_casebook import section
 
-FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 CASES = read_yaml(DEMO_DIR / "cases.yaml")
-
-
-def figures(text) -> set[str]:
-    """The figures in `text`, thousands separators dropped (1,700 → 1700)."""
-    folded = unicodedata.normalize("NFKC", str(text or ""))
-    return {m.replace(",", "") for m in FIGURE.findall(folded)}
-
-
-def fact_text(case: dict) -> list[str]:
-    """Every field of a seeded case that states facts (the sources themselves excluded)."""
-    parts = [case["title"], *case.get("summary_points", [])]
-    parts += [case.get(k) or "" for k in ("overview", "effects", "organisations")]
-    parts += [case.get(k) or "" for k in ("participants", "contact_department")]
-    parts += [f"{f['label']} {f['value']}" for f in case.get("effect_figures") or []]
-    parts += [f"{r['period']} {r['content']}" for r in case.get("schedule") or []]
-    parts += [f"{p['question']} {p['answer']}" for p in case.get("interview") or []]
-    return parts
-
-
-def is_link(url) -> bool:
-    return bool(url) and urlsplit(str(url)).scheme in ("http", "https")
 
 
 def test_figures_are_digit_runs_with_their_separators():
@@ -64,15 +36,9 @@ def test_the_seed_has_cases_and_figures_to_check():
 
 @pytest.mark.parametrize("case", CASES, ids=[c["slug"] for c in CASES])
 def test_every_figure_has_a_linked_dated_source(case):
-    dated = [
-        s
-        for s in case.get("sources") or []
-        if is_link(s.get("url")) and isinstance(s.get("accessed_on"), date) and s.get("as_of")
-    ]
+    dated = [s for s in case.get("sources") or [] if is_dated_link(s)]
     assert dated == case["sources"], "every source needs a link, an access date and an as-of date"
-    sourced = set().union(*(figures(s.get("supports")) | figures(s["as_of"]) for s in dated))
-    stated = set().union(*map(figures, fact_text(case)))
-    assert stated - sourced == set(), f"figures without a source in {case['slug']}"
+    assert unsourced(case) == [], f"figures without a source in {case['slug']}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["slug"] for c in CASES])

@@ -53,6 +53,7 @@ def test_member_suggestion_is_stored_for_review(app, people):
 def test_member_form_has_no_publishing_fields(app, people):
     page = client_as(app, "mem").get("/cases/new").get_data(as_text=True)
     assert 'name="status"' not in page and 'name="is_new"' not in page
+    assert 'name="is_model"' not in page and 'name="consent"' not in page
 
 
 def test_member_can_send_the_form_as_rendered(app, people):
@@ -314,11 +315,15 @@ def test_facet_counts(app, facet_cases):
 
 def test_list_orders_new_cases_first(app, people):
     make_case(app, "old-case")
-    make_case(app, "new-edition-case", is_new=True)
+    assert (
+        client_as(app, "edi").post("/cases/editions/close", data={"edition": "1"}).status_code
+        == 302
+    )
+    make_case(app, "new-edition-case")
     make_case(app, "latest-case")
     page = app.test_client().get("/cases/").get_data(as_text=True)
-    assert listed_slugs(page) == ["new-edition-case", "latest-case", "old-case"]
-    assert page.count('<span class="badge new">') == 1
+    assert listed_slugs(page) == ["latest-case", "new-edition-case", "old-case"]
+    assert page.count('<span class="badge new">') == 2
 
 
 def _many_cases(app, prefix: str, n: int) -> None:
@@ -368,7 +373,17 @@ def _linked_case(app, slug: str, n_questions: int, n_rows: int, circle_id: int |
         schedule=[{"period": f"{i}月", "content": f"作業{i}"} for i in range(n_rows)],
         costs=[{"kind": "initial", "item": f"費目{i}", "amount": str(i)} for i in range(n_rows)],
         interview=[{"question": f"問{i}", "answer": f"答{i}"} for i in range(n_rows)],
-        sources=[{"title": f"資料{i}", "url": f"https://example.org/{i}"} for i in range(n_rows)],
+        # Each row's figure (its number) is stated by a dated, linked source.
+        sources=[
+            {
+                "title": f"資料{i}",
+                "url": f"https://example.org/{i}",
+                "as_of": f"{i}月",
+                "accessed_on": "2026-12-01",
+                "supports": f"作業{i}",
+            }
+            for i in range(n_rows)
+        ],
     )
     with app.app_context():
         case = db.session.scalar(select(Case).where(Case.slug == slug))

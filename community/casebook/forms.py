@@ -5,6 +5,7 @@ from wtforms import (
     BooleanField,
     FieldList,
     FormField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -97,7 +98,34 @@ class CaseForm(BaseForm):
     interview_url = StringField(_l("Link to the interview"))
     interview = FieldList(FormField(InterviewRow), label=_l("Interview"))
     sources = FieldList(FormField(SourceRow), label=_l("Sources"))
-    is_new = BooleanField(_l("Mark as New in this edition"))
+    section = SelectField(
+        _l("Chapter section"),
+        description=_l("Leave unset to place the case by its direction and menus."),
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    case_type = RadioField(
+        _l("Type of case"),
+        choices=[
+            ("standard", _l("Support that was carried out")),
+            ("not_pursued", _l("Support that was declined or did not work (見送り・不調)")),
+        ],
+        default="standard",
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    is_model = BooleanField(_l("☆ Model case (モデル事例)"))
+    consent = SelectField(
+        _l("Consent to publish (掲載承諾)"),
+        choices=[
+            ("none", _l("Consent not requested")),
+            ("requested", _l("Consent requested")),
+            ("granted", _l("Consent granted")),
+        ],
+        default="none",
+        validators=[Optional()],
+        validate_choice=False,
+    )
     # Only editors see this field; members' suggestions are always "in review" (the service
     # decides), so a missing value must not fail the form.
     status = SelectField(
@@ -120,3 +148,13 @@ class CaseForm(BaseForm):
             lst = getattr(self, name)
             for _ in range(max(extra, minimum - len(lst.entries))):
                 lst.append_entry()
+
+
+class CloseEditionForm(BaseForm):
+    """Close the open edition: its number as the editor saw it, and an optional note."""
+
+    edition = HiddenField()
+    note = StringField(
+        _l("Note for this edition"),
+        description=_l("Optional, e.g. 「令和8年12月版」. Shown in the list of editions."),
+    )

@@ -47,6 +47,10 @@ def snapshot(case: Case) -> dict:
         ],
         "is_new": case.is_new,
         "status": case.status.value,
+        "section": case.section or "",
+        "is_model": case.is_model,
+        "case_type": case.case_type.value,
+        "consent": case.consent.value,
     }
 
 

@@ -8,7 +8,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from community.casebook.access import visible_clause
-from community.casebook.models import Case, CaseStage, SupportOrganisation, case_fields, case_menus
+from community.casebook.models import (
+    Case,
+    CaseEdition,
+    CaseStage,
+    SupportOrganisation,
+    case_fields,
+    case_menus,
+)
 from community.extensions import db
 from community.text import like_pattern, normalise
 
@@ -22,7 +29,24 @@ class CaseFilters:
     band: str = ""
     prefecture: str = ""
     field: str = ""
+    section: str = ""
+    model: str = ""  # "1": ☆モデル事例 only
+    type: str = ""  # a CaseType value (not_pursued: 見送り・不調)
+    edition: str = ""  # an edition number: cases that first appeared in it
     status: str = ""
+
+    KEYS = (
+        "direction",
+        "menu",
+        "stage",
+        "band",
+        "prefecture",
+        "field",
+        "section",
+        "model",
+        "type",
+        "edition",
+    )
 
     def clauses(self, skip: str = "") -> list:
         out = []
@@ -57,6 +81,18 @@ class CaseFilters:
                     select(case_fields.c.case_id).where(case_fields.c.field_code == self.field)
                 )
             )
+        if self.section and skip != "section":
+            out.append(Case.section == self.section)
+        if self.model and skip != "model":
+            out.append(Case.is_model.is_(True))
+        if self.type and skip != "type":
+            out.append(Case.case_type == self.type)
+        if self.edition and skip != "edition":
+            out.append(
+                Case.edition_id.in_(
+                    select(CaseEdition.id).where(CaseEdition.number == _int(self.edition))
+                )
+            )
         if self.status and skip != "status":
             out.append(Case.status == self.status)
         return out
@@ -81,12 +117,13 @@ def list_query(viewer, f: CaseFilters):
             selectinload(Case.stage_rows),
             selectinload(Case.prefecture),
             selectinload(Case.population_band),
+            selectinload(Case.edition),
         )
     )
 
 
 def facets(viewer, f: CaseFilters) -> dict[str, dict[str, int]]:
-    """Counts per facet value; each facet counts under the other filters (6 queries)."""
+    """Counts per facet value; each facet counts under the other filters (8 queries)."""
     base = [visible_clause(viewer)]
 
     def grouped(column, skip, join=None):
@@ -107,7 +144,14 @@ def facets(viewer, f: CaseFilters) -> dict[str, dict[str, int]]:
         "field": grouped(
             case_fields.c.field_code, "field", (case_fields, case_fields.c.case_id == Case.id)
         ),
+        "type": grouped(Case.case_type, "type"),
+        "model": _model_count(grouped(Case.is_model, "model")),
     }
+
+
+def _model_count(by_flag: dict[str, int]) -> dict[str, int]:
+    """The ☆モデル事例 facet's one value ("1"), from counts keyed by the flag's str()."""
+    return {"1": by_flag["True"]} if "True" in by_flag else {}
 
 
 def organisations() -> list[SupportOrganisation]:

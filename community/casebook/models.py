@@ -37,6 +37,22 @@ class InterviewKind(enum.StrEnum):
     PUBLISHED = "published"  # an interview published elsewhere: who, when, where, cited
 
 
+class CaseType(enum.StrEnum):
+    """What kind of story a case tells: support that worked, or support that was declined or
+    did not work (見送り・不調), which the casebook keeps because it teaches as much."""
+
+    STANDARD = "standard"
+    NOT_PURSUED = "not_pursued"  # 見送り・不調
+
+
+class Consent(enum.StrEnum):
+    """The organisation's consent to be published (掲載承諾); shown to editors only."""
+
+    NONE = "none"
+    REQUESTED = "requested"
+    GRANTED = "granted"
+
+
 class CaseStatus(enum.StrEnum):
     DRAFT = "draft"
     REVIEW = "review"  # suggested by a member, or submitted by an editor for a second look
@@ -87,7 +103,19 @@ class Case(db.Model):
     )
     interview_source: Mapped[str] = mapped_column(String(500), default="")
     interview_url: Mapped[str | None] = mapped_column(String(500))
+    # "New" = first published in the edition now open; kept as a column (other pages sort by
+    # it) and maintained by casebook.editions: set on first publication, cleared on closing.
     is_new: Mapped[bool] = mapped_column(default=False)
+    edition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_editions.id", ondelete="SET NULL"), index=True
+    )
+    # The chapter section the case sits in (community/casebook/chapters.yaml).
+    section: Mapped[str | None] = mapped_column(String(30), index=True)
+    is_model: Mapped[bool] = mapped_column(default=False)  # ☆モデル事例, set by editors
+    case_type: Mapped[CaseType] = mapped_column(
+        str_enum(CaseType, 12), default=CaseType.STANDARD, index=True
+    )
+    consent: Mapped[Consent] = mapped_column(str_enum(Consent, 10), default=Consent.NONE)
     status: Mapped[CaseStatus] = mapped_column(
         str_enum(CaseStatus, 10), default=CaseStatus.DRAFT, index=True
     )
@@ -123,6 +151,7 @@ class Case(db.Model):
         secondary=case_organisations, back_populates="cases"
     )
     created_by: Mapped[User | None] = relationship()
+    edition: Mapped[CaseEdition | None] = relationship()
 
     @property
     def is_published(self) -> bool:
@@ -132,6 +161,27 @@ class Case(db.Model):
     def stages(self) -> list[int]:
         """Problem stages served (1–3); most cases serve more than one."""
         return [r.stage for r in self.stage_rows]
+
+
+class CaseEdition(db.Model):
+    """An edition (版) of the casebook. One is open at a time: cases first published while it
+    is open appear in it (and are "New"); an editor closes it, which opens the next."""
+
+    __tablename__ = "case_editions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique, so two editors closing the same edition at once cannot both open the next.
+    number: Mapped[int] = mapped_column(unique=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+    closed_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
 
 class CaseStage(db.Model):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import markdown, policy
-from community.casebook import bp, services
+from community.casebook import bp, chapters, services
 from community.casebook.forms import CaseForm
 from community.casebook.models import Case, CaseLink
 from community.errors import Conflict, NotFound, ValidationFailed
@@ -31,6 +31,10 @@ def _filters() -> services.CaseFilters:
         band=a.get("band", ""),
         prefecture=a.get("prefecture", ""),
         field=a.get("field", ""),
+        section=a.get("section", ""),
+        model=a.get("model", ""),
+        type=a.get("type", ""),
+        edition=a.get("edition", ""),
         status=a.get("status", "") if policy.is_editor(current_user) else "",
     )
 
@@ -87,6 +91,7 @@ def show(slug: str):
         selectinload(Case.organisations_list),
         joinedload(Case.prefecture),
         joinedload(Case.population_band),
+        joinedload(Case.edition),
     )
     linked = services.questions_for_case(current_user, case)
     return render_template(
@@ -95,6 +100,7 @@ def show(slug: str):
         linked=linked,
         helped=services.helped_resolve(current_user, [case.id]).get(case.id, 0),
         can_edit=services.can_edit(current_user, case),
+        can_see_consent=policy.is_editor(current_user),
     )
 
 
@@ -114,6 +120,7 @@ def _fill_choices(form: CaseForm) -> None:
     form.menus.choices = [(m.code, m.name) for m in _menus()]
     form.fields.choices = [(f.code, f.name) for f in ref.fields]
     form.topics.choices = [(t.code, t.name) for t in ref.topics]
+    form.section.choices = blank + [(code, label) for code, label, _d in chapters.section_choices()]
 
 
 def _load_form(form: CaseForm, case: Case) -> None:
@@ -129,8 +136,11 @@ def _load_form(form: CaseForm, case: Case) -> None:
         "interview_kind",
         "interview_source",
         "interview_url",
-        "is_new",
         "status",
+        "section",
+        "is_model",
+        "case_type",
+        "consent",
     ):
         getattr(form, name).data = snap[name]
     form.summary_points.data = "\n".join(snap["summary_points"])
@@ -173,6 +183,9 @@ def _input(form: CaseForm) -> services.CaseInput:
                 "interview_kind",
                 "interview_source",
                 "interview_url",
+                "section",
+                "case_type",
+                "consent",
             )
         },
         menus=d.get("menus") or [],
@@ -184,7 +197,7 @@ def _input(form: CaseForm) -> services.CaseInput:
         schedule=d.get("schedule") or [],
         interview=d.get("interview") or [],
         sources=d.get("sources") or [],
-        is_new=bool(d.get("is_new")),
+        is_model=bool(d.get("is_model")),
         status=d.get("status") or "draft",
     )
 

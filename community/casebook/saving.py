@@ -13,7 +13,9 @@ from sqlalchemy import select
 from community import markdown, policy
 from community.auth.models import User
 from community.auth.services import ensure_can_post
+from community.casebook import chapters, editions
 from community.casebook.access import can_edit
+from community.casebook.figures import unsourced
 from community.casebook.history import snapshot
 from community.casebook.models import (
     Case,
@@ -24,6 +26,8 @@ from community.casebook.models import (
     CaseSource,
     CaseStage,
     CaseStatus,
+    CaseType,
+    Consent,
     Direction,
     InterviewKind,
 )
@@ -37,6 +41,8 @@ from community.rendered import refresh_case_mentions
 # Amounts are BigInteger columns; 15 digits (under 1,000兆円) is far beyond any real case.
 YEN_DIGITS = 15
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78}[a-z0-9])$")
+# Addresses the casebook's own pages use (/cases/matrix …).
+RESERVED_SLUGS = frozenset({"new", "review", "matrix", "chapters", "editions", "book"})
 
 
 @dataclass
@@ -68,8 +74,14 @@ class CaseInput:
     interview_source: str = ""
     interview_url: str = ""
     sources: list[dict] = field(default_factory=list)
+    # Ignored: "New" follows the edition a case first appears in (casebook.editions). Kept so
+    # older callers that still pass it keep working.
     is_new: bool = False
     status: str = CaseStatus.DRAFT.value
+    section: str = ""  # empty: chosen from the direction and menus (chapters.section_for)
+    is_model: bool = False  # ☆モデル事例; editors only
+    case_type: str = CaseType.STANDARD.value
+    consent: str = Consent.NONE.value  # 掲載承諾; editors only
 
 
 class CaseInvalid(ValidationFailed):
@@ -257,7 +269,7 @@ def validate(data: CaseInput, case: Case | None) -> dict:
     e = _Errors()
     v: dict = {}
     v["slug"] = data.slug.strip().lower()
-    if not SLUG_RE.match(v["slug"]) or v["slug"] in {"new", "review"}:
+    if not SLUG_RE.match(v["slug"]) or v["slug"] in RESERVED_SLUGS:
         e.add("slug", _("Use 3–80 characters: lower-case letters, digits and hyphens."))
     elif db.session.scalar(
         select(Case.id).where(Case.slug == v["slug"], Case.id != (case.id if case else -1))
@@ -311,13 +323,46 @@ def validate(data: CaseInput, case: Case | None) -> dict:
     _interview_source(data, v, e)
     v["effect_figures"] = _rows(data.effect_figures, ("label", "value"), "effect_figures", e)
     v["sources"] = _source_rows(data.sources, e)
-    v["is_new"] = bool(data.is_new)
     try:
         v["status"] = CaseStatus(data.status or CaseStatus.DRAFT)
     except ValueError:
         e.add("status", _("Unknown choice."))
+    _book_fields(data, v, e)
+    if missing := unsourced(v):
+        e.add(
+            "sources",
+            _(
+                "Every figure needs a source with a link, the date read and an as-of date "
+                "(時点) that states it: %(figures)s",
+                figures="、".join(missing[:12]) + ("…" if len(missing) > 12 else ""),
+            ),
+        )
     e.raise_any()
     return v
+
+
+def _book_fields(data: CaseInput, v: dict, e: _Errors) -> None:
+    """Where the case sits in the book (its chapter section), its type, ☆ and 掲載承諾."""
+    v["is_model"] = bool(data.is_model)
+    for name, kind in (("case_type", CaseType), ("consent", Consent)):
+        try:
+            v[name] = kind(getattr(data, name) or next(iter(kind)))
+        except ValueError:
+            e.add(name, _("Unknown choice."))
+    v["section"] = (data.section or "").strip()
+    direction = v.get("direction")
+    if not v["section"]:
+        if direction is not None:
+            v["section"] = chapters.section_for(direction.value, [m.code for m in v["menus"]])
+        return
+    section = chapters.book().sections.get(v["section"])
+    if section is None:
+        e.add("section", _("Unknown choice."))
+    elif direction is not None and section.direction != direction.value:
+        e.add(
+            "section",
+            _("This section is in the other chapter: choose 外から or 内から to match."),
+        )
 
 
 def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
@@ -327,9 +372,11 @@ def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
         raise PermissionDenied(_("Only editors can change this case."))
     v = validate(data, case)
     if not policy.is_editor(actor):
-        # Members suggest; editors decide what is published.
+        # Members suggest; editors decide what is published, what is a model case and what
+        # the organisation has agreed to.
         v["status"] = CaseStatus.REVIEW
-        v["is_new"] = case.is_new if case else False
+        v["is_model"] = case.is_model if case else False
+        v["consent"] = case.consent if case else Consent.NONE
     # What a `#case:` mention shows: when it changes, posts that mention the case render again.
     shown_before = (case.slug, case.title, case.status) if case is not None else None
     if case is None:
@@ -349,8 +396,11 @@ def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
         "interview_kind",
         "interview_source",
         "interview_url",
-        "is_new",
         "status",
+        "section",
+        "is_model",
+        "case_type",
+        "consent",
     ):
         setattr(case, name, v[name])
     case.prefecture_code, case.population_band_code = v["prefecture"], v["population_band"]
@@ -365,6 +415,7 @@ def save_case(actor: User, case: Case | None, data: CaseInput) -> Case:
     case.updated_at = utcnow()
     if case.status == CaseStatus.PUBLISHED and case.published_at is None:
         case.published_at = utcnow()
+    editions.stamp(case)
     db.session.flush()
     db.session.add(
         CaseRevision(

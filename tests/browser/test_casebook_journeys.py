@@ -96,6 +96,14 @@ def test_editor_creates_previews_and_publishes_a_case(page, live_server, app, ma
     page.fill("#interview-1-question", "苦労した点は?")
     page.fill("#interview-1-answer", "費用の按分方法の合意です。")
     page.fill("#sources-0-title", "協議会資料")
+    # Every figure in the text needs a source with a link, the date read and an as-of date.
+    page.fill("#sources-0-url", "https://example.jp/kyogikai/2024")
+    page.fill("#sources-0-as_of", "協議会の報告(3年目)")
+    page.fill("#sources-0-accessed_on", "2026-12-01")
+    page.fill(
+        "#sources-0-supports",
+        "3町村が共同発注、1年目に協議会、2年目に共同発注、1町村では受注者が集まらず",
+    )
 
     # A bad row: a clear message by the row, and nothing saved.
     page.get_by_role("button", name=re.compile("プレビュー|Preview")).last.click()

@@ -1,0 +1,91 @@
+"""The casebook as a book: chapters, the 課題ステータス × 支援メニュー matrix, and editions."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from community import policy
+from community.casebook import bp, chapters, editions
+from community.casebook.forms import CloseEditionForm
+from community.errors import NotFound, PermissionDenied, ValidationFailed
+from community.forms import apply_errors
+
+
+@bp.route("/cases/chapters/")
+def chapter_index():
+    return render_template(
+        "casebook/chapters.html",
+        book=chapters.book(),
+        counts=chapters.toc_counts(current_user),
+    )
+
+
+@bp.route("/cases/chapters/<int:number>")
+def chapter(number: int):
+    ch = chapters.chapter(number)
+    if ch is None:
+        raise NotFound(_("There is no chapter %(n)d.", n=number))
+    book = chapters.book()
+    return render_template(
+        "casebook/chapter.html",
+        book=book,
+        ch=ch,
+        previous=chapters.chapter(number - 1),
+        following=chapters.chapter(number + 1),
+        cases=chapters.chapter_cases(current_user, ch) if ch.sections else {},
+        menus=chapters.menu_groups() if any(p.get("kind") == "menus" for p in ch.parts) else [],
+    )
+
+
+@bp.route("/cases/matrix")
+def matrix():
+    return render_template("casebook/matrix.html", m=chapters.matrix(current_user))
+
+
+def _require_editor() -> None:
+    if not policy.is_editor(current_user):
+        raise PermissionDenied(_("Only editors can manage editions."))
+
+
+def _editions_page(form: CloseEditionForm, status: int = 200):
+    current = editions.current()
+    form.edition.data = current.number
+    return render_template(
+        "casebook/editions.html", form=form, current=current, rows=editions.listing()
+    ), status
+
+
+@bp.route("/cases/editions")
+@login_required
+def edition_index():
+    _require_editor()
+    return _editions_page(CloseEditionForm())
+
+
+@bp.route("/cases/editions/close", methods=["POST"])
+@login_required
+def close_edition():
+    _require_editor()
+    form = CloseEditionForm()
+    if not form.validate_on_submit():
+        return _editions_page(form, 400)
+    try:
+        opened = editions.close(current_user, form.edition.data, form.note.data)
+    except ValidationFailed as err:
+        if "edition" in err.fields:  # a hidden field: say it above the form
+            form.form_errors.append(err.message)
+        else:
+            apply_errors(form, err)
+        return _editions_page(form, err.status)
+    flash(
+        _(
+            "Edition %(closed)d is closed. Cases published from now on appear in edition "
+            "%(open)d and are marked New.",
+            closed=opened.number - 1,
+            open=opened.number,
+        ),
+        "success",
+    )
+    return redirect(url_for("casebook.edition_index"))
