@@ -3,6 +3,11 @@
     .venv/bin/python -m bench.search [N]
     KAKEHASHI_BENCH_PG=postgresql+psycopg://postgres@127.0.0.1:5432/test \
         .venv/bin/python -m bench.search [N]
+    [KAKEHASHI_BENCH_PG=…] .venv/bin/python -m bench.search --posting [POSTS]
+
+`--posting`: the index's share of posting an answer on threads of 0, 50 and 500 answers (the
+before_commit hook's time and the statements that write search_entries), which should not grow
+with the thread.
 
 SQLite (a temporary file) always; PostgreSQL as well when KAKEHASHI_BENCH_PG is set. There the
 tables go into a schema of their own (`bench_search`, dropped and created, dropped again at the
@@ -458,6 +463,106 @@ def report(n: int, rows: list[dict]) -> None:
             print("   ", p)
 
 
+# --- posting: the index's share of posting an answer, by thread size ---------------------------
+
+THREAD_SIZES = (0, 50, 500)
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b.*\bsearch_entries\b", re.I | re.S)
+
+
+def posting_database(name: str, app, posts: int) -> list[tuple]:
+    """Threads of THREAD_SIZES answers (through the services), then `posts` answers posted on
+    each: the time the index takes at commit (search.index's before_commit hook) and the
+    statements that write search_entries, per post."""
+    from sqlalchemy import event
+
+    from community.questions import services as qa
+    from community.reference.loader import load_reference
+    from community.search import index
+    from tests import factories
+
+    spent: list[float] = []
+    original = index._write
+
+    def timed_write(marks) -> None:
+        start = time.perf_counter()
+        original(marks)
+        spent.append((time.perf_counter() - start) * 1000)
+
+    rows = []
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_reference()
+        asker = factories.make_user(username="asker")
+        helpers = [factories.make_user(username=f"helper{i}") for i in range(10)]
+        db.session.commit()
+        statements: list[str] = []
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        index._write = timed_write
+        try:
+            for size in THREAD_SIZES:
+                question = factories.ask(asker, f"橋梁の点検記録の様式について ({size})")
+                for i in range(size):
+                    qa.answer(helpers[i % 10], question, f"回答{i}: 点検記録の様式を見直しました。")
+                db.session.commit()
+                times, writes = [], []
+                for i in range(posts):
+                    statements.clear()
+                    spent.clear()
+                    qa.answer(helpers[i % 10], question, f"追加の回答{i}: 写真台帳も添付します。")
+                    db.session.commit()
+                    times.append(sum(spent))
+                    writes.append(sum(1 for s in statements if WRITES.match(s)))
+                times.sort()
+                p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+                rows.append((name, size, statistics.median(times), p95, max(writes)))
+                print(f"  {name}: thread of {size} answers done", flush=True)
+        finally:
+            index._write = original
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+    return rows
+
+
+def posting(posts: int = 20) -> int:
+    """Posting an answer on threads of 0, 50 and 500 answers: the index's share (SQLite, and
+    PostgreSQL when KAKEHASHI_BENCH_PG is set, in the schema bench_search)."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'search.db'}"
+        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, MAIL_DELIVER_ON_COMMIT=False)
+        rows += posting_database("SQLite", app, posts)
+    pg = os.environ.get("KAKEHASHI_BENCH_PG")
+    if pg:
+        url = pg_url(pg)
+        admin = create_engine(url)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+            conn.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
+        options = {"connect_args": {"options": f"-c search_path={PG_SCHEMA}"}}
+        app = create_app(
+            TestConfig,
+            SQLALCHEMY_DATABASE_URI=url,
+            SQLALCHEMY_ENGINE_OPTIONS=options,
+            MAIL_DELIVER_ON_COMMIT=False,
+        )
+        try:
+            rows += posting_database("PostgreSQL", app, posts)
+        finally:
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+            admin.dispose()
+    print(f"\nposting an answer, {posts} posts per thread: the index's time at commit, in ms")
+    head = ("database", "answers before", "p50", "p95", "search_entries writes")
+    print(f"{head[0]:12} {head[1]:>15} {head[2]:>8} {head[3]:>8} {head[4]:>22}")
+    for name, size, p50, p95, writes in rows:
+        print(f"{name:12} {size:>15} {p50:8.1f} {p95:8.1f} {writes:>22}")
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--posting"]:
+        sys.exit(posting(int(sys.argv[2]) if len(sys.argv) > 2 else 20))
     arg = sys.argv[1] if len(sys.argv) > 1 else "100000"
     sys.exit(main(int(arg.replace("_", "").replace(",", ""))))

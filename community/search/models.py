@@ -49,8 +49,8 @@ class SearchEntry(db.Model):
     __table_args__ = (
         UniqueConstraint("kind", "ref_id", "section"),
         Index("ix_search_entries_kind_ref", "kind", "ref_id"),
-        # Documents with several sections. Search no longer reads it (every answered question
-        # has several: search/index.py); dropping it needs a migration.
+        # Documents with several sections: whether a case, person or circle can have words in
+        # different sections (window.spread_ref_ids); every answered question has several.
         Index(
             "ix_search_entries_long",
             "kind",

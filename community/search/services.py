@@ -244,7 +244,7 @@ def _search(viewer, terms: list[Term], kinds, filters, page: int, per_kind: int)
         return results
     for kind in kinds:
         allowed = _allowed(kind, viewer, filters)
-        w = window.window(kind, terms, allowed)
+        w, spread = window.window_and_spread(kind, terms, allowed)
         best = (
             select(
                 SearchEntry.ref_id,
@@ -254,7 +254,6 @@ def _search(viewer, terms: list[Term], kinds, filters, page: int, per_kind: int)
             .join(w.rows, w.rows.c.id == SearchEntry.id)
             .group_by(SearchEntry.ref_id)
         )
-        spread = window.spread_ref_ids(kind, terms, allowed)
         if spread:
             # Words in different posts of a thread (or far apart in a long one): found, ranked
             # after every direct match; a document found both ways keeps its direct rank.

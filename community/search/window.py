@@ -38,11 +38,13 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     table,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.util import ClauseAdapter
 
 from community.extensions import db
 from community.search.models import SearchEntry
@@ -131,41 +133,69 @@ def sqlite_window(kind: str, terms: list[Term], any_term: bool, size: int, allow
 
 
 def postgres_rows(
-    kind: str, terms: list[Term], any_term: bool, size: int, allowed
-) -> tuple[list[tuple[int, int]], bool]:
+    kind: str, terms: list[Term], any_term: bool, size: int, allowed, each: bool = False
+) -> list[tuple[list[tuple[int, int]], bool]]:
     """(id, ref_id) of the newest size matching sections the viewer may see and the filters
-    keep (and whether there are more)."""
+    keep, and whether there are more: for the terms together, then, with `each`, for each term
+    alone (window.spread_ref_ids). One probe serves them all."""
     tsv = literal_column("search_entries.tsv")
-    query = func.to_tsquery("simple", tsquery(terms, any_term))
+    whole = tsquery(terms, any_term)
+    queries = [tsquery([t]) for t in terms] if each else [whole]
     # ts_match_vq is @@ in a form the GIN index does not serve: a walk backwards by id.
-    walk_match = func.ts_match_vq(tsv, query, type_=Boolean)
-    # The viewer's rights and the filters are checked for matching sections only (CASE is lazy).
-    probe = db.session.execute(
+    inner = (
         select(
             SearchEntry.id,
             SearchEntry.ref_id,
-            case((walk_match, allowed), else_=false()).label("ours"),
+            *(
+                func.ts_match_vq(tsv, func.to_tsquery("simple", q), type_=Boolean).label(f"m{i}")
+                for i, q in enumerate(queries)
+            ),
         )
         .where(SearchEntry.kind == kind)
         .order_by(SearchEntry.id.desc())
         .limit(PROBE)
+        .subquery("probe")
+    )
+    flags = [inner.c[f"m{i}"] for i in range(len(queries))]
+    # The viewer's rights and the filters are checked for matching sections only (CASE is lazy),
+    # on the probe's rows (the condition is moved from search_entries to them).
+    ours = case((or_(*flags), ClauseAdapter(inner).traverse(allowed)), else_=false())
+    probe = db.session.execute(
+        select(inner.c.id, inner.c.ref_id, ours, *flags).order_by(inner.c.id.desc())
     ).all()
-    ids = [(r.id, r.ref_id) for r in probe if r.ours]
-    if len(ids) > size:
-        return ids[:size], True
-    if len(probe) < PROBE:  # the probe saw every section of this kind
-        return ids, False
+    if each:  # the terms together match where each of them does
+        lists = [(whole, lambda r: all(r[3:]))]
+        lists += [(q, lambda r, i=i: r[3 + i]) for i, q in enumerate(queries)]
+    else:
+        lists = [(whole, lambda r: r[3])]
+    out = []
+    for query, matches in lists:
+        ids = [(r[0], r[1]) for r in probe if r[2] and matches(r)]
+        if len(ids) > size:
+            out.append((ids[:size], True))
+        elif len(probe) < PROBE:  # the probe saw every section of this kind
+            out.append((ids, False))
+        else:
+            ids += _more(kind, query, allowed, probe[-1][0], size + 1 - len(ids), len(ids) / PROBE)
+            out.append((ids[:size], len(ids) > size))
+    return out
+
+
+def _more(kind: str, query: str, allowed, below: int, limit: int, density: float) -> list:
+    """Matches older than the probe's: by walking on for a dense word, through the index for a
+    rare one."""
+    tsv = literal_column("search_entries.tsv")
+    tsq = func.to_tsquery("simple", query)
     more = (
         select(SearchEntry.id, SearchEntry.ref_id)
-        .where(SearchEntry.kind == kind, allowed, SearchEntry.id < probe[-1].id)
+        .where(SearchEntry.kind == kind, allowed, SearchEntry.id < below)
         .order_by(SearchEntry.id.desc())
-        .limit(size + 1 - len(ids))
+        .limit(limit)
     )
-    if len(ids) / PROBE >= DENSE:
-        ids += [tuple(r) for r in db.session.execute(more.where(walk_match))]
-    else:
-        ids += _through_the_index(more.where(tsv.op("@@")(query)))
-    return ids[:size], len(ids) > size
+    if density >= DENSE:
+        walk_match = func.ts_match_vq(tsv, tsq, type_=Boolean)
+        return [tuple(r) for r in db.session.execute(more.where(walk_match))]
+    return _through_the_index(more.where(tsv.op("@@")(tsq)))
 
 
 def postgres_ids(
@@ -173,7 +203,7 @@ def postgres_ids(
 ) -> tuple[list[int], bool]:
     """The ids of the newest size matching sections the viewer may see and the filters keep
     (and whether there are more)."""
-    rows, capped = postgres_rows(kind, terms, any_term, size, allowed)
+    rows, capped = postgres_rows(kind, terms, any_term, size, allowed)[0]
     return [i for i, _ref in rows], capped
 
 
@@ -203,8 +233,7 @@ def _through_the_index(stmt) -> list[tuple[int, int]]:
     return ids
 
 
-def postgres_window(kind: str, terms: list[Term], any_term: bool, size: int, allowed) -> Window:
-    ids, capped = postgres_ids(kind, terms, any_term, size, allowed)
+def _ranked(kind: str, terms: list[Term], any_term: bool, ids: list[int], capped: bool) -> Window:
     rows = (
         text(
             "SELECT id, -ts_rank(tsv, to_tsquery('simple', :q)) AS rank FROM search_entries "
@@ -220,6 +249,11 @@ def postgres_window(kind: str, terms: list[Term], any_term: bool, size: int, all
     return Window(rows, literal(capped))
 
 
+def postgres_window(kind: str, terms: list[Term], any_term: bool, size: int, allowed) -> Window:
+    ids, capped = postgres_ids(kind, terms, any_term, size, allowed)
+    return _ranked(kind, terms, any_term, ids, capped)
+
+
 def window(
     kind: str, terms: list[Term], allowed, any_term: bool = False, size: int | None = None
 ) -> Window:
@@ -232,6 +266,32 @@ def window(
     return sqlite_window(kind, terms, any_term, size, allowed)
 
 
+def window_and_spread(kind: str, terms: list[Term], allowed) -> tuple[Window, list[int]]:
+    """window() and spread_ref_ids() together: on PostgreSQL one probe serves both."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return window(kind, terms, allowed), spread_ref_ids(kind, terms, allowed)
+    each = _may_spread(kind, terms)
+    lists = postgres_rows(kind, terms, False, window_size(), allowed, each=each)
+    (rows, capped), apart = lists[0], lists[1:]
+    return _ranked(kind, terms, False, [i for i, _ref in rows], capped), _every_term(apart)
+
+
+def _may_spread(kind: str, terms: list[Term]) -> bool:
+    if len(terms) < 2:
+        return False
+    # Cases, people and circles are mostly one section each: a partial index lists the others.
+    several = select(SearchEntry.ref_id).where(SearchEntry.kind == kind, SearchEntry.section > 0)
+    return kind == "question" or db.session.scalar(select(several.exists())) is True
+
+
+def _every_term(lists: list[tuple[list[tuple[int, int]], bool]]) -> list[int]:
+    """The documents found in every term's list of (id, ref_id)."""
+    if not lists:
+        return []
+    docs = set.intersection(*({ref for _id, ref in rows} for rows, _capped in lists))
+    return sorted(docs)
+
+
 def spread_ref_ids(kind: str, terms: list[Term], allowed) -> list[int]:
     """Documents whose words are in different sections: no section matches every term, but each
     term matches some section of the document (a question's title and an answer, two answers,
@@ -239,29 +299,22 @@ def spread_ref_ids(kind: str, terms: list[Term], allowed) -> list[int]:
     the viewer may see and the filters keep, as for the whole query), and the documents found by
     every term are returned; those with a section matching every term may be among them (the
     caller ranks those by that section)."""
-    if len(terms) < 2:
+    if not _may_spread(kind, terms):
         return []
     size = window_size()
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    docs: set[int] | None = None
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _every_term(postgres_rows(kind, terms, False, size, allowed, each=True)[1:])
+    fts = table("search_fts", column("rowid", Integer))
+    lists = []
     for term in terms:
-        if postgres:
-            found = {ref for _id, ref in postgres_rows(kind, [term], False, size, allowed)[0]}
-        else:
-            fts = table("search_fts", column("rowid", Integer))
-            found = set(
-                db.session.scalars(
-                    select(SearchEntry.ref_id)
-                    .select_from(fts.join(SearchEntry, SearchEntry.id == fts.c.rowid))
-                    .where(
-                        text("search_fts MATCH :q").bindparams(q=fts5_query(kind, [term])),
-                        allowed,
-                    )
-                    .order_by(fts.c.rowid.desc())
-                    .limit(size)
-                )
-            )
-        docs = found if docs is None else docs & found
-        if not docs:
+        found = db.session.execute(
+            select(SearchEntry.id, SearchEntry.ref_id)
+            .select_from(fts.join(SearchEntry, SearchEntry.id == fts.c.rowid))
+            .where(text("search_fts MATCH :q").bindparams(q=fts5_query(kind, [term])), allowed)
+            .order_by(fts.c.rowid.desc())
+            .limit(size)
+        ).all()
+        if not found:
             return []
-    return sorted(docs or ())
+        lists.append((found, False))
+    return _every_term(lists)
