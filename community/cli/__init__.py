@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from community import demo, idempotency, rendered
+from community import demo, fragments, idempotency, rendered
 from community.admin.services import ensure_default_domains
 from community.auth.models import Role
 from community.auth.services import create_user
@@ -30,6 +30,17 @@ notifications_cli = AppGroup("notifications", help="Notification mail (for cron)
 forms_cli = AppGroup("forms", help="One-time form tokens (for cron).")
 mail_cli = AppGroup("mail", help="The mail outbox: the worker that sends it.")
 markdown_cli = AppGroup("markdown", help="Stored HTML rendered from Markdown.")
+cache_cli = AppGroup("cache", help="Cached question pages and answers.")
+
+
+@cache_cli.command("clear")
+def cache_clear():
+    """Forget every cached page and answer (after restoring a backup: the restored questions'
+    versions may be reached again with other content)."""
+    store = fragments.store()
+    if store is not None:
+        store.clear()
+    click.echo("cache cleared")
 
 
 @mail_cli.command("work")
@@ -166,3 +177,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(forms_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(markdown_cli)
+    app.cli.add_command(cache_cli)
