@@ -138,6 +138,7 @@ def test_matrix_cells_count_what_their_links_list(app, seeded):
             assert len(listed) == n, (stage, menu)
         draft_in = "draft-only" in listed_slugs(c.get("/cases/?stage=1&menu=training").text)
         assert draft_in == (who == "edi")
+        assert f'<a href="/cases/">{10 if who else 9}</a>' in section(page, "matrix")
     for words in PLAN_STAGES:
         assert words in text(page)
     assert "学習機会の提供（研修・交流等）" in text(page)

@@ -165,6 +165,7 @@ class Matrix:
     cells: dict[tuple[int, str], int]
     row_totals: dict[int, int]
     column_totals: dict[str, int]
+    total: int  # cases with at least one stage and one menu
 
 
 def menu_groups() -> list[tuple[dict, list[SupportMenu]]]:
@@ -185,7 +186,7 @@ def menu_groups() -> list[tuple[dict, list[SupportMenu]]]:
 
 def matrix(viewer) -> Matrix:
     """Cases per 課題ステータス × 支援メニュー the viewer may see, with the totals of each row
-    (cases serving the stage) and column (cases offering the menu): four queries."""
+    (cases serving the stage), column (cases offering the menu) and the table: five queries."""
     groups = menu_groups()
     visible = visible_clause(viewer)
     cells = {
@@ -215,4 +216,11 @@ def matrix(viewer) -> Matrix:
             .group_by(case_menus.c.menu_code)
         ).all()
     )
-    return Matrix(book().stages, groups, cells, rows, columns)
+    total = db.session.scalar(
+        select(func.count(Case.id)).where(
+            visible,
+            Case.id.in_(select(CaseStage.case_id)),
+            Case.id.in_(select(case_menus.c.case_id)),
+        )
+    )
+    return Matrix(book().stages, groups, cells, rows, columns, total or 0)

@@ -71,3 +71,12 @@ def test_editor_reads_chapters_and_matrix_then_closes_an_edition(page, live_serv
     page.goto("/cases/")
     expect(page.locator("li.case-card .badge.new")).to_have_count(0)
     expect(page.locator("li.case-card .badge.edition").first).to_have_text("第1版")
+
+    # The case page names its chapter section and edition; 掲載承諾 is for editors' eyes.
+    page.goto("/cases/sorae-idobata-kaigi")
+    head = page.locator(".case-head")
+    expect(head).to_contain_text("第4章 職員交流事例")
+    expect(head).to_contain_text("第1版で掲載")
+    expect(head.locator(".consent")).to_contain_text("掲載承諾")
+    expect(head.locator(".consent")).to_contain_text("未依頼")
+    page.screenshot(path=str(SHOTS / "casebook-case-editor.png"))
