@@ -319,3 +319,25 @@ def test_stage_labels_use_the_plans_wording_everywhere(app, seeded):
     )
     for short in SHORTENED:
         assert f'msgstr "{short}"' not in po
+
+
+def test_unknown_filter_values_list_nothing_rather_than_fail(app, seeded):
+    c = app.test_client()
+    for query in ("type=bogus", "edition=abc", "edition=99", "section=nowhere", "model=x&type=%00"):
+        r = c.get(f"/cases/?{query}")
+        assert r.status_code in (200, 400), query
+        if r.status_code == 200 and "model" not in query:
+            assert listed_slugs(r.text) == [], query
+    assert len(listed_slugs(c.get("/cases/?edition=1").text)) == 9
+    assert listed_slugs(c.get("/cases/?section=adviser_dispatch").text) == [
+        "mlit-hands-on-adviser-dispatch"
+    ]
+
+
+def test_the_english_interface_titles_chapters_in_english(app, seeded):
+    c = app.test_client()
+    c.set_cookie("lang", "en")
+    toc = c.get("/cases/chapters/").text
+    assert "Levelling up from outside" in toc and "Support by existing organisations" in toc
+    matrix = c.get("/cases/matrix").text
+    assert "Learning opportunities (training, exchange, etc.)" in html_lib.unescape(matrix)

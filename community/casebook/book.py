@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,12 +14,19 @@ from community.errors import NotFound, PermissionDenied, ValidationFailed
 from community.forms import apply_errors
 
 
+def _english() -> bool:
+    """Titles in English for the English interface (the chapters' text is Japanese only)."""
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
 @bp.route("/cases/chapters/")
 def chapter_index():
     return render_template(
         "casebook/chapters.html",
         book=chapters.book(),
         counts=chapters.toc_counts(current_user),
+        english=_english(),
     )
 
 
@@ -36,12 +44,15 @@ def chapter(number: int):
         following=chapters.chapter(number + 1),
         cases=chapters.chapter_cases(current_user, ch) if ch.sections else {},
         menus=chapters.menu_groups() if any(p.get("kind") == "menus" for p in ch.parts) else [],
+        english=_english(),
     )
 
 
 @bp.route("/cases/matrix")
 def matrix():
-    return render_template("casebook/matrix.html", m=chapters.matrix(current_user))
+    return render_template(
+        "casebook/matrix.html", m=chapters.matrix(current_user), english=_english()
+    )
 
 
 def _require_editor() -> None:
