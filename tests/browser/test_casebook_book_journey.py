@@ -80,3 +80,18 @@ def test_editor_reads_chapters_and_matrix_then_closes_an_edition(page, live_serv
     expect(head.locator(".consent")).to_contain_text("掲載承諾")
     expect(head.locator(".consent")).to_contain_text("未依頼")
     page.screenshot(path=str(SHOTS / "casebook-case-editor.png"))
+
+    # The editor marks it ☆モデル事例 and records the consent; the seeded sources still back
+    # every figure when the form is sent back as it was rendered.
+    page.get_by_role("link", name="編集", exact=True).click()
+    expect(page.locator("#section")).to_have_value("staff_exchange")
+    page.check("#is_model")
+    page.select_option("#consent", "granted")
+    page.locator("#is_model").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "casebook-form-publishing.png"))
+    page.get_by_role("button", name=re.compile("^(保存|Save)$")).click()
+    expect(page).to_have_url(re.compile(r"/cases/sorae-idobata-kaigi$"))
+    expect(page.locator(".case-head .model-case")).to_have_text("☆モデル事例")
+    expect(page.locator(".case-head .consent")).to_contain_text("承諾済み")
+    page.goto("/cases/?model=1")
+    expect(page.locator("li.case-card")).to_have_count(1)
