@@ -215,6 +215,10 @@ def load_casebook(
             ],
             is_new=bool(row.get("is_new")),
             status=row.get("status", "published"),
+            section=row.get("section") or "",
+            is_model=bool(row.get("is_model")),
+            case_type=row.get("case_type") or "standard",
+            consent=row.get("consent") or "none",
         )
         case = casebook.save_case(editor, None, data)
         case.organisations_list = [

@@ -167,6 +167,7 @@ class World:
             "target_type": ["question", "answer", "comment", "profile", "case_link"],
             "filename": ["css/app.css", "js/live.js", "../wsgi.py", "nope.txt"],
             "token": ["x", "0" * 40],
+            "number": ["1", "2", "3", "4", "0", "5", "99"],  # casebook chapters
         }
         if name.endswith("_id"):
             ids = st.integers(min_value=1, max_value=60).map(str)

@@ -35,7 +35,7 @@ from community.admin.services import ensure_default_domains
 from community.auth import tokens
 from community.auth.models import Role, User, VerifiedDomain
 from community.casebook import services as casebook
-from community.casebook.models import Case, CaseLink
+from community.casebook.models import Case, CaseEdition, CaseLink
 from community.circles import services as circles
 from community.circles.models import Circle, CircleMembership, CircleRole, MembershipStatus
 from community.db import utcnow
@@ -382,6 +382,8 @@ ROUTES = [
     Route("casebook.create", lambda w: "/cases/new", SIGNED_IN,
           data=lambda w: {**CASE_FORM, "slug": "suggested", "title": "提案された事例です"},
           state=rows(Case)),
+    Route("casebook.close_edition", lambda w: "/cases/editions/close", ADMINS,
+          data=lambda w: {"edition": "1"}, state=rows(CaseEdition)),
     Route("casebook.edit", lambda w: "/cases/pub-case/edit", ADMINS,
           data=lambda w: {**CASE_FORM, "slug": "pub-case", "title": "書き換えた事例の名前"},
           state=get(Case, "title", lambda w: db.session.scalar(select(Case.id)))),

@@ -7,11 +7,9 @@ import hashlib
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from community import fragments, idempotency, policy
+from community import fragments, idempotency
 from community.circles import services as circles
-from community.circles.models import Circle
 from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db, limiter
 from community.forms import EmptyForm, apply_errors, status_for
@@ -47,33 +45,7 @@ def _viewer_key() -> str:
 
 @bp.route("/questions/")
 def index():
-    args = request.args
-    circle = None
-    if args.get("circle"):
-        circle = db.session.scalar(select(Circle).where(Circle.slug == args["circle"]))
-        if circle is None or not policy.can_see_circle(current_user, circle):
-            circle = None
-    stmt = services.list_query(
-        current_user,
-        circle=circle,
-        field=args.get("field", ""),
-        topic=args.get("topic", ""),
-        tag=args.get("tag", ""),
-        stage=args.get("stage", ""),
-        status=args.get("status", ""),
-        sort=args.get("sort", "activity"),
-    )
-    pagination = db.paginate(stmt, page=page_arg(), per_page=20, error_out=False)
-    visible_circles = [c for c, _n, _m in circles.list_circles(current_user)]
-    return render_template(
-        "questions/index.html",
-        pagination=pagination,
-        args=args,
-        circle=circle,
-        circles=visible_circles,
-        tag=services.find_tag(args.get("tag", "")),
-        ref=choices.all_reference(),
-    )
+    return render_template("questions/index.html", **services.list_page(current_user, request.args))
 
 
 def fill_ask_choices(form: AskForm) -> None:

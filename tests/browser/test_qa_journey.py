@@ -61,7 +61,7 @@ def test_join_ask_answer_accept(browser, live_server, app, make_user):
         asker.get_by_role("button", name="質問を投稿").click()
         expect(asker).to_have_url(re.compile(r"/questions/\d+$"))
         question_url = asker.url
-        expect(asker.locator(".badge.stage")).to_have_text("解決手法が不明")
+        expect(asker.locator(".badge.stage")).to_have_text("課題への解決手法が分からない")
         expect(asker.locator(".badge.status-open")).to_be_visible()
 
         log_in(helper, "helper")
