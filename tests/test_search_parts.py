@@ -217,3 +217,40 @@ def test_words_in_different_posts_find_the_thread_together(ctx):
     res = search_services.search(ANON, "ドローン 費用", kinds=("question",))
     assert [h.ref_id for h in res.groups["question"]][-1] == question.id
     assert res.totals["question"] == 2
+
+
+def test_search_page_statements_do_not_grow_with_threads(app, count_queries, make_user):
+    """Words in different posts cost the same statements for 3 threads of 2 answers as for 23
+    threads of up to 12: the words' own windows come from the same probe (PostgreSQL)."""
+    from tests.conftest import client_as
+
+    make_user(username="asker")
+    make_user(username="helper")
+
+    def add(threads: int, answers: int) -> None:
+        with app.app_context():
+            for i in range(threads):
+                question = factories.ask(
+                    "asker", f"町の橋梁についての質問 その{i}", f"{BODY}（{i}）"
+                )
+                for j in range(answers):
+                    qa.answer(user_named("helper"), question, f"回答{j}: 点検は5年ごとです。")
+            db.session.commit()
+
+    def counts() -> list[int]:
+        out = []
+        for c in (app.test_client(), client_as(app, "asker")):
+            for params in ({"q": "橋梁 点検"}, {"q": "橋梁 点検", "type": "question"}):
+                c.get("/search", query_string=params)  # warm caches
+                with count_queries() as q:
+                    page = c.get("/search", query_string=params).get_data(as_text=True)
+                assert "<mark>" in page
+                out.append(q.count)
+        return out
+
+    add(3, 2)
+    few = counts()
+    add(20, 12)
+    many = counts()
+    assert few == many
+    assert max(many) <= 30
