@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from community import markdown, policy
 from community.auth.models import User
@@ -219,7 +219,7 @@ def load(
     page.comment_cases = markdown.published_cases(
         "\n".join(c.body for thread in comments.values() for c in thread)
     )
-    if policy.can_see_question(viewer, question.duplicate_of):
+    if question.duplicate_of_id and policy.can_see_question(viewer, question.duplicate_of):
         page.duplicate_of = question.duplicate_of
     page.case_links = casebook.links_for_question(question.id)
     if perms.reply:
@@ -236,7 +236,9 @@ def _question(viewer, question_id: int) -> Question:
             joinedload(Question.author).joinedload(User.profile),
             joinedload(Question.circle),
             joinedload(Question.field),
-            joinedload(Question.duplicate_of).joinedload(Question.circle),
+            # The original of a duplicate only for the few closed as one (a query then), and
+            # not the Markdown source: the page shows the stored HTML.
+            defer(Question.body_md),
             selectinload(Question.topics),
             selectinload(Question.tags),
         )
