@@ -146,9 +146,10 @@ def test_a_permalink_to_an_answer_lands_on_its_page(app, people):
     assert f'id="answer-{late}"' in html
     assert '<span aria-current="page">3</span>' in html
     # The pager's links leave the permalink behind (page 1 is page 1, not the answer's page).
-    assert f"/questions/{t['question']}?page=1" in html and "answer=" not in html.split(
-        'class="pagination"'
-    )[1].split("</nav>")[0]
+    assert (
+        f"/questions/{t['question']}?page=1" in html
+        and "answer=" not in html.split('class="pagination"')[1].split("</nav>")[0]
+    )
     assert c.get("/answers/999999").status_code == 404
 
 
