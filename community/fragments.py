@@ -25,6 +25,7 @@ from flask import Flask, current_app, g
 from flask_wtf.csrf import generate_csrf
 from redis.exceptions import RedisError
 
+from community.config import redis_options
 from community.idempotency import new_key
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,6 @@ class RedisStore:
 def init_app(app: Flask) -> None:
     """The app's store: Redis when REDIS_URL is set (FRAGMENT_CACHE="local" keeps it in-process;
     "off" renders everything every time, for comparison)."""
-    from community.config import redis_options
-
     mode = app.config.get("FRAGMENT_CACHE", "auto")
     if mode == "off":
         store = None
