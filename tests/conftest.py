@@ -193,6 +193,9 @@ def _clean_database(request):
         # emptied tables, so an earlier test's page could share this one's key.
         if (store := app.extensions.get("fragments")) is not None:
             store.clear()
+        # Site settings are read once per process: an earlier test's `seed demo` turned the
+        # demo banner on in the rows just emptied.
+        app.extensions.pop("site_settings", None)
     yield
     with app.app_context():
         _db.session.remove()

@@ -338,7 +338,7 @@ def test_a_form_larger_than_the_limit_gets_a_clear_413(client, make_user):
     response = client.post("/questions/ask", data={**ASK, "body": "橋" * 1_000_000})  # 3 MB
     assert response.status_code == 413
     page = response.get_data(as_text=True)
-    assert "送信されたデータが大きすぎます" in page and "2 MB" in page
+    assert "送信されたデータが大きすぎます" in page and "2MBまで" in page
 
 
 def test_request_id_is_the_proxys_or_a_new_one(client):

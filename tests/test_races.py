@@ -26,7 +26,7 @@ from tests.conftest import login
 from tests.test_office_hours_pages import open_hours
 
 CHANGED = "この予約は他の操作で変更されました"
-ACCEPT_CHANGED = "採用する回答が他の操作で変更されました"
+ACCEPT_CHANGED = "解決した回答が他の操作で変更されました"
 
 
 @contextmanager
