@@ -14,7 +14,8 @@ from community.auth.models import User
 from community.extensions import db
 from community.questions import services as qa
 from community.questions.models import Answer, Revision
-from community.search.index import HEAD, PART_SECTIONS, answer_part, reindex, section_range
+from community.search.documents import HEAD, PART_SECTIONS, answer_part, section_range
+from community.search.index import reindex
 from community.search.models import SearchEntry
 from community.search.tokens import index_text
 from tests import qa_helpers

@@ -21,7 +21,7 @@ from community.moderation import services as moderation
 from community.questions import services as qa
 from community.questions.models import Answer, Comment, Question
 from community.search import services as search_services
-from community.search.index import SECTION_CHARS
+from community.search.documents import SECTION_CHARS
 from community.search.models import SearchEntry
 from community.search.tokens import index_text, tokens
 from community.text import normalise
@@ -437,7 +437,7 @@ def test_words_in_different_sections_are_anded(corpus):
 
 @pytest.mark.parametrize("length", [0, 5, SECTION_CHARS, SECTION_CHARS + 1, 3 * SECTION_CHARS + 7])
 def test_sections_overlap_by_the_longest_query_and_stay_under_postgres_positions(length):
-    from community.search.index import SECTION_OVERLAP, _chunks
+    from community.search.documents import SECTION_OVERLAP, _chunks
 
     text = "".join(random.Random(length).choice("あ橋a 、") for _ in range(length))
     chunks = _chunks(text)
@@ -461,7 +461,7 @@ def test_words_in_different_sections_of_a_private_document_stay_private(corpus):
 
 
 def test_a_word_across_a_section_boundary_is_found(corpus):
-    from community.search.index import answer_part, section_range
+    from community.search.documents import answer_part, section_range
 
     question = factories.ask(
         "aki",

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from community.extensions import db
 from community.questions import services as qa
-from community.search import services as search_services
+from community.search import snippets
 from community.search.models import SearchEntry
 from community.search.tokens import parse
 from community.text import normalise
@@ -80,12 +80,12 @@ def test_search_page_marks_variants_in_text_with_compatibility_characters(app, p
 )
 def test_snippet_marks_the_original_text_of_each_match(text, terms, expected):
     entry = SearchEntry(kind="question", ref_id=1, section=0, title="", body=text, tokens="")
-    assert str(search_services.snippet([entry], [t for w in terms for t in parse(w)])) == expected
+    assert str(snippets.snippet([entry], [t for w in terms for t in parse(w)])) == expected
 
 
 @given(st.text(alphabet="ｶﾞﾊﾟあア漢ⅢⅣ㎜㌔１Ａa \u3099\u0301", max_size=30))
 def test_normalised_with_origins_maps_every_character_back(text):
-    norm, starts, ends = search_services.normalised_with_origins(text)
+    norm, starts, ends = snippets.normalised_with_origins(text)
     assert len(norm) == len(starts) == len(ends)
     assert starts == sorted(starts)
     for k, ch in enumerate(norm):

@@ -16,7 +16,7 @@ from community.moderation import services as moderation
 from community.questions import services as qa
 from community.questions.models import Comment, Question
 from community.search import services as search_services
-from community.search.index import (
+from community.search.documents import (
     HEAD,
     PART_SECTIONS,
     answer_part,
