@@ -20,14 +20,8 @@ from community.casebook.links import (
     unlink,
 )
 from community.casebook.listing import CaseFilters, facets, list_query, organisations
-from community.casebook.saving import (
-    SLUG_RE,
-    CaseInput,
-    CaseInvalid,
-    parse_yen,
-    save_case,
-    validate,
-)
+from community.casebook.saving import save_case
+from community.casebook.validation import SLUG_RE, CaseInput, CaseInvalid, parse_yen, validate
 
 __all__ = [
     "MENTION_RE",
