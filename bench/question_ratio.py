@@ -235,6 +235,11 @@ def _single(session, url: str, n: int) -> tuple[float, float, float, float]:
         client.append((time.perf_counter() - started) * 1000)
         assert r.status_code == 200, (url, r.status_code)
         server.append(_server_ms(r))
+    return _figures(client, server)
+
+
+def _figures(client: list[float], server: list[float]) -> tuple:
+    """Client p50, p95, server p50, p95 (ms)."""
     return (
         statistics.median(client),
         _pct(client, 0.95),
@@ -258,12 +263,7 @@ def _post_answers(base: str, qids: list[int], sessions: list, posts: int) -> tup
         client.append((time.perf_counter() - started) * 1000)
         assert r.status_code == 302, (r.status_code, r.text[:300])
         server.append(_server_ms(r))
-    return (
-        statistics.median(client),
-        _pct(client, 0.95),
-        statistics.median(server),
-        _pct(server, 0.95),
-    )
+    return _figures(client, server)
 
 
 def _row(label: str, figures) -> str:

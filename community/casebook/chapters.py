@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from community.casebook.access import visible_clause
+from community.casebook.listing import card_loads
 from community.casebook.models import Case, CaseStage, case_menus
 from community.extensions import db
 from community.reference.models import SupportMenu
@@ -144,14 +144,7 @@ def chapter_cases(viewer, ch: Chapter) -> dict[str, list[Case]]:
         select(Case)
         .where(visible_clause(viewer), Case.section.in_(codes))
         .order_by(Case.is_model.desc(), Case.id)
-        .options(
-            selectinload(Case.menus),
-            selectinload(Case.fields),
-            selectinload(Case.stage_rows),
-            selectinload(Case.prefecture),
-            selectinload(Case.population_band),
-            selectinload(Case.edition),
-        )
+        .options(*card_loads())
     )
     for case in db.session.scalars(stmt):
         out[case.section].append(case)

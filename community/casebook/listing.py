@@ -111,14 +111,19 @@ def list_query(viewer, f: CaseFilters):
         select(Case)
         .where(visible_clause(viewer), *f.clauses())
         .order_by(Case.is_new.desc(), Case.published_at.desc().nulls_last(), Case.id.desc())
-        .options(
-            selectinload(Case.menus),
-            selectinload(Case.fields),
-            selectinload(Case.stage_rows),
-            selectinload(Case.prefecture),
-            selectinload(Case.population_band),
-            selectinload(Case.edition),
-        )
+        .options(*card_loads())
+    )
+
+
+def card_loads() -> tuple:
+    """What a case card shows besides the case's own columns (one query each, any count)."""
+    return (
+        selectinload(Case.menus),
+        selectinload(Case.fields),
+        selectinload(Case.stage_rows),
+        selectinload(Case.prefecture),
+        selectinload(Case.population_band),
+        selectinload(Case.edition),
     )
 
 
