@@ -138,7 +138,11 @@ def _bump(session):
     if not touched:
         return
     # In id order, so two transactions bumping overlapping sets lock rows in the same order.
-    ids = sorted(session.execute(_question_ids(touched)).scalars())
+    # Most commits touch questions by id only: those ids need no query to find.
+    if all(kind == "question" for kind, _ref in touched):
+        ids = sorted(ref for _kind, ref in touched)
+    else:
+        ids = sorted(session.execute(_question_ids(touched)).scalars())
     for start in range(0, len(ids), 500):
         session.execute(
             update(Question)
