@@ -194,9 +194,11 @@ def answer_link(answer_id: int):
 def answer_fragment(question_id: int, answer_id: int):
     """One answer as HTML, for the live page (the viewer's own permissions apply)."""
     data = page.load(current_user, question_id, answer_id=answer_id)
-    answer = next((a for a in data.answers if a.id == answer_id), None)
-    if answer is None:
+    # The answer is on the loaded page only if the viewer may see it; load that one alone.
+    if answer_id not in {r.id for r in data.answer_refs}:
         abort(404)
+    data.load_answers([answer_id])
+    answer = data.loaded[answer_id]
     return render_template(
         "questions/_answer.html",
         a=answer,
