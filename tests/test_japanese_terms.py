@@ -150,13 +150,33 @@ def strings_in(node):
 
 @pytest.mark.parametrize(
     "seed",
-    sorted(p.name for p in (ROOT / "seeds" / "demo").glob("*.yaml")),
+    sorted(f"{p.parent.name}/{p.name}" for p in (ROOT / "seeds").glob("*/*.yaml")),
 )
-def test_demo_seed_typography(seed):
-    data = yaml.safe_load((ROOT / "seeds" / "demo" / seed).read_text(encoding="utf-8"))
+def test_seed_typography(seed):
+    data = yaml.safe_load((ROOT / "seeds" / seed).read_text(encoding="utf-8"))
     faults = []
     for text in strings_in(data):
         for line in text.splitlines():
             if problems := typography_faults(line):
                 faults.append((line[:80], problems))
     assert faults == []
+
+
+def test_support_menus_sit_in_the_plans_chapters():
+    """The plan's 第3章「外」からのレベルアップ術（研修、アドバイザー派遣等） and
+    第4章「内」からのレベルアップ術（人材育成、交流等）: a menu that a chapter's sections list
+    has that chapter's direction."""
+    menus = yaml.safe_load((ROOT / "seeds" / "reference" / "support_menus.yaml").read_text("utf-8"))
+    direction = {m["code"]: m["direction"] for m in menus}
+    book = yaml.safe_load(
+        (ROOT / "community" / "casebook" / "chapters.yaml").read_text(encoding="utf-8")
+    )
+    placed = {
+        code: chapter["direction"]
+        for chapter in book["chapters"]
+        if chapter.get("direction")
+        for section in chapter["sections"]
+        for code in section.get("menus", [])
+    }
+    assert {code: direction[code] for code in placed} == placed
+    assert direction["exchange"] == direction["staff_exchange"] == "inside"
