@@ -64,8 +64,8 @@ def test_navigator_without_stage_shows_the_form_only(app, navigator_data):
 @pytest.mark.parametrize(
     ("stage", "cases", "outside", "inside"),
     [
-        (1, ["sewer-s12", "bridge-s123"], 2, 1),
-        (2, ["sewer-s12", "bridge-s123"], 4, 2),
+        (1, ["sewer-s12", "bridge-s123"], 1, 2),
+        (2, ["sewer-s12", "bridge-s123"], 3, 3),
         (3, ["sewer-s3", "bridge-s123"], 3, 2),
     ],
 )
