@@ -145,7 +145,7 @@ def test_the_member_moving_a_confirmed_booking_asks_the_adviser_again(
     body = mailbox.body(mail)
     assert mail["To"] == "adv@example.com"
     assert "Member Moriさんが予約の日時を変更しました。新しい日時を承認してください。" in body
-    assert "2030/01/09 (水) 15:00–16:00" in body and "状態： 承認待ち" in body
+    assert "2030/01/09（水）15:00–16:00" in body and "状態： 承認待ち" in body
     assert "承認・お断りはこちらから：" in body
     assert bell(app, member.id) == ["Adviser Aokiさんが予約を承認しました。"], "not their own move"
 

@@ -232,7 +232,9 @@ def test_reminder_cli_sends_once(app, adviser, make_user, mailbox):
 
 # --- the whole booking window, one date format (issue #14, item 10) ----------------------------
 
-WHEN_RE = r"\d{4}/\d{2}/\d{2} \([月火水木金土日]\) \d{2}:\d{2}"
+# Japanese: the weekday in full-width brackets, no Latin spaces; English: 2030/01/09 (Wed) 10:00.
+WHEN_RE = r"\d{4}/\d{2}/\d{2}（[月火水木金土日]）\d{2}:\d{2}"
+WHEN_EN_RE = r"\d{4}/\d{2}/\d{2} \((Mon|Tue|Wed|Thu|Fri|Sat|Sun)\) \d{2}:\d{2}"
 
 
 def test_the_adviser_page_pages_through_the_whole_window(client, app, adviser, count_queries):
@@ -278,6 +280,11 @@ def test_the_move_list_and_the_booking_list_write_times_one_way(client, app, adv
     listing = client.get("/bookings/").get_data(as_text=True)
     assert re.search(WHEN_RE, listing)
     assert re.search(WHEN_RE, client.get("/office-hours/").get_data(as_text=True)), "next free"
+    assert not re.search(r"\(([月火水木金土日])\)", listing + page), "no half-width brackets"
+    client.set_cookie("lang", "en")
+    english = client.get("/bookings/").get_data(as_text=True)
+    assert re.search(WHEN_EN_RE, english) and not re.search(WHEN_RE, english)
+    client.set_cookie("lang", "ja")
     with app.app_context():
         day = (utcnow() + timedelta(days=3)).astimezone(TOKYO).date()
         oh.add_exception(db.session.get(User, adviser.id), day, "off")
@@ -285,4 +292,4 @@ def test_the_move_list_and_the_booking_list_write_times_one_way(client, app, adv
     adviser_client = app.test_client()
     login(adviser_client, "adv")
     settings = adviser_client.get("/office-hours/settings").get_data(as_text=True)
-    assert day.strftime("%Y/%m/%d (") in settings and day.isoformat() not in settings
+    assert day.strftime("%Y/%m/%d（") in settings and day.isoformat() not in settings

@@ -270,7 +270,7 @@ def test_booking_that_needs_confirmation_is_requested_and_mails_both(
         assert mail["Subject"] == subject
         body = mailbox.body(mail)
         assert AGENDA in body
-        assert "2030/01/09 (水) 10:00–11:00" in body, "the time is shown in Japan time"
+        assert "2030/01/09（水）10:00–11:00" in body, "the time is shown in Japan time"
         assert f"http://localhost/bookings/{bid}" in body
     assert "Member Mori" in mailbox.body(mailbox.last_to("adv@example.com"))
     assert "Adviser Aoki" in mailbox.body(mailbox.last_to("mem@example.com"))

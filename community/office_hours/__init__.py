@@ -34,6 +34,20 @@ def _labels():
     }
 
 
+@bp.app_template_filter("oh_when")
+def _when(value):
+    from community.office_hours.dates import format_when
+
+    return format_when(value)
+
+
+@bp.app_template_filter("oh_day")
+def _day(value):
+    from community.office_hours.dates import format_day
+
+    return format_day(value)
+
+
 # Imported for their side effect: each route module registers its views on bp; subscribers
 # connects the notices to booking_changed.
 from community.office_hours import (  # noqa: E402,F401

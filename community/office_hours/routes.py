@@ -28,8 +28,6 @@ from community.reference import choices
 
 # One page of an adviser's free times; links page through the whole booking window.
 PAGE_DAYS = 14
-# The one way office-hour pages, forms and mail write a time (Babel pattern, Japan time).
-WHEN = "yyyy/MM/dd (EEE) HH:mm"
 
 
 def _adviser(username: str) -> User:

@@ -14,7 +14,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,6 +24,7 @@ from community.extensions import db
 from community.forms import EmptyForm
 from community.inputs import aware_datetime
 from community.office_hours import bp, ics, services
+from community.office_hours.dates import format_when
 from community.office_hours.forms import (
     AnswerFromNoteForm,
     CancelForm,
@@ -33,7 +33,6 @@ from community.office_hours.forms import (
     RescheduleForm,
 )
 from community.office_hours.models import AdviserSettings, Booking, BookingStatus
-from community.office_hours.routes import WHEN
 from community.questions import page as question_page
 
 
@@ -73,8 +72,7 @@ def booking(booking_id: int):
     if changeable:
         # The adviser's whole booking window (at most 180 days, four queries whatever its size).
         reschedule_form.start.choices = [
-            (s.start.isoformat(), format_datetime(s.start, WHEN))
-            for s in services.free_slots_for(b.adviser)
+            (s.start.isoformat(), format_when(s.start)) for s in services.free_slots_for(b.adviser)
         ]
     note_form = NoteForm(note=b.adviser_note) if is_adviser else None
     return render_template(
