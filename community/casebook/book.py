@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from community import policy
-from community.casebook import bp, chapters, editions
+from community.casebook import bp, chapters, editions, pdf
 from community.casebook.forms import CloseEditionForm
 from community.errors import NotFound, PermissionDenied, ValidationFailed
 from community.forms import apply_errors
@@ -26,6 +26,7 @@ def chapter_index():
         "casebook/chapters.html",
         book=chapters.book(),
         counts=chapters.toc_counts(current_user),
+        closed_edition=pdf.latest_closed_edition(),
         english=_english(),
     )
 
@@ -66,6 +67,36 @@ def _editions_page(form: CloseEditionForm, status: int = 200):
     return render_template(
         "casebook/editions.html", form=form, current=current, rows=editions.listing()
     ), status
+
+
+def _pdf_response(req: pdf.Request, cache_control: str):
+    """The book's PDF, shown in the browser and saved under its file name; a client holding
+    the same PDF (its ETag) gets 304."""
+    body, key = pdf.book_pdf(current_user, req)
+    response = make_response(body)
+    response.mimetype = "application/pdf"
+    response.headers.set("Content-Disposition", "inline", filename=req.name)
+    response.headers["Cache-Control"] = cache_control
+    response.set_etag(key)
+    return response.make_conditional(request)
+
+
+@bp.route("/cases/book.pdf")
+@login_required
+def book_pdf():
+    """Editors: the published casebook as a PDF (all chapters, ?chapter=<n>, or
+    ?cases=slug1,slug2 kept in the book's order)."""
+    if not policy.is_editor(current_user):
+        raise PermissionDenied(_("Only editors can export the casebook as a PDF."))
+    req = pdf.parse(request.args.get("chapter"), request.args.get("cases"))
+    return _pdf_response(req, "private, no-cache")
+
+
+@bp.route("/cases/editions/<int:number>/book.pdf")
+def edition_pdf(number: int):
+    """Anyone: the casebook as a closed edition left it (its cases and the earlier editions')."""
+    req = pdf.Request(edition=pdf.closed_edition(number))
+    return _pdf_response(req, "public, max-age=3600")
 
 
 @bp.route("/cases/editions")

@@ -136,15 +136,22 @@ def toc_counts(viewer) -> dict[str, int]:
 def chapter_cases(viewer, ch: Chapter) -> dict[str, list[Case]]:
     """The cases of a chapter the viewer may see, by section: ☆モデル事例 first, then in the
     order they were added, as a book keeps them (a fixed number of queries)."""
-    codes = [s.code for s in ch.sections]
+    return section_cases(viewer, [s.code for s in ch.sections])
+
+
+def section_cases(viewer, codes, *where, loads: tuple | None = None) -> dict[str, list[Case]]:
+    """The cases in those sections the viewer may see and that pass `where`, by section in the
+    book's order within a section (☆モデル事例 first, then as added), loaded with `loads`
+    (what a card shows unless said otherwise): one query plus one per loader."""
+    codes = list(codes)
     out: dict[str, list[Case]] = {code: [] for code in codes}
     if not codes:
         return out
     stmt = (
         select(Case)
-        .where(visible_clause(viewer), Case.section.in_(codes))
+        .where(visible_clause(viewer), Case.section.in_(codes), *where)
         .order_by(Case.is_model.desc(), Case.id)
-        .options(*card_loads())
+        .options(*(card_loads() if loads is None else loads))
     )
     for case in db.session.scalars(stmt):
         out[case.section].append(case)
