@@ -6,6 +6,7 @@ the Japanese static pages and on the demo seeds."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -119,6 +120,29 @@ def test_question_list_filter_is_回答状況_beside_課題ステータス():
     assert by_id["Answer status"] == "回答状況"
     assert by_id["Problem stage"] == "課題ステータス"
     assert by_id["Accepted answer"] == "解決した回答"
+
+
+# 自治体の課題ステータス: the plan's three wordings, and the English that says the same.
+PLAN_STAGES = {
+    "Don't even know what the problem is": "何が課題かも分からない",
+    "Don't know how to solve the problem": "課題への解決手法が分からない",
+    "Lack the know-how to carry out the solution": "解決手法の実施ノウハウが不足している",
+}
+
+
+def test_stage_labels_are_the_plans_three_stages_in_both_languages(client):
+    by_id = dict(catalogue_strings())
+    assert {msgid: by_id.get(msgid) for msgid in PLAN_STAGES} == PLAN_STAGES
+    for lang, labels in (("ja", PLAN_STAGES.values()), ("en", PLAN_STAGES)):
+        client.set_cookie("lang", lang)
+        page = html.unescape(client.get("/questions/").get_data(as_text=True))
+        assert [label for label in labels if label not in page] == [], lang
+
+
+def test_no_english_string_books_a_fixed_hour():
+    """Slots are 30 to 120 minutes: an adviser is booked for a consultation, not an hour."""
+    hour = re.compile(r"\bbook an hour\b|\ban hour with\b", re.IGNORECASE)
+    assert [msgid for msgid, _ in catalogue_strings() if hour.search(msgid)] == []
 
 
 def test_catalogue_typography():

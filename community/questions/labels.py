@@ -3,9 +3,9 @@
 from flask_babel import lazy_gettext as _l
 
 STAGE_LABELS = {
-    1: _l("Problem unclear"),
-    2: _l("Method unknown"),
-    3: _l("Know-how lacking"),
+    1: _l("Don't even know what the problem is"),
+    2: _l("Don't know how to solve the problem"),
+    3: _l("Lack the know-how to carry out the solution"),
 }
 STATUS_LABELS = {
     "open": _l("Unanswered"),
