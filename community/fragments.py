@@ -6,7 +6,9 @@ them is a different key: nothing has to be invalidated and a stale or foreign fr
 served. Entries nobody asks for any more simply age out (LRU in the process, a TTL in Redis).
 
 Forms inside a cached fragment carry placeholders instead of the per-request CSRF token and
-one-time form keys; `personalise` fills them in for each response.
+one-time form keys; `personalise` fills them in for each response. A page cached for many
+signed-in readers also keeps placeholders where base.html shows the reader's own parts (the bell,
+the account menu, their banners: templates/_me.html); `fill_personal` renders them per response.
 
 With REDIS_URL the fragments are shared by every worker (one MGET a page); otherwise each process
 keeps its own. Redis failing costs speed, not pages: the fragments are rendered as if missing.
@@ -23,6 +25,7 @@ from collections import OrderedDict
 
 from flask import Flask, current_app, g
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from redis.exceptions import RedisError
 
 from community.config import redis_options
@@ -36,6 +39,7 @@ _KEY_RE = re.compile(re.escape(KEY_PLACEHOLDER))
 LOCAL_ENTRIES = 4000
 REDIS_TTL = 24 * 3600  # seconds; fragments are keyed by content, the TTL only frees memory
 PREFIX = "frag:"
+PERSONAL_PARTS = ("nav", "quick", "banners")  # the macros of templates/_me.html
 
 
 def digest(*parts) -> str:
@@ -168,4 +172,40 @@ def personalise(html: str) -> str:
         html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
     if KEY_PLACEHOLDER in html:
         html = _KEY_RE.sub(lambda _m: new_key(), html)
+    return html
+
+
+def _personal_mark(part: str) -> str:
+    return f"\x00me:{part}\x00"
+
+
+class personal_placeholders:
+    """While active, the reader's own parts of base.html render as placeholders (with
+    `personal_placeholders(): ...`), for a page shared by many signed-in readers."""
+
+    def __enter__(self):
+        g.personal_placeholders = True
+        return self
+
+    def __exit__(self, *exc):
+        g.pop("personal_placeholders", None)
+        return False
+
+
+def personal(part: str, render) -> Markup:
+    """The template global `personal(name, macro)`: the macro's output, or its placeholder."""
+    if g.get("personal_placeholders"):
+        return Markup(_personal_mark(part))  # noqa: S704 - a constant control-character marker
+    return render()
+
+
+def fill_personal(html: str) -> str:
+    """Render this reader's parts of the page (templates/_me.html) into its placeholders."""
+    if _personal_mark(PERSONAL_PARTS[0]) not in html:
+        return html
+    context: dict = {}
+    current_app.update_template_context(context)
+    me = current_app.jinja_env.get_template("_me.html").make_module(context)
+    for part in PERSONAL_PARTS:
+        html = html.replace(_personal_mark(part), str(getattr(me, part)()), 1)
     return html

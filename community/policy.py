@@ -23,6 +23,7 @@ from community.errors import NotFound, PermissionDenied
 from community.extensions import db
 from community.profiles.models import Profile, Visibility
 from community.questions.models import Question
+from community.sentinels import NOT_LOADED
 
 # --- who -----------------------------------------------------------------------------------
 
@@ -91,12 +92,12 @@ def membership(user, circle: Circle | None) -> CircleMembership | None:
     )
 
 
-def can_see_circle(viewer, circle: Circle | None, m: CircleMembership | None = None) -> bool:
+def can_see_circle(viewer, circle: Circle | None, m=NOT_LOADED) -> bool:
     """The Python twin of visible_circles_clause (None = the open square). Pass `m` when the
-    caller already loaded the membership, to save the query."""
+    caller already loaded the membership (None when there is none), to save the query."""
     if circle is None or circle.visibility != CircleVisibility.PRIVATE or is_admin(viewer):
         return True
-    m = m if m is not None else membership(viewer, circle)
+    m = membership(viewer, circle) if m is NOT_LOADED else m
     return m is not None and m.is_active
 
 
@@ -106,13 +107,13 @@ def require_see_circle(viewer, circle: Circle | None) -> None:
         raise NotFound(_("Not found."))
 
 
-def can_moderate(viewer, circle: Circle | None, m: CircleMembership | None = None) -> bool:
+def can_moderate(viewer, circle: Circle | None, m=NOT_LOADED) -> bool:
     """Admins everywhere; owners and moderators in their own circle."""
     if is_admin(viewer):
         return True
     if circle is None or not is_signed_in(viewer):
         return False
-    m = m if m is not None else membership(viewer, circle)
+    m = membership(viewer, circle) if m is NOT_LOADED else m
     return m is not None and m.can_moderate
 
 
@@ -121,17 +122,14 @@ def require_moderator(viewer, circle: Circle) -> None:
         raise PermissionDenied(_("Only the circle's moderators can do that."))
 
 
-_LOAD = object()
-
-
-def can_manage_circle(user, circle: Circle, m=_LOAD) -> bool:
+def can_manage_circle(user, circle: Circle, m=NOT_LOADED) -> bool:
     """Edit the circle and appoint roles: administrators and the circle's active owners.
     Pages that already loaded the membership pass it, None included (no second query)."""
     if is_admin(user):
         return True
     if not is_signed_in(user):
         return False
-    m = membership(user, circle) if m is _LOAD else m
+    m = membership(user, circle) if m is NOT_LOADED else m
     return m is not None and m.is_active and m.role == CircleRole.OWNER
 
 

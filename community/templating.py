@@ -14,7 +14,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from community import policy
-from community.fragments import one_time_key
+from community.fragments import one_time_key, personal
 from community.notifications.services import unread_count
 from community.sitesettings import demo_banner_on
 from community.urls import url_self
@@ -46,6 +46,8 @@ def register(app: Flask) -> None:
     app.add_template_global(url_self)
     # One-time tokens in hand-written forms (a placeholder inside a cached fragment).
     app.add_template_global(one_time_key, "idempotency_key")
+    # The reader's own parts of base.html, or placeholders in a page cached for many readers.
+    app.add_template_global(personal)
 
     @app.context_processor
     def page_helpers():

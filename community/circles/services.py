@@ -22,6 +22,7 @@ from community.circles.models import (
 from community.db import savepoint
 from community.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from community.extensions import db
+from community.sentinels import NOT_LOADED
 from community.signals import membership_decided
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
@@ -31,23 +32,23 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
 # Who sees and who moderates a circle is in community.policy (other features ask it too).
 
 
-def can_ask(user, circle: Circle | None, m: CircleMembership | None = None) -> bool:
+def can_ask(user, circle: Circle | None, m=NOT_LOADED) -> bool:
     """Asking in a circle needs active membership; the open square needs a confirmed account."""
     if not policy.is_signed_in(user) or not user.is_confirmed or user.is_suspended:
         return False
     if circle is None:
         return True
-    m = m if m is not None else policy.membership(user, circle)
+    m = policy.membership(user, circle) if m is NOT_LOADED else m
     return m is not None and m.is_active
 
 
-def can_reply(user, circle: Circle | None, m: CircleMembership | None = None) -> bool:
+def can_reply(user, circle: Circle | None, m=NOT_LOADED) -> bool:
     """Answer, comment, vote: anyone confirmed in open circles, members in the others."""
     if not policy.is_signed_in(user) or not user.is_confirmed or user.is_suspended:
         return False
     if circle is None:
         return True
-    m = m if m is not None else policy.membership(user, circle)
+    m = policy.membership(user, circle) if m is NOT_LOADED else m
     if m is not None and m.status == MembershipStatus.BANNED:
         return False
     if circle.visibility == CircleVisibility.OPEN:
@@ -55,7 +56,7 @@ def can_reply(user, circle: Circle | None, m: CircleMembership | None = None) ->
     return can_ask(user, circle, m)
 
 
-def require_reply(user, circle: Circle | None, m: CircleMembership | None = None) -> None:
+def require_reply(user, circle: Circle | None, m=NOT_LOADED) -> None:
     """Posting in a circle: the posting rule, seeing the circle, and membership where the circle
     asks for it."""
     ensure_can_post(user)

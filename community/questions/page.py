@@ -197,7 +197,7 @@ def load(
     question = _question(viewer, question_id)
     m = policy.membership(viewer, question.circle)
     _require_visible(viewer, question, m)
-    perms = _permissions(viewer, question, m)
+    perms = permissions(viewer, question, m)
     sort = sort if sort in SORTS else "votes"
     if comment_id is not None:
         located = _comment_post(question, perms, comment_id)
@@ -256,7 +256,7 @@ def _require_visible(viewer, question: Question, m: CircleMembership | None) -> 
         raise NotFound(_("Not found."))
 
 
-def _permissions(viewer, question: Question, m: CircleMembership | None) -> Permissions:
+def permissions(viewer, question: Question, m: CircleMembership | None) -> Permissions:
     signed_in = policy.is_signed_in(viewer)
     return Permissions(
         reply=circles.can_reply(viewer, question.circle, m)

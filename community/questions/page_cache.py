@@ -161,34 +161,43 @@ def _forget(session):
 # --- serving --------------------------------------------------------------------------------
 
 
-def cacheable(viewer) -> bool:
-    """Whether this request may be answered from (and fill) the visitors' page cache."""
+def cacheable() -> bool:
+    """Whether this request may be answered from (and fill) the page cache."""
     return (
         fragments.store() is not None
         and request.method == "GET"
-        and not policy.is_signed_in(viewer)
         and "_flashes" not in session
         and set(request.args) <= ARGS
     )
 
 
-def stamp(viewer, question_id: int) -> Question | None:
-    """The question with its circle (one statement), when a visitor may see it; else None
-    (the normal path then answers, 404 included)."""
+def shown(question_id: int) -> Question | None:
+    """The question with its circle (one statement), unless it is missing or hidden."""
     question = db.session.scalar(
         select(Question).where(Question.id == question_id).options(joinedload(Question.circle))
     )
     if question is None or question.hidden_at is not None:
+        return None
+    return question
+
+
+def stamp(viewer, question_id: int) -> Question | None:
+    """The question with its circle (one statement), when a visitor may see it; else None
+    (the normal path then answers, 404 included)."""
+    question = shown(question_id)
+    if question is None:
         return None
     if question.circle is not None and not policy.can_see_circle(viewer, question.circle):
         return None
     return question
 
 
-def key(question: Question, templates_version: str) -> str:
-    """The cache key of this request's page of `question` for visitors."""
+def key(question: Question, templates_version: str, reader: tuple = ()) -> str:
+    """The cache key of this request's page of `question` for visitors, or for signed-in
+    readers of the class `reader` (questions/member_pages.py)."""
     return "page:" + fragments.digest(
         templates_version,
+        reader,
         question.id,
         # An id can come back (SQLite reuses the highest rowid after a delete): the creation
         # time tells a new question from a deleted one.

@@ -16,7 +16,15 @@ from community.forms import EmptyForm, apply_errors, status_for
 from community.inputs import int_arg, page_arg
 from community.moderation import services as moderation
 from community.notifications import services as notifications
-from community.questions import bp, page, page_cache, services, suggest, thread_html
+from community.questions import (
+    bp,
+    member_pages,
+    page,
+    page_cache,
+    services,
+    suggest,
+    thread_html,
+)
 from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm, CommentForm
 from community.questions.models import Comment
 from community.reference import choices
@@ -167,12 +175,31 @@ def _visitor_page(question):
     return page_cache.fill(html, question.view_count)
 
 
+def _reader_page(question, reader: member_pages.Reader):
+    """A signed-in reader's page from the cache of pages by question version and reader class
+    (questions/member_pages.py); their own parts of the page are rendered per response."""
+    key = page_cache.key(question, thread_html.templates_version(), reader.key())
+    html = page_cache.get(key)
+    if html is None:
+        data = _load(question.id)
+        with fragments.placeholders(), fragments.personal_placeholders():
+            html = _page_html(data, views_placeholder=page_cache.VIEWS_PLACEHOLDER)
+        if member_pages.fits(data, reader):
+            page_cache.put(key, html)
+    services.record_view(question, _viewer_key())
+    notifications.mark_question_read(current_user, question.id)
+    return fragments.fill_personal(page_cache.fill(html, question.view_count))
+
+
 @bp.route("/questions/<int:question_id>")
 def show(question_id: int):
-    if page_cache.cacheable(current_user):
-        question = page_cache.stamp(current_user, question_id)
-        if question is not None:
-            return _visitor_page(question)
+    if page_cache.cacheable():
+        if not current_user.is_authenticated:
+            question = page_cache.stamp(current_user, question_id)
+            if question is not None:
+                return _visitor_page(question)
+        elif stamped := member_pages.stamp(current_user, question_id):
+            return _reader_page(*stamped)
     return _render_question(question_id)
 
 

@@ -1,0 +1,116 @@
+"""Question pages cached whole for signed-in readers of the same class.
+
+Most members who open a question only read it: they did not ask it, answer it, vote on its
+answers, comment in it or link a case to it. For them the page differs from another such
+reader's only in
+
+- what the *class* below holds (may they reply, do they moderate the circle, are they
+  confirmed, their vote on the question, whether they follow it), which is part of the key;
+- their own parts of every page (the bell, the account menu, their banners), which the cached
+  page keeps as placeholders (templates/_me.html) and each response renders;
+- the CSRF token, one-time keys and the view count, filled in as for visitors.
+
+So such a page is rendered once per thread version and class and shared, like a visitor's
+(questions/page_cache.py: the same version, key and store). Anyone with a stake in the thread,
+a suspended member (the page quotes their suspension) and questions without answers (the page
+suggests people to ask, per reader) take the normal path.
+
+One statement tells the stake: the vote on the question, the follow, and whether the reader
+wrote or voted anything in the thread. Two more check the circle membership (when the question
+is in a circle) and the question itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, or_, select
+
+from community import policy
+from community.casebook.models import CaseLink
+from community.extensions import db
+from community.questions import page_cache
+from community.questions.models import (
+    Answer,
+    AnswerVote,
+    Comment,
+    Question,
+    QuestionFollow,
+    QuestionVote,
+)
+from community.questions.page import QuestionPage, permissions
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What about a signed-in reader with no stake in the thread changes its page."""
+
+    confirmed: bool
+    reply: bool
+    moderate: bool
+    is_author: bool
+    my_vote: int
+    following: bool
+
+    def key(self) -> tuple:
+        return ("reader", *self.__dict__.values())
+
+
+def _stake(viewer, question: Question) -> tuple[int, bool, bool]:
+    """(the viewer's vote on the question, whether they follow it, whether they wrote or voted
+    anything in its thread), in one statement."""
+    uid, qid = viewer.id, question.id
+    vote = (
+        select(QuestionVote.value)
+        .where(QuestionVote.question_id == qid, QuestionVote.user_id == uid)
+        .scalar_subquery()
+    )
+    follows = exists().where(QuestionFollow.question_id == qid, QuestionFollow.user_id == uid)
+    involved = or_(
+        exists().where(Answer.question_id == qid, Answer.author_id == uid),
+        exists().where(
+            AnswerVote.user_id == uid,
+            AnswerVote.answer_id == Answer.id,
+            Answer.question_id == qid,
+        ),
+        exists().where(Comment.thread_id == qid, Comment.author_id == uid),
+        exists().where(CaseLink.question_id == qid, CaseLink.created_by_id == uid),
+    )
+    row = db.session.execute(select(vote, follows, involved)).one()
+    return row[0] or 0, bool(row[1]), bool(row[2])
+
+
+def stamp(viewer, question_id: int) -> tuple[Question, Reader] | None:
+    """The question and the viewer's class when the viewer may be served a shared page of it;
+    else None (the normal path then answers, 404 included)."""
+    if viewer.is_suspended:
+        return None
+    question = page_cache.shown(question_id)
+    if question is None or question.answer_count == 0:
+        return None
+    m = policy.membership(viewer, question.circle)
+    if not policy.can_see_circle(viewer, question.circle, m):
+        return None
+    my_vote, following, involved = _stake(viewer, question)
+    if involved:
+        return None
+    perms = permissions(viewer, question, m)
+    reader = Reader(
+        viewer.is_confirmed, perms.reply, perms.moderate, perms.is_author, my_vote, following
+    )
+    return question, reader
+
+
+def fits(data: QuestionPage, reader: Reader) -> bool:
+    """Whether the page just loaded shows what the reader's class says (a vote, a follow or a
+    post made in between would make it theirs alone: it is then served but not shared)."""
+    uid = data.perms.user_id
+    return (
+        data.my_question_vote == reader.my_vote
+        and data.following == reader.following
+        and not data.my_answer_votes
+        and not data.commented
+        and all(r.author_id != uid for r in data.answer_refs)
+        and all(c.author_id != uid for cs in data.comments.values() for c in cs)
+        and all(link.created_by_id != uid for link in data.case_links)
+    )
