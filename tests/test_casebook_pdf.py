@@ -154,8 +154,14 @@ def test_the_pdf_is_named_cached_and_revalidated(app, book):
     assert book.headers["ETag"]
 
 
-def test_a_chapter_and_a_selection_keep_the_books_order(app, people, tmp_path):  # noqa: F811
-    app.config["CASEBOOK_PDF_CACHE_DIR"] = str(tmp_path / "cache")
+def test_a_chapter_and_a_selection_keep_the_books_order(
+    app,
+    people,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    cache = tmp_path / "cache"
+    monkeypatch.setitem(app.config, "CASEBOOK_PDF_CACHE_DIR", str(cache))
     make_case(app, "outside-one", title="外からの事例その一", direction="outside")
     make_case(app, "inside-one", title="内からの事例その一", direction="inside")
     make_case(app, "inside-two", title="内からの事例その二", direction="inside")
@@ -180,8 +186,9 @@ def test_a_chapter_and_a_selection_keep_the_books_order(app, people, tmp_path): 
     assert "選択した2件の事例" in pages[0]
 
     # The second request is the cached file: the same bytes, and a 304 for the same ETag.
+    assert len(list(cache.glob("*.pdf"))) == 2  # chapter 4 and the selection
     again = c.get("/cases/book.pdf?cases=inside-two,outside-one")
-    assert again.data == r.data
+    assert again.data == r.data and len(list(cache.glob("*.pdf"))) == 2
     assert (
         c.get(
             "/cases/book.pdf?cases=inside-two,outside-one",
@@ -195,7 +202,7 @@ def test_a_chapter_and_a_selection_keep_the_books_order(app, people, tmp_path): 
         case.title, case.updated_at = "外からの事例その一（改訂）", utcnow()
         db.session.commit()
     edited = c.get("/cases/book.pdf?cases=inside-two,outside-one")
-    assert edited.headers["ETag"] != r.headers["ETag"]
+    assert edited.headers["ETag"] != r.headers["ETag"] and len(list(cache.glob("*.pdf"))) == 3
     assert "外からの事例その一（改訂）" in squeeze("".join(pdf_pages(edited.data, tmp_path)))
 
 
@@ -215,7 +222,6 @@ def test_a_closed_editions_pdf_is_public_and_holds_that_editions_cases(
     people,  # noqa: F811
     tmp_path,
 ):
-    app.config["CASEBOOK_PDF_CACHE_DIR"] = str(tmp_path / "cache")
     make_case(app, "first-edition-case", title="第1版の事例")
     make_case(app, "draft-case", title="下書きのまま", status="draft")
     visitor = app.test_client()
@@ -276,7 +282,13 @@ def test_the_casebook_links_the_export_for_editors_only(app, people):  # noqa: F
         ),
     ],
 )
-def test_bad_parameters_get_a_clear_japanese_message(app, people, query, status, message):  # noqa: F811
+def test_bad_parameters_get_a_clear_japanese_message(
+    app,
+    people,  # noqa: F811
+    query,
+    status,
+    message,
+):
     make_case(app, "published-one", title="公開済みの事例")
     make_case(app, "a-draft", title="下書きの事例", status="draft")
     r = client_as(app, "edi").get(f"/cases/book.pdf?{query}")

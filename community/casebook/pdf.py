@@ -268,15 +268,21 @@ def cache_key(viewer, req: Request) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def _cache_dir() -> Path:
+def _cache_dir() -> Path | None:
+    """CASEBOOK_PDF_CACHE_DIR, else instance/casebook-pdf; None (no cache) under test unless a
+    test names a folder, so the suite never writes into the developer's instance folder."""
     configured = current_app.config.get("CASEBOOK_PDF_CACHE_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "casebook-pdf"
+    if configured:
+        return Path(configured)
+    return None if current_app.testing else Path(current_app.instance_path) / "casebook-pdf"
 
 
 def _cached(key: str) -> bytes | None:
-    path = _cache_dir() / f"{key}.pdf"
+    folder = _cache_dir()
+    if folder is None:
+        return None
     try:
-        return path.read_bytes()
+        return (folder / f"{key}.pdf").read_bytes()
     except OSError:
         return None
 
@@ -285,6 +291,8 @@ def _store(key: str, pdf: bytes) -> None:
     """Keep the PDF (written whole, then renamed, so no reader sees half a file); a full or
     read-only disk costs the next request a render, not this one its PDF."""
     folder = _cache_dir()
+    if folder is None:
+        return
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
