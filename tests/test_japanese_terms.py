@@ -14,6 +14,8 @@ import pytest
 import yaml
 from babel.messages.pofile import read_po
 
+from tests.test_casebook import make_case, people  # noqa: F401 (fixture)
+
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "community" / "translations" / "ja" / "LC_MESSAGES" / "messages.po"
 
@@ -204,3 +206,33 @@ def test_support_menus_sit_in_the_plans_chapters():
     }
     assert {code: direction[code] for code in placed} == placed
     assert direction["exchange"] == direction["staff_exchange"] == "inside"
+
+
+def test_casebook_heading_and_costs_read_as_japanese(app, people):  # noqa: F811
+    """事例集 once in the Japanese heading (the English one keeps it beside "Casebook"), amounts
+    as 1,500,000円 and a cost row as 初期：item, with the item still escaped."""
+    make_case(
+        app,
+        "typography-costs",
+        cost_initial="1,500,000",
+        costs=[{"kind": "initial", "item": "研修<教材>", "amount": "1,200,000"}],
+        sources=[
+            {
+                "title": "テスト用の出典",
+                "url": "https://example.jp/source",
+                "as_of": "テスト時点",
+                "accessed_on": "2026-12-01",
+                "supports": "1,500,000 1,200,000",
+            }
+        ],
+    )
+    c = app.test_client()
+    heading = re.search(r"<h1>(.*?)</h1>", c.get("/cases/").get_data(as_text=True), re.S)
+    assert re.sub(r"<[^>]+>", "", heading.group(1)).split() == ["事例集"]
+    page = c.get("/cases/typography-costs").get_data(as_text=True)
+    assert "1,500,000円" in page and "1,200,000円" in page and " 円" not in page
+    assert "<td>初期：研修&lt;教材&gt;</td>" in page
+    c.set_cookie("lang", "en")
+    assert "Initial: 研修&lt;教材&gt;" in c.get("/cases/typography-costs").get_data(as_text=True)
+    english = re.search(r"<h1>(.*?)</h1>", c.get("/cases/").get_data(as_text=True), re.S)
+    assert "Casebook" in english.group(1) and "事例集" in english.group(1)
