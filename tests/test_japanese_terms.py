@@ -210,7 +210,8 @@ def test_support_menus_sit_in_the_plans_chapters():
 
 def test_casebook_heading_and_costs_read_as_japanese(app, people):  # noqa: F811
     """事例集 once in the Japanese heading (the English one keeps it beside "Casebook"), amounts
-    as 1,500,000円 and a cost row as 初期：item, with the item still escaped."""
+    as 1,500,000円, a cost row as 初期：item (the item still escaped) and a source's dates in
+    full-width brackets."""
     make_case(
         app,
         "typography-costs",
@@ -232,6 +233,7 @@ def test_casebook_heading_and_costs_read_as_japanese(app, people):  # noqa: F811
     page = c.get("/cases/typography-costs").get_data(as_text=True)
     assert "1,500,000円" in page and "1,200,000円" in page and " 円" not in page
     assert "<td>初期：研修&lt;教材&gt;</td>" in page
+    assert "（時点：テスト時点、閲覧日：2026/12/01）" in page
     c.set_cookie("lang", "en")
     assert "Initial: 研修&lt;教材&gt;" in c.get("/cases/typography-costs").get_data(as_text=True)
     english = re.search(r"<h1>(.*?)</h1>", c.get("/cases/").get_data(as_text=True), re.S)
