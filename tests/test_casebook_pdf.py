@@ -129,6 +129,9 @@ def test_the_table_of_contents_gives_the_page_each_case_starts_on(book):
         # The page number printed in the footer is the page's own.
         assert book.pages[number - 1].rstrip().endswith(str(number))
         assert squeeze(title) not in squeeze(book.pages[number - 2])
+        # ...and starts it: above the title only the running head, the section's heading, the
+        # badges and the classification row, not the end of the case before.
+        assert len(page[: page.find(squeeze(title))]) < 200, page[:400]
     # The chapters' entries point at their pages too.
     first_chapter = toc_numbers(toc, ["第1章 はじめに"])[0]
     assert "本書のねらい" in book.pages[first_chapter - 1]
@@ -174,6 +177,9 @@ def test_a_chapter_and_a_selection_keep_the_books_order(
     assert "外からの事例その一" not in text and "はじめに" not in text
     assert text.find("内からの事例その一") < text.find("内からの事例その二")
     assert "第4章" in text
+    # A chapter without cases prints its own text.
+    r = c.get("/cases/book.pdf?chapter=1")
+    assert r.status_code == 200 and "本書のねらい" in "".join(pdf_pages(r.data, tmp_path))
 
     # Asked for in the reverse order, printed in the book's order: chapter 3 before 4, each
     # after its chapter's opening page (cover, 目次, 第3章, case, 第4章, case).
@@ -186,9 +192,9 @@ def test_a_chapter_and_a_selection_keep_the_books_order(
     assert "選択した2件の事例" in pages[0]
 
     # The second request is the cached file: the same bytes, and a 304 for the same ETag.
-    assert len(list(cache.glob("*.pdf"))) == 2  # chapter 4 and the selection
+    assert len(list(cache.glob("*.pdf"))) == 3  # chapters 4 and 1, and the selection
     again = c.get("/cases/book.pdf?cases=inside-two,outside-one")
-    assert again.data == r.data and len(list(cache.glob("*.pdf"))) == 2
+    assert again.data == r.data and len(list(cache.glob("*.pdf"))) == 3
     assert (
         c.get(
             "/cases/book.pdf?cases=inside-two,outside-one",
@@ -202,7 +208,7 @@ def test_a_chapter_and_a_selection_keep_the_books_order(
         case.title, case.updated_at = "外からの事例その一（改訂）", utcnow()
         db.session.commit()
     edited = c.get("/cases/book.pdf?cases=inside-two,outside-one")
-    assert edited.headers["ETag"] != r.headers["ETag"] and len(list(cache.glob("*.pdf"))) == 3
+    assert edited.headers["ETag"] != r.headers["ETag"] and len(list(cache.glob("*.pdf"))) == 4
     assert "外からの事例その一（改訂）" in squeeze("".join(pdf_pages(edited.data, tmp_path)))
 
 
