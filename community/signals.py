@@ -174,3 +174,20 @@ user_suspended = _events.signal(
     "suspend" decision on a flagged item goes through suspend). No subscriber yet: the member
     learns of it when posting is refused with the end date and the reason.""",
 )
+
+case_suggested = _events.signal(
+    "case-suggested",
+    doc="""A member suggested a case through the short form (casebook.suggestions.suggest).
+
+    Sender: the CaseSuggestion. Keywords: `author` (User). Subscribers: notifications (tell
+    every editor, so that the queue does not wait unseen).""",
+)
+
+case_suggestion_decided = _events.signal(
+    "case-suggestion-decided",
+    doc="""An editor turned a member's suggestion into a case or declined it.
+
+    Sender: the CaseSuggestion. Keywords: `actor` (User), `accepted` (bool), `reason` (the
+    decline reason, "" when accepted). Sent by casebook.suggestions (accept, decline).
+    Subscribers: notifications (tell the member who suggested it).""",
+)

@@ -325,7 +325,7 @@ BAD_ROWS = [
     ({"slug": "taken-case"}, "slug-error"),
     ({"slug": "Bad Slug!"}, "slug-error"),
     ({"slug": "new"}, "slug-error"),
-    ({"slug": ""}, "slug-error"),
+    ({"slug": "suggest"}, "slug-error"),
     ({"title": "短い"}, "title-error"),
     ({"menus": ["training", "nonsense"]}, "menus-error"),
     ({"fields": ["nonsense"]}, "fields-error"),

@@ -270,9 +270,13 @@ def test_consent_is_for_editors_only(app, people):  # noqa: F811
         page = client_as(app, who).get("/cases/toyama-bridge-training").text
         assert "掲載承諾" not in page and "依頼中" not in page
     member = client_as(app, "mem")
-    assert 'name="consent"' not in member.get("/cases/new").text
+    # Members suggest through the short form; an older suggestion of theirs stays editable.
+    r = member.post("/cases/new", data=form(slug="member-idea", consent="granted"))
+    assert r.status_code == 302 and r.headers["Location"] == "/cases/suggest"
+    make_case(app, "member-idea", author="mem")
+    assert 'name="consent"' not in member.get("/cases/member-idea/edit").text
     r = member.post(
-        "/cases/new",
+        "/cases/member-idea/edit",
         data=form(slug="member-idea", consent="granted", is_model="y", status="published"),
     )
     assert r.status_code == 302

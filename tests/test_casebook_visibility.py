@@ -38,29 +38,34 @@ people = base.people
 # --- 3. roles and visibility ------------------------------------------------------------------
 
 
-def test_member_suggestion_is_stored_for_review(app, people):
+def test_members_are_sent_to_the_short_form(app, people):
     c = client_as(app, "mem")
-    assert c.get("/cases/new").status_code == 200
+    r = c.get("/cases/new")
+    assert r.status_code == 302 and r.headers["Location"] == "/cases/suggest"
     r = c.post("/cases/new", data=form(status="published", is_new="y"))
-    assert r.status_code == 302 and r.headers["Location"] == "/cases/toyama-bridge-training"
+    assert r.status_code == 302 and r.headers["Location"] == "/cases/suggest"
+    assert count(app, Case) == 0
+    index = c.get("/cases/").get_data(as_text=True)
+    assert 'href="/cases/suggest"' in index and 'href="/cases/new"' not in index
+
+
+def test_member_edit_of_own_suggestion_is_kept_in_review(app, people):
+    make_case(app, "member-case", author="mem")
+    c = client_as(app, "mem")
+    page = c.get("/cases/member-case/edit").get_data(as_text=True)
+    assert 'name="status"' not in page and 'name="is_new"' not in page
+    assert 'name="is_model"' not in page and 'name="consent"' not in page
+    # The form as rendered (no status field) saves; the case stays in review.
+    r = c.post("/cases/member-case/edit", data=form(slug="member-case", status=None, is_new=None))
+    assert r.status_code == 302
     with app.app_context():
         case = db.session.scalar(select(Case))
         assert case.status == CaseStatus.REVIEW and case.is_new is False
         assert case.published_at is None and case.created_by_id == people["mem"].id
-        assert db.session.scalar(select(CaseRevision.status)) == "review"
-
-
-def test_member_form_has_no_publishing_fields(app, people):
-    page = client_as(app, "mem").get("/cases/new").get_data(as_text=True)
-    assert 'name="status"' not in page and 'name="is_new"' not in page
-    assert 'name="is_model"' not in page and 'name="consent"' not in page
-
-
-def test_member_can_send_the_form_as_rendered(app, people):
-    c = client_as(app, "mem")
-    r = c.post("/cases/new", data=form(status=None, is_new=None))
-    assert r.status_code == 302
-    assert count(app, Case, Case.status == CaseStatus.REVIEW) == 1
+        assert (
+            db.session.scalar(select(CaseRevision.status).order_by(CaseRevision.id.desc()).limit(1))
+            == "review"
+        )
 
 
 def test_suggestion_visible_to_author_and_editors_only(app, people):
@@ -154,8 +159,10 @@ def test_anonymous_is_sent_to_login(app, people):
 def test_unconfirmed_user_cannot_suggest(app, people, make_user):
     make_user(username="fresh", confirmed=False)
     c = client_as(app, "fresh")
-    assert c.get("/cases/new").status_code == 403
-    assert c.post("/cases/new", data=FORM).status_code == 403
+    assert c.get("/cases/new").headers["Location"] == "/cases/suggest"
+    assert c.get("/cases/suggest").status_code == 403
+    r = c.post("/cases/suggest", data={"title": "提案したい事例です", "what": "研修を開いた"})
+    assert r.status_code == 403
     assert count(app, Case) == 0
 
 

@@ -35,7 +35,8 @@ from community.admin.services import ensure_default_domains
 from community.auth import tokens
 from community.auth.models import Role, User, VerifiedDomain
 from community.casebook import services as casebook
-from community.casebook.models import Case, CaseEdition, CaseLink
+from community.casebook import suggestions
+from community.casebook.models import Case, CaseEdition, CaseLink, CaseSuggestion
 from community.circles import services as circles
 from community.circles.models import Circle, CircleMembership, CircleRole, MembershipStatus
 from community.db import utcnow
@@ -310,6 +311,14 @@ class Route:
         return self.expect | outsiders | (self.private or {})
 
 
+def _suggestion(w):
+    """A member's pending case suggestion (w.suggestion: its id)."""
+    made = suggestions.suggest(
+        _user("booker"), suggestions.SuggestionInput(title="提案された事例です", what="研修")
+    )
+    w.suggestion = made.id
+
+
 def _close(w):
     qa.close(_user("boss"), db.session.get(Question, w.t.q), CloseReason.OFF_TOPIC)
 
@@ -379,9 +388,21 @@ ROUTES = [
           data=lambda w: {**NEW_CIRCLE, "slug": "brand-new", "name_ja": "新しい輪"},
           state=rows(Circle)),
     # --- the casebook: members suggest, editors (and admins) edit published cases ----------
-    Route("casebook.create", lambda w: "/cases/new", SIGNED_IN,
+    # Members are sent to the short suggestion form; only editors write a case outright.
+    Route("casebook.create", lambda w: "/cases/new", E(NOOP, admin=OK),
           data=lambda w: {**CASE_FORM, "slug": "suggested", "title": "提案された事例です"},
           state=rows(Case)),
+    Route("casebook.suggest", lambda w: "/cases/suggest", SIGNED_IN,
+          data=lambda w: {"title": "提案したい事例です", "what": "研修を開いた。"},
+          state=rows(CaseSuggestion)),
+    Route("casebook.decline_suggestion",
+          lambda w: f"/cases/suggestions/{w.suggestion}/decline", ADMINS,
+          prepare=_suggestion, data=lambda w: {"reason": "既に掲載済みです"},
+          state=get(CaseSuggestion, "status", lambda w: w.suggestion)),
+    Route("casebook.suggestion_to_case",
+          lambda w: f"/cases/suggestions/{w.suggestion}/case", ADMINS,
+          prepare=_suggestion, data=lambda w: {**CASE_FORM, "title": "提案から作った事例です"},
+          state=get(CaseSuggestion, "status", lambda w: w.suggestion)),
     Route("casebook.close_edition", lambda w: "/cases/editions/close", ADMINS,
           data=lambda w: {"edition": "1"}, state=rows(CaseEdition)),
     Route("casebook.edit", lambda w: "/cases/pub-case/edit", ADMINS,

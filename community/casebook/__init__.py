@@ -41,4 +41,4 @@ def _labels():
     }
 
 
-from community.casebook import book, routes, subscribers  # noqa: E402,F401
+from community.casebook import book, routes, routes_suggestions, subscribers  # noqa: E402,F401

@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from community.forms import BaseForm, BaseSubForm, CheckboxesField
+from community.idempotency import IdempotentForm
 
 
 class ScheduleRow(BaseSubForm):
@@ -54,7 +55,11 @@ STAGE_CHOICES = [
 
 class CaseForm(BaseForm):
     slug = StringField(
-        _l("Address"), description=_l("Lower-case letters, digits and hyphens: /cases/<address>")
+        _l("Address"),
+        description=_l(
+            "Lower-case letters, digits and hyphens: /cases/<address>. "
+            "Leave empty to make one from the case name."
+        ),
     )
     title = StringField(_l("Case name"))
     summary_points = TextAreaField(_l("Points"), description=_l("One point per line."))
@@ -158,3 +163,30 @@ class CloseEditionForm(BaseForm):
         _l("Note for this edition"),
         description=_l("Optional, e.g. 「令和8年12月版」. Shown in the list of editions."),
     )
+
+
+class SuggestionForm(IdempotentForm, BaseForm):
+    """A member's short suggestion: the editors write the case from it."""
+
+    title = StringField(
+        _l("Case name"), description=_l("A short name, e.g. 「○○市の橋梁点検研修」.")
+    )
+    what = TextAreaField(
+        _l("What happened?"),
+        description=_l("The support, the problem it met and what came of it."),
+    )
+    place = StringField(_l("Where"), description=_l("The municipality or organisation."))
+    people = StringField(_l("Who was involved"), description=_l("People or organisations."))
+    source_url = StringField(
+        _l("Link (optional)"), description=_l("A page about it, starting with https://.")
+    )
+    contact = StringField(
+        _l("How the editors may reach you (optional)"),
+        description=_l("Only editors see this."),
+    )
+
+
+class DeclineForm(BaseForm):
+    """Decline a suggestion: the reason is sent to the member."""
+
+    reason = TextAreaField(_l("Reason for the member"))

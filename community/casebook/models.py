@@ -307,3 +307,43 @@ class SupportOrganisation(db.Model):
     cases: Mapped[list[Case]] = relationship(
         secondary=case_organisations, back_populates="organisations_list"
     )
+
+
+class SuggestionStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"  # an editor turned it into a case
+    DECLINED = "declined"
+
+
+class CaseSuggestion(db.Model):
+    """A member's short suggestion of a case (what happened, where, who, a link, a contact),
+    waiting for an editor to turn it into a case or decline it with a reason."""
+
+    __tablename__ = "case_suggestions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(150))
+    what: Mapped[str] = mapped_column(Text)  # what happened
+    place: Mapped[str] = mapped_column(String(200), default="")  # municipality or organisation
+    people: Mapped[str] = mapped_column(String(300), default="")  # who was involved
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    contact: Mapped[str] = mapped_column(String(200), default="")  # how editors may reach them
+    suggested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[SuggestionStatus] = mapped_column(
+        str_enum(SuggestionStatus, 10), default=SuggestionStatus.PENDING, index=True
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str] = mapped_column(String(500), default="")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    suggested_by: Mapped[User | None] = relationship(foreign_keys=[suggested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    case: Mapped[Case | None] = relationship()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == SuggestionStatus.PENDING

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from community import markdown, policy
-from community.casebook import bp, chapters, services
+from community.casebook import bp, chapters, services, suggestions
 from community.casebook.forms import CaseForm
 from community.casebook.models import Case, CaseLink
 from community.errors import Conflict, NotFound, ValidationFailed
@@ -71,6 +71,7 @@ def index():
         helped=helped,
         facet_options=_facet_options(),
         can_write=current_user.is_authenticated and current_user.is_confirmed,
+        suggestion_count=suggestions.pending_count(current_user),
     )
 
 
@@ -226,7 +227,17 @@ def _preview(form: CaseForm, case: Case | None, data) -> tuple[dict, dict | None
     return {}, preview, 200
 
 
-def _editor(case: Case | None):
+def _load_input(form: CaseForm, data: services.CaseInput) -> None:
+    """Fill a new case's form from a starting point (a member's suggestion)."""
+    for name in ("title", "overview", "organisations", "participants", "status"):
+        getattr(form, name).data = getattr(data, name)
+    for row in data.sources:
+        form.sources.append_entry(row)
+
+
+def editor_page(case: Case | None, *, prefill=None, save=None, suggestion=None):
+    """The case form: load, preview, add rows and save. `prefill` (a CaseInput) starts a new
+    case; `save(data)` replaces saving a plain case (turning a suggestion into one)."""
     if not services.can_edit(current_user, case):
         abort(403)
     form = CaseForm()
@@ -237,6 +248,8 @@ def _editor(case: Case | None):
     if request.method == "GET":
         if case is not None:
             _load_form(form, case)
+        elif prefill is not None:
+            _load_input(form, prefill)
         form.pad(extra=1 if case else 0)
     elif not form.validate_on_submit():
         status = 422
@@ -246,9 +259,13 @@ def _editor(case: Case | None):
         row_errors, preview, status = _preview(form, case, _input(form))
     else:
         try:
-            saved = services.save_case(current_user, case, _input(form))
+            data = _input(form)
+            saved = save(data) if save else services.save_case(current_user, case, data)
         except ValidationFailed as err:
             row_errors, status = _show_errors(form, err, err.message), 422
+        except Conflict as err:  # the suggestion was decided meanwhile
+            flash(err.message, "error")
+            return redirect(url_for("casebook.suggestion_queue"))
         else:
             flash(
                 _("The case is saved.")
@@ -264,19 +281,23 @@ def _editor(case: Case | None):
         row_errors=row_errors,
         preview=preview,
         is_editor=policy.is_editor(current_user),
+        suggestion=suggestion,
     ), status
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
 def create():
-    return _editor(None)
+    # Members suggest through the short form; editors write the case from it.
+    if not policy.is_editor(current_user):
+        return redirect(url_for("casebook.suggest"))
+    return editor_page(None)
 
 
 @bp.route("/cases/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str):
-    return _editor(services.get_visible(current_user, slug))
+    return editor_page(services.get_visible(current_user, slug))
 
 
 @bp.route("/questions/<int:question_id>/cases", methods=["POST"])

@@ -24,6 +24,7 @@ from community.casebook.models import (
     Direction,
     InterviewKind,
 )
+from community.casebook.slugs import unique_slug
 from community.errors import ValidationFailed
 from community.extensions import db
 from community.limits import max_length
@@ -33,7 +34,9 @@ from community.reference.models import Field, PopulationBand, Prefecture, Suppor
 YEN_DIGITS = 15
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78}[a-z0-9])$")
 # Addresses the casebook's own pages use (/cases/matrix …).
-RESERVED_SLUGS = frozenset({"new", "review", "matrix", "chapters", "editions", "book"})
+RESERVED_SLUGS = frozenset(
+    {"new", "review", "matrix", "chapters", "editions", "book", "suggest", "suggestions"}
+)
 
 
 @dataclass
@@ -260,7 +263,10 @@ def validate(data: CaseInput, case: Case | None) -> dict:
     e = _Errors()
     v: dict = {}
     v["slug"] = data.slug.strip().lower()
-    if not SLUG_RE.match(v["slug"]) or v["slug"] in RESERVED_SLUGS:
+    if not v["slug"]:
+        # Left empty: a case keeps its address; a new one gets one made from its title.
+        v["slug"] = case.slug if case is not None else unique_slug(data.title, RESERVED_SLUGS)
+    elif not SLUG_RE.match(v["slug"]) or v["slug"] in RESERVED_SLUGS:
         e.add("slug", _("Use 3–80 characters: lower-case letters, digits and hyphens."))
     elif db.session.scalar(
         select(Case.id).where(Case.slug == v["slug"], Case.id != (case.id if case else -1))

@@ -23,6 +23,7 @@ class Kind(enum.StrEnum):
     JOIN_DECISION = "join_decision"
     MODERATION = "moderation"
     INVITE = "invite"
+    CASE_SUGGESTION = "case_suggestion"  # editors: a new suggestion; members: the decision
 
 
 class MailPreference(enum.StrEnum):

@@ -25,6 +25,7 @@ KIND_LABELS = {
     Kind.JOIN_DECISION: _l("Join-request decisions"),
     Kind.MODERATION: _l("Outcomes of my flags"),
     Kind.INVITE: _l("Invitations to answer"),
+    Kind.CASE_SUGGESTION: _l("Case suggestions (new ones for editors, decisions on mine)"),
 }
 
 

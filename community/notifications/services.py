@@ -37,6 +37,7 @@ DEFAULT_MAIL = {
     Kind.MODERATION: MailPreference.DIGEST,
     Kind.COMMENT: MailPreference.DIGEST,
     Kind.CIRCLE_QUESTION: MailPreference.DIGEST,
+    Kind.CASE_SUGGESTION: MailPreference.DIGEST,
 }
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from community import signals
-from community.auth.models import User
+from community.auth.models import Role, User
 from community.auth.services import absolute_url
 from community.circles.models import CircleMembership, MembershipStatus
 from community.extensions import db
@@ -244,3 +244,45 @@ def tell_join_decision(circle, *, actor: User, user_id: int, approved: bool, **_
     )
     path = absolute_url("circles.show", slug=circle.slug).removeprefix(base_url())
     notes.notify([user_id], Kind.JOIN_DECISION, actor=actor, text=text, url=path)
+
+
+# --- the casebook: editors hear of members' suggestions, members of the decision --------------
+
+
+@signals.case_suggested.connect_via(ANY, weak=False)
+def tell_editors(suggestion, *, author: User, **_kw) -> None:
+    """Every editor (and administrator) hears of a new suggestion, so the queue is seen."""
+    editors = db.session.scalars(
+        select(User.id).where(User.role.in_((Role.EDITOR, Role.ADMIN)), User.deleted_at.is_(None))
+    )
+    notes.notify(
+        list(editors),
+        Kind.CASE_SUGGESTION,
+        actor=author,
+        text=_(
+            "%(name)s suggested a case: %(title)s",
+            name=author.display_name,
+            title=suggestion.title[:120],
+        ),
+        url="/cases/suggestions",
+    )
+
+
+@signals.case_suggestion_decided.connect_via(ANY, weak=False)
+def tell_suggester(suggestion, *, actor: User, accepted: bool, reason: str, **_kw) -> None:
+    """The member learns whether the editors took up the suggestion, and why not."""
+    if accepted:
+        text = _("Your case suggestion was taken up: %(title)s", title=suggestion.title[:120])
+    else:
+        text = _(
+            "Your case suggestion was declined: %(title)s. Reason: %(reason)s",
+            title=suggestion.title[:80],
+            reason=reason[:150],
+        )
+    notes.notify(
+        [suggestion.suggested_by_id],
+        Kind.CASE_SUGGESTION,
+        actor=actor,
+        text=text,
+        url="/cases/suggestions/mine",
+    )
