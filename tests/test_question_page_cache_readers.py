@@ -56,9 +56,10 @@ def test_a_plain_readers_page_is_shared_and_the_same_as_rendered_afresh(app, thr
     url = f"/questions/{thread['question']}"
     member = client_as(app, "member")
     html, count = _served_from_cache(app, member, url, count_queries)
-    # The user, the question, the membership, the stake, the view, the read notifications,
-    # the moderator check and the bell: no answers, no comments, no authors.
-    assert len(count) <= 9, "\n".join(q[:100] for q in count)
+    # The user, then one statement: the question, the circle membership, the reader's stake,
+    # today's view, the bell and the moderator check. No answers, comments or authors, and no
+    # write for a view already counted today.
+    assert len(count) <= 2, "\n".join(q[:100] for q in count)
     assert "回答その5" in html and "\x00" not in html
     assert _normal(html) == _normal(_fresh(app, member, url))
 
@@ -164,15 +165,28 @@ def test_reading_the_question_reads_its_notifications_in_the_bell(app, thread):
     url = f"/questions/{qid}"
     client_as(app, "other").get(url)
     with app.app_context():
-        db.session.add(
-            Notification(
-                user_id=user_named("member").id,
-                kind="answer",
-                question_id=qid,
-                text="回答",
-                url="/",
+        member = user_named("member").id
+        for about in (qid, qid, None):  # two about this question, one about nothing
+            db.session.add(
+                Notification(user_id=member, kind="answer", question_id=about, text="回答", url="/")
             )
-        )
         db.session.commit()
     html = client_as(app, "member").get(url).get_data(as_text=True)
-    assert 'data-unread="0"' in html
+    assert 'data-unread="1"' in html
+    with app.app_context():
+        unread = db.session.scalars(
+            select(Notification.question_id).where(
+                Notification.user_id == member, Notification.read_at.is_(None)
+            )
+        ).all()
+    assert unread == [None]
+
+
+def test_a_readers_view_counts_once_a_day(app, thread):
+    url = f"/questions/{thread['question']}"
+    member, other = client_as(app, "member"), client_as(app, "other")
+    seen = [
+        int(re.search(r"(\d+)回閲覧", c.get(url).get_data(as_text=True))[1])
+        for c in (member, member, other, other, member)
+    ]
+    assert seen == [1, 1, 2, 2, 2]  # each sees their own view counted

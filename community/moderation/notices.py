@@ -5,7 +5,6 @@ Imports only the models and lower layers, so flags, actions and the queue can al
 
 from __future__ import annotations
 
-from flask import g
 from flask_babel import pgettext
 from sqlalchemy import func, literal, select, union
 
@@ -15,6 +14,7 @@ from community.circles.models import Circle, CircleMembership, MembershipStatus
 from community.extensions import db
 from community.moderation.models import Flag, FlagStatus, TargetType
 from community.questions.models import Answer, Question
+from community.request_memo import per_request
 
 HELD = "held"  # the same marker as targets.HELD (targets imports this module's neighbours)
 
@@ -111,25 +111,3 @@ def open_count(viewer) -> int:
     items = union(flags, held_q, held_a).subquery()
     count = db.session.scalar(select(func.count()).select_from(items)) or 0
     return per_request("open_count", count)
-
-
-_UNSET = object()
-
-
-def per_request(name: str, value=_UNSET):
-    """Read (or store) a value cached for this request and user only.
-
-    Keyed by the request object, not just kept on `g`: an app context (and its `g`) can outlive
-    one request, as when tests or the CLI hold one open around several."""
-    from flask import has_request_context, request
-    from flask_login import current_user
-
-    if not has_request_context():
-        return None if value is _UNSET else value
-    key = (id(request._get_current_object()), getattr(current_user, "id", None))
-    cache = g.setdefault("_moderation_cache", {})
-    if value is _UNSET:
-        hit = cache.get(name)
-        return hit[1] if hit and hit[0] == key else None
-    cache[name] = (key, value)
-    return value

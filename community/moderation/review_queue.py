@@ -17,6 +17,7 @@ from community.moderation.audit_log import audit
 from community.moderation.models import Flag, FlagReason, FlagStatus, TargetType
 from community.moderation.targets import HELD, MODELS, load_target, open_flags, require_moderation
 from community.questions.models import Answer, Question
+from community.request_memo import per_request
 
 
 @dataclass
@@ -46,6 +47,17 @@ def moderated_circle_ids(user: User):
         CircleMembership.status == MembershipStatus.ACTIVE,
         CircleMembership.role.in_(("owner", "moderator")),
     )
+
+
+def moderates_any_column(user: User):
+    """Whether the user owns or moderates any circle, as an EXISTS."""
+    return moderated_circle_ids(user).exists()
+
+
+def remember_is_moderator(user: User, moderates_any: bool) -> None:
+    """The header's "is a moderator" for the rest of this request, read by the caller's own
+    statement (`moderates_any_column`)."""
+    per_request("is_moderator", user.is_admin or moderates_any)
 
 
 def queue(viewer: User) -> list[QueueItem]:

@@ -14,7 +14,14 @@ from community.moderation.people import (
     suspend,
     trust_level,
 )
-from community.moderation.review_queue import QueueItem, claim, moderated_circle_ids, queue
+from community.moderation.review_queue import (
+    QueueItem,
+    claim,
+    moderated_circle_ids,
+    moderates_any_column,
+    queue,
+    remember_is_moderator,
+)
 from community.moderation.targets import (
     HELD,
     MODELS,
@@ -39,6 +46,8 @@ __all__ = [
     "lift_suspension",
     "load_target",
     "moderated_circle_ids",
+    "moderates_any_column",
+    "remember_is_moderator",
     "move_question",
     "my_flags",
     "queue",

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from community import mail, policy
@@ -20,6 +20,7 @@ from community.extensions import db
 from community.notifications import live
 from community.notifications.models import Kind, MailPreference, Notification, NotificationSetting
 from community.questions.models import Question
+from community.request_memo import per_request
 from community.text import like_prefix
 from community.urls import base_url
 
@@ -161,20 +162,51 @@ def set_preference(user: User, kind: Kind, value: MailPreference) -> None:
 
 
 def unread_count(user) -> int:
-    """Unread notifications the user may still see (the count in the header)."""
+    """Unread notifications the user may still see (the count in the header); a page that
+    counted them in its own statement (`unread_count_column`) hands the count over."""
     if not policy.is_signed_in(user):
         return 0
-    return (
-        db.session.scalar(
-            _still_visible(
-                select(func.count())
-                .select_from(Notification)
-                .where(Notification.user_id == user.id, Notification.read_at.is_(None)),
-                user,
+    known = per_request("unread_count")
+    if known is not None:
+        return known
+    return db.session.scalar(_unread(user)) or 0
+
+
+def unread_count_column(user, except_question_id: int | None = None):
+    """The header's count as a scalar subquery, leaving out the notifications about a question
+    that the request is about to mark read (`mark_question_read`)."""
+    return _unread(user, except_question_id).scalar_subquery()
+
+
+def _unread(user, except_question_id: int | None = None):
+    stmt = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+    if except_question_id is not None:
+        stmt = stmt.where(
+            or_(
+                Notification.question_id.is_(None),
+                Notification.question_id != except_question_id,
             )
         )
-        or 0
+    return _still_visible(stmt, user)
+
+
+def unread_about_column(user, question_id: int):
+    """Whether the user has unread notifications about the question (so that opening it has
+    some to mark read), as an EXISTS."""
+    return exists().where(
+        Notification.user_id == user.id,
+        Notification.question_id == question_id,
+        Notification.read_at.is_(None),
     )
+
+
+def remember_unread_count(count: int) -> None:
+    """The header's count for the rest of this request, counted by the caller's statement."""
+    per_request("unread_count", count)
 
 
 def recent(user: User, limit: int = 50) -> list[Notification]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -56,14 +56,33 @@ def is_following(user, question: Question) -> bool:
     )
 
 
+def _today(now: datetime | None = None):
+    return (now or utcnow()).astimezone(TOKYO).date()
+
+
+def viewed_today_column(question_id: int, viewer_key: str):
+    """Whether this viewer's view of the question today is already counted, as an EXISTS (a
+    page that reads it in its own statement skips `record_view`'s write)."""
+    return exists().where(
+        QuestionView.question_id == question_id,
+        QuestionView.viewer == viewer_key[:64],
+        QuestionView.day == _today(),
+    )
+
+
 def record_view(question: Question, viewer_key: str, now: datetime | None = None) -> bool:
     """Count a view unless this viewer already viewed the question today (Japan time)."""
-    day = (now or utcnow()).astimezone(TOKYO).date()
+    day = _today(now)
     if _insert_ignore(QuestionView, question_id=question.id, viewer=viewer_key[:64], day=day):
         db.session.execute(
             update(Question)
             .where(Question.id == question.id)
             .values(view_count=Question.view_count + 1)
         )
+        if db.session.get_bind().dialect.name == "postgresql":
+            # A page view's transaction need not wait for the disk: a crash may lose the last
+            # few views counted, never anything else (the GET that counts writes nothing else
+            # that matters), and the commit returns ~5 ms sooner on a plain disk.
+            db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         return True
     return False

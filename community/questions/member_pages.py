@@ -15,21 +15,23 @@ So such a page is rendered once per thread version and class and shared, like a 
 a suspended member (the page quotes their suspension) and questions without answers (the page
 suggests people to ask, per reader) take the normal path.
 
-One statement tells the stake: the vote on the question, the follow, and whether the reader
-wrote or voted anything in the thread. Two more check the circle membership (when the question
-is in a circle) and the question itself.
+One statement reads the question, the reader's stake in it (the vote on the question, the
+follow, whether they wrote or voted anything in the thread), whether their view today is
+already counted, their membership of its circle and what their header shows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from community import policy
 from community.casebook.models import CaseLink
-from community.extensions import db
-from community.questions import page_cache
+from community.circles.models import CircleMembership
+from community.moderation import services as moderation
+from community.notifications import services as notifications
+from community.questions import page_cache, services
 from community.questions.models import (
     Answer,
     AnswerVote,
@@ -56,10 +58,20 @@ class Reader:
         return ("reader", *self.__dict__.values())
 
 
-def _stake(viewer, question: Question) -> tuple[int, bool, bool]:
-    """(the viewer's vote on the question, whether they follow it, whether they wrote or voted
-    anything in its thread), in one statement."""
-    uid, qid = viewer.id, question.id
+@dataclass
+class Stamp:
+    """What one statement told about the question and the reader (see `stamp`)."""
+
+    question: Question
+    reader: Reader
+    viewed_today: bool  # this reader's view today is already counted
+    unread_here: bool  # they have unread notifications about it, to be marked read
+
+
+def _stake_columns(viewer, question_id: int) -> list:
+    """The viewer's vote on the question, whether they follow it, and whether they wrote or
+    voted anything in its thread."""
+    uid, qid = viewer.id, question_id
     vote = (
         select(QuestionVote.value)
         .where(QuestionVote.question_id == qid, QuestionVote.user_id == uid)
@@ -76,29 +88,49 @@ def _stake(viewer, question: Question) -> tuple[int, bool, bool]:
         exists().where(Comment.thread_id == qid, Comment.author_id == uid),
         exists().where(CaseLink.question_id == qid, CaseLink.created_by_id == uid),
     )
-    row = db.session.execute(select(vote, follows, involved)).one()
-    return row[0] or 0, bool(row[1]), bool(row[2])
+    return [vote, follows, involved]
 
 
-def stamp(viewer, question_id: int) -> tuple[Question, Reader] | None:
+def stamp(viewer, question_id: int, viewer_key: str) -> Stamp | None:
     """The question and the viewer's class when the viewer may be served a shared page of it;
-    else None (the normal path then answers, 404 included)."""
+    else None (the normal path then answers, 404 included).
+
+    One statement reads the question with its circle, the viewer's stake in it, whether their
+    view today is counted, their membership of its circle, and what their header shows (the
+    unread count, whether they moderate anywhere), which it hands to the header for this
+    request."""
     if viewer.is_suspended:
         return None
-    question = page_cache.shown(question_id)
-    if question is None or question.answer_count == 0:
+    row = page_cache.with_question(
+        question_id,
+        CircleMembership,
+        *_stake_columns(viewer, question_id),
+        services.viewed_today_column(question_id, viewer_key),
+        notifications.unread_about_column(viewer, question_id),
+        notifications.unread_count_column(viewer, except_question_id=question_id),
+        moderation.moderates_any_column(viewer),
+        outerjoin=(
+            CircleMembership,
+            and_(
+                CircleMembership.circle_id == Question.circle_id,
+                CircleMembership.user_id == viewer.id,
+            ),
+        ),
+    )
+    if row is None:
         return None
-    m = policy.membership(viewer, question.circle)
+    question, m, my_vote, following, involved, viewed, unread_here, unread, moderates = row
+    notifications.remember_unread_count(unread or 0)
+    moderation.remember_is_moderator(viewer, bool(moderates))
+    if involved or question.answer_count == 0:
+        return None
     if not policy.can_see_circle(viewer, question.circle, m):
-        return None
-    my_vote, following, involved = _stake(viewer, question)
-    if involved:
         return None
     perms = permissions(viewer, question, m)
     reader = Reader(
-        viewer.is_confirmed, perms.reply, perms.moderate, perms.is_author, my_vote, following
+        viewer.is_confirmed, perms.reply, perms.moderate, perms.is_author, my_vote or 0, following
     )
-    return question, reader
+    return Stamp(question, reader, bool(viewed), bool(unread_here))
 
 
 def fits(data: QuestionPage, reader: Reader) -> bool:

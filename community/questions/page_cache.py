@@ -171,25 +171,30 @@ def cacheable() -> bool:
     )
 
 
-def shown(question_id: int) -> Question | None:
-    """The question with its circle (one statement), unless it is missing or hidden."""
-    question = db.session.scalar(
-        select(Question).where(Question.id == question_id).options(joinedload(Question.circle))
-    )
-    if question is None or question.hidden_at is not None:
+def with_question(question_id: int, *columns, outerjoin=None):
+    """The question with its circle and `columns` (each about this question and request) in
+    one statement, as a row (question, *values); None when the question is missing or hidden.
+    `outerjoin` = (entity, on clause) joins a row the columns may name (None when missing)."""
+    stmt = select(Question, *columns).where(Question.id == question_id)
+    if outerjoin is not None:
+        stmt = stmt.outerjoin(*outerjoin)
+    row = db.session.execute(stmt.options(joinedload(Question.circle))).first()
+    if row is None or row[0].hidden_at is not None:
         return None
-    return question
+    return row
 
 
-def stamp(viewer, question_id: int) -> Question | None:
-    """The question with its circle (one statement), when a visitor may see it; else None
-    (the normal path then answers, 404 included)."""
-    question = shown(question_id)
-    if question is None:
+def stamp(viewer, question_id: int, viewed_today) -> tuple[Question, bool] | None:
+    """The question with its circle and whether this visitor's view today is already counted
+    (`viewed_today`, an EXISTS; one statement), when a visitor may see it; else None (the
+    normal path then answers, 404 included)."""
+    row = with_question(question_id, viewed_today)
+    if row is None:
         return None
+    question = row[0]
     if question.circle is not None and not policy.can_see_circle(viewer, question.circle):
         return None
-    return question
+    return question, bool(row[1])
 
 
 def key(question: Question, templates_version: str, reader: tuple = ()) -> str:

@@ -162,7 +162,7 @@ def _render_question(question_id: int, answer_form=None, comment_form=None, stat
     return fragments.personalise(html), status
 
 
-def _visitor_page(question):
+def _visitor_page(question, viewed_today: bool):
     """A visitor's page from the cache of pages by question version (questions/page_cache.py)."""
     key = page_cache.key(question, thread_html.templates_version())
     html = page_cache.get(key)
@@ -171,13 +171,15 @@ def _visitor_page(question):
         with fragments.placeholders():
             html = _page_html(data, views_placeholder=page_cache.VIEWS_PLACEHOLDER)
         page_cache.put(key, html)
-    services.record_view(question, _viewer_key())
+    if not viewed_today:
+        services.record_view(question, _viewer_key())
     return page_cache.fill(html, question.view_count)
 
 
-def _reader_page(question, reader: member_pages.Reader):
+def _reader_page(stamped: member_pages.Stamp):
     """A signed-in reader's page from the cache of pages by question version and reader class
     (questions/member_pages.py); their own parts of the page are rendered per response."""
+    question, reader = stamped.question, stamped.reader
     key = page_cache.key(question, thread_html.templates_version(), reader.key())
     html = page_cache.get(key)
     if html is None:
@@ -186,20 +188,23 @@ def _reader_page(question, reader: member_pages.Reader):
             html = _page_html(data, views_placeholder=page_cache.VIEWS_PLACEHOLDER)
         if member_pages.fits(data, reader):
             page_cache.put(key, html)
-    services.record_view(question, _viewer_key())
-    notifications.mark_question_read(current_user, question.id)
+    if not stamped.viewed_today:
+        services.record_view(question, _viewer_key())
+    if stamped.unread_here:
+        notifications.mark_question_read(current_user, question.id)
     return fragments.fill_personal(page_cache.fill(html, question.view_count))
 
 
 @bp.route("/questions/<int:question_id>")
 def show(question_id: int):
     if page_cache.cacheable():
+        viewer_key = _viewer_key()
         if not current_user.is_authenticated:
-            question = page_cache.stamp(current_user, question_id)
-            if question is not None:
-                return _visitor_page(question)
-        elif stamped := member_pages.stamp(current_user, question_id):
-            return _reader_page(*stamped)
+            viewed = services.viewed_today_column(question_id, viewer_key)
+            if stamped := page_cache.stamp(current_user, question_id, viewed):
+                return _visitor_page(*stamped)
+        elif stamped := member_pages.stamp(current_user, question_id, viewer_key):
+            return _reader_page(stamped)
     return _render_question(question_id)
 
 

@@ -24,7 +24,13 @@ from community.errors import (
 from community.extensions import db
 from community.questions.actions import accept, close, reopen, set_pinned, vote
 from community.questions.common import check_length, refresh_status
-from community.questions.follows import follow, is_following, record_view, unfollow
+from community.questions.follows import (
+    follow,
+    is_following,
+    record_view,
+    unfollow,
+    viewed_today_column,
+)
 from community.questions.listing import (
     SORTS,
     find_tag,
@@ -265,6 +271,7 @@ __all__ = [
     "paginate",
     "pinned_in",
     "record_view",
+    "viewed_today_column",
     "reopen",
     "set_pinned",
     "similar",
