@@ -60,14 +60,22 @@ def _today(now: datetime | None = None):
     return (now or utcnow()).astimezone(TOKYO).date()
 
 
-def viewed_today_column(question_id: int, viewer_key: str):
-    """Whether this viewer's view of the question today is already counted, as an EXISTS (a
-    page that reads it in its own statement skips `record_view`'s write)."""
+def viewed_today_column(question_id, viewer_key, day=None):
+    """Whether this viewer's view of the question today (or on `day`) is already counted, as an
+    EXISTS (a page that reads it in its own statement skips `record_view`'s write). The values
+    may be bound parameters, for a statement built once and run many times."""
+    if isinstance(viewer_key, str):
+        viewer_key = viewer_key[:64]
     return exists().where(
         QuestionView.question_id == question_id,
-        QuestionView.viewer == viewer_key[:64],
-        QuestionView.day == _today(),
+        QuestionView.viewer == viewer_key,
+        QuestionView.day == (_today() if day is None else day),
     )
+
+
+def today():
+    """The day a view is counted on (Japan time)."""
+    return _today()
 
 
 def record_view(question: Question, viewer_key: str, now: datetime | None = None) -> bool:

@@ -22,11 +22,13 @@ already counted, their membership of its circle and what their header shows.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Integer, and_, bindparam, exists, or_, select
 
 from community import policy
+from community.auth.models import Role
 from community.casebook.models import CaseLink
 from community.circles.models import CircleMembership
 from community.moderation import services as moderation
@@ -68,7 +70,7 @@ class Stamp:
     unread_here: bool  # they have unread notifications about it, to be marked read
 
 
-def _stake_columns(viewer, question_id: int) -> list:
+def _stake_columns(viewer, question_id) -> list:
     """The viewer's vote on the question, whether they follow it, and whether they wrote or
     voted anything in its thread."""
     uid, qid = viewer.id, question_id
@@ -91,6 +93,40 @@ def _stake_columns(viewer, question_id: int) -> list:
     return [vote, follows, involved]
 
 
+@dataclass(frozen=True)
+class _AnyViewer:
+    """A signed-in viewer of a given role whose id is a bound parameter: what the rules build
+    for them is the same SQL for everyone of that role, so it is built once (building it took
+    a fifth of the request)."""
+
+    role: Role
+    id = bindparam("viewer_id", type_=Integer)
+    is_authenticated = True
+
+
+@functools.lru_cache(maxsize=8)
+def _statement(role: Role):
+    """The reader's statement (see `stamp`) for viewers of `role`, with bound parameters."""
+    viewer = _AnyViewer(role)
+    qid = bindparam("question_id", type_=Integer)
+    return page_cache.question_statement(
+        qid,
+        CircleMembership,
+        *_stake_columns(viewer, qid),
+        services.viewed_today_column(qid, bindparam("viewer_key"), bindparam("day")),
+        notifications.unread_about_column(viewer, qid),
+        notifications.unread_count_column(viewer, except_question_id=qid),
+        moderation.moderates_any_column(viewer),
+        outerjoin=(
+            CircleMembership,
+            and_(
+                CircleMembership.circle_id == Question.circle_id,
+                CircleMembership.user_id == viewer.id,
+            ),
+        ),
+    )
+
+
 def stamp(viewer, question_id: int, viewer_key: str) -> Stamp | None:
     """The question and the viewer's class when the viewer may be served a shared page of it;
     else None (the normal path then answers, 404 included).
@@ -101,22 +137,13 @@ def stamp(viewer, question_id: int, viewer_key: str) -> Stamp | None:
     request."""
     if viewer.is_suspended:
         return None
-    row = page_cache.with_question(
-        question_id,
-        CircleMembership,
-        *_stake_columns(viewer, question_id),
-        services.viewed_today_column(question_id, viewer_key),
-        notifications.unread_about_column(viewer, question_id),
-        notifications.unread_count_column(viewer, except_question_id=question_id),
-        moderation.moderates_any_column(viewer),
-        outerjoin=(
-            CircleMembership,
-            and_(
-                CircleMembership.circle_id == Question.circle_id,
-                CircleMembership.user_id == viewer.id,
-            ),
-        ),
-    )
+    params = {
+        "question_id": question_id,
+        "viewer_id": viewer.id,
+        "viewer_key": viewer_key,
+        "day": services.today(),
+    }
+    row = page_cache.shown_row(_statement(viewer.role), params)
     if row is None:
         return None
     question, m, my_vote, following, involved, viewed, unread_here, unread, moderates = row

@@ -22,10 +22,12 @@ served from the cache.
 
 from __future__ import annotations
 
+import functools
+
 from flask import request, session
 from flask_babel import get_locale, get_timezone, ngettext
 from markupsafe import escape
-from sqlalchemy import event, inspect, select, union, update
+from sqlalchemy import Integer, bindparam, event, inspect, select, union, update
 from sqlalchemy.orm import Session, joinedload
 
 from community import fragments, policy
@@ -34,6 +36,7 @@ from community.casebook.models import Case, CaseLink
 from community.circles.models import Circle
 from community.extensions import db
 from community.profiles.models import Profile
+from community.questions import follows
 from community.questions.models import Answer, Comment, Question
 
 PAGE_TTL = 600  # seconds
@@ -171,24 +174,45 @@ def cacheable() -> bool:
     )
 
 
-def with_question(question_id: int, *columns, outerjoin=None):
-    """The question with its circle and `columns` (each about this question and request) in
-    one statement, as a row (question, *values); None when the question is missing or hidden.
-    `outerjoin` = (entity, on clause) joins a row the columns may name (None when missing)."""
+def question_statement(question_id, *columns, outerjoin=None):
+    """A select of the question with its circle and `columns` (each about this question and
+    request); `outerjoin` = (entity, on clause) joins a row the columns may name (None when
+    missing). `question_id` may be a bound parameter (a statement built once, run many times)."""
     stmt = select(Question, *columns).where(Question.id == question_id)
     if outerjoin is not None:
         stmt = stmt.outerjoin(*outerjoin)
-    row = db.session.execute(stmt.options(joinedload(Question.circle))).first()
+    return stmt.options(joinedload(Question.circle))
+
+
+def shown_row(stmt, params: dict | None = None):
+    """The row (question, *values) of a `question_statement`, or None when the question is
+    missing or hidden."""
+    row = db.session.execute(stmt, params or {}).first()
     if row is None or row[0].hidden_at is not None:
         return None
     return row
 
 
-def stamp(viewer, question_id: int, viewed_today) -> tuple[Question, bool] | None:
+def with_question(question_id: int, *columns, outerjoin=None):
+    """`question_statement` run at once: a row (question, *values), or None."""
+    return shown_row(question_statement(question_id, *columns, outerjoin=outerjoin))
+
+
+@functools.cache
+def _visitor_statement():
+    """The visitor's statement (see `stamp`), built once with bound parameters."""
+    qid = bindparam("question_id", type_=Integer)
+    return question_statement(
+        qid, follows.viewed_today_column(qid, bindparam("viewer_key"), bindparam("day"))
+    )
+
+
+def stamp(viewer, question_id: int, viewer_key: str) -> tuple[Question, bool] | None:
     """The question with its circle and whether this visitor's view today is already counted
-    (`viewed_today`, an EXISTS; one statement), when a visitor may see it; else None (the
-    normal path then answers, 404 included)."""
-    row = with_question(question_id, viewed_today)
+    (one statement), when a visitor may see it; else None (the normal path then answers, 404
+    included)."""
+    params = {"question_id": question_id, "viewer_key": viewer_key, "day": follows.today()}
+    row = shown_row(_visitor_statement(), params)
     if row is None:
         return None
     question = row[0]

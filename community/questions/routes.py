@@ -200,8 +200,7 @@ def show(question_id: int):
     if page_cache.cacheable():
         viewer_key = _viewer_key()
         if not current_user.is_authenticated:
-            viewed = services.viewed_today_column(question_id, viewer_key)
-            if stamped := page_cache.stamp(current_user, question_id, viewed):
+            if stamped := page_cache.stamp(current_user, question_id, viewer_key):
                 return _visitor_page(*stamped)
         elif stamped := member_pages.stamp(current_user, question_id, viewer_key):
             return _reader_page(stamped)

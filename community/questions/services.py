@@ -28,6 +28,7 @@ from community.questions.follows import (
     follow,
     is_following,
     record_view,
+    today,
     unfollow,
     viewed_today_column,
 )
@@ -272,6 +273,7 @@ __all__ = [
     "pinned_in",
     "record_view",
     "viewed_today_column",
+    "today",
     "reopen",
     "set_pinned",
     "similar",
