@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from community import policy
-from community.casebook import bp, chapters, editions, pdf
+from community.casebook import bp, chapters, edition_books, editions, pdf
 from community.casebook.forms import CloseEditionForm
 from community.errors import NotFound, PermissionDenied, ValidationFailed
 from community.forms import apply_errors
@@ -94,9 +94,19 @@ def book_pdf():
 
 @bp.route("/cases/editions/<int:number>/book.pdf")
 def edition_pdf(number: int):
-    """Anyone: the casebook as a closed edition left it (its cases and the earlier editions')."""
-    req = pdf.Request(edition=pdf.closed_edition(number))
-    return _pdf_response(req, "public, max-age=3600")
+    """Anyone: the casebook as a closed edition left it (its cases and the earlier editions'),
+    the PDF printed when it was closed and never changed since (edition_books)."""
+    book = edition_books.book_for(number)
+    if request.if_none_match.contains(book.sha256):
+        response = make_response("", 304)  # the bytes are not even loaded
+    else:
+        response = make_response(book.pdf)
+        response.mimetype = "application/pdf"
+        name = pdf.Request(edition=book.edition).name
+        response.headers.set("Content-Disposition", "inline", filename=name)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.set_etag(book.sha256)
+    return response
 
 
 @bp.route("/cases/editions")
@@ -115,6 +125,9 @@ def close_edition():
         return _editions_page(form, 400)
     try:
         opened = editions.close(current_user, form.edition.data, form.note.data)
+    except edition_books.BookNotRendered as err:
+        form.form_errors.append(err.message)  # nothing was written: the edition stays open
+        return _editions_page(form, err.status)
     except ValidationFailed as err:
         if "edition" in err.fields:  # a hidden field: say it above the form
             form.form_errors.append(err.message)

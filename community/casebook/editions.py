@@ -56,7 +56,8 @@ def listing() -> list[tuple[CaseEdition, int]]:
 
 def close(actor, number, note: str = "") -> CaseEdition:
     """Close the open edition `number` (the number the editor saw, so a second click or a
-    second editor does not close the next one too) and open the next; returns the new one."""
+    second editor does not close the next one too) and open the next; returns the new one.
+    The edition's PDF is printed and stored in the same transaction (edition_books)."""
     if not policy.is_editor(actor):
         raise PermissionDenied(_("Only editors can close an edition."))
     try:
@@ -75,10 +76,23 @@ def close(actor, number, note: str = "") -> CaseEdition:
                 m=edition.number,
             )
         )
-    edition.closed_at = utcnow()
+    # The edition's public PDF is printed now and kept: a published book never changes. It is
+    # printed before anything is written (on SQLite a write would hold the database's only
+    # write lock for the seconds a book takes); a renderer failure leaves the edition open.
+    from community.casebook import edition_books  # it prints through pdf, which imports this
+
+    closed_at = utcnow()
+    printed = edition_books.fingerprint(number)
+    book = edition_books.render(edition_books.as_closed(edition, closed_at, note))
+    edition.closed_at = closed_at
     edition.closed_by_id = actor.id
     edition.note = note
     db.session.execute(update(Case).where(Case.is_new.is_(True)).values(is_new=False))
+    if edition_books.fingerprint(number) != printed:
+        # A case of the edition was published or edited while the book was being printed.
+        raise Conflict(
+            _("A case changed while the edition's PDF was being made. Please close it again.")
+        )
     nxt = CaseEdition(number=number + 1)
     try:
         # The unique number is the lock: of two editors closing at once, one opens the next.
@@ -87,4 +101,5 @@ def close(actor, number, note: str = "") -> CaseEdition:
             db.session.flush()
     except IntegrityError:
         raise Conflict(_("Another editor closed this edition a moment ago.")) from None
+    edition_books.keep(edition, book)
     return nxt

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -182,6 +183,24 @@ class CaseEdition(db.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class CaseEditionBook(db.Model):
+    """A closed edition's PDF as it was printed when the edition closed: a published book never
+    changes, whatever happens to its cases afterwards (community/casebook/edition_books.py)."""
+
+    __tablename__ = "case_edition_books"
+
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("case_editions.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Deferred: the ETag and the size are read without loading megabytes.
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    edition: Mapped[CaseEdition] = relationship()
 
 
 class CaseStage(db.Model):
