@@ -271,6 +271,8 @@ def test_preview_writes_nothing(app, people):
     preview = section(page, "preview")
     assert "<tr><th>2019年10月</th><td>第1回の研修を開く</td></tr>" in preview
     assert "1,200,000" in preview and "<strong>橋梁点検</strong>" in preview
+    # The cost rows' labels as the case page writes them: no space after 「：」.
+    assert "初期：研修教材の作成" in preview and "運用：講師謝金" in preview
     # The form keeps what was typed.
     assert 'value="第1回の研修を開く"' in page
     assert row_counts(app) == {m: 0 for m in row_counts(app)}

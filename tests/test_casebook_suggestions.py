@@ -386,3 +386,62 @@ def test_new_cases_get_unique_addresses_from_the_title(app, people):
     # An editor may still write the address.
     make_case(app, "hand-written")
     assert count(app, Case, Case.slug == "hand-written") == 1
+
+
+def test_deleting_an_account_clears_the_contact_of_its_suggestions(app, people):
+    mine = suggest(app, "mem")
+    declined = suggest(app, "mem", title="見送られた提案の題名", contact="090-0000-0000")
+    theirs = suggest(app, "other", title="ほかの人の提案の題名", contact="other@example.jp")
+    editor = client_as(app, "edi")
+    r = editor.post(f"/cases/suggestions/{declined}/decline", data={"reason": "情報が足りません"})
+    assert r.status_code == 302
+    assert "doboku@example.jp" in editor.get("/cases/suggestions").get_data(as_text=True)
+
+    member = client_as(app, "mem")
+    r = member.post("/settings/delete", data={"password": "correct horse battery"})
+    assert r.status_code == 302
+
+    with app.app_context():
+        rows = {s.id: s for s in db.session.scalars(select(CaseSuggestion))}
+        assert rows[mine].contact == "" and rows[declined].contact == ""
+        assert rows[theirs].contact == "other@example.jp"
+        # What the suggestion says about the case stays for the editors.
+        assert rows[mine].what == SUGGESTION["what"] and rows[mine].place == "富山市"
+    queue = editor.get("/cases/suggestions").get_data(as_text=True)
+    assert "doboku@example.jp" not in queue and "090-0000-0000" not in queue
+    assert "other@example.jp" in queue and "富山市の橋梁点検研修" in queue
+
+
+HEADER_COUNT = re.compile(
+    r'<a href="/cases/suggestions">事例の提案 <span class="queue-count suggestion-queue-count"'
+    r'[^>]*><span class="visually-hidden">未対応の事例の提案：</span>(\d+)</span></a>'
+)
+
+
+def test_editors_see_the_pending_count_in_the_header_of_every_page(app, people, count_queries):
+    for i in range(2):
+        suggest(app, title=f"ヘッダーに数える提案{KANA[i]}")
+    editor, member = client_as(app, "edi"), client_as(app, "mem")
+    for path in ("/questions/", "/cases/", "/people/"):
+        page = editor.get(path).get_data(as_text=True)
+        found = HEADER_COUNT.search(page)
+        assert found is not None and found.group(1) == "2", path
+        # Twice, for a page cached for many readers: each response fills in its reader's count.
+        assert HEADER_COUNT.search(editor.get(path).get_data(as_text=True)).group(1) == "2"
+        for other in (member, app.test_client()):
+            page = other.get(path).get_data(as_text=True)
+            assert 'href="/cases/suggestions"' not in page and "suggestion-queue-count" not in page
+    # One count query for an editor; none for anybody else.
+    with count_queries() as q:
+        editor.get("/questions/")
+    assert sum("case_suggestions" in s for s in q.statements) == 1
+    with count_queries() as q:
+        member.get("/questions/")
+    assert not any("case_suggestions" in s for s in q.statements)
+    # Decided: the count goes down, and with nothing waiting the link stays without a number.
+    with app.app_context():
+        for s in db.session.scalars(select(CaseSuggestion)):
+            suggestions.decline(_user("edi"), s, "既に掲載されています")
+        db.session.commit()
+    page = editor.get("/questions/").get_data(as_text=True)
+    assert '<a href="/cases/suggestions">事例の提案</a>' in page and not HEADER_COUNT.search(page)

@@ -68,7 +68,7 @@ def test_a_new_booking_greets_each_side_in_their_own_words(app, adviser, member,
     to_adviser = mailbox.body(mailbox.last_to("adv@example.com"))
     assert to_member.startswith("Member Mori 様\n")
     assert "予約を受け付けました。アドバイザーの承認をお待ちください。" in to_member
-    assert "相手： Adviser Aoki" in to_member
+    assert "相手：Adviser Aoki" in to_member
     assert to_adviser.startswith("Adviser Aoki 様\n")
     asked = "Member Moriさんから予約が入りました。承認するか、お断りするかを選んでください。"
     assert asked in to_adviser
@@ -94,8 +94,8 @@ def test_the_confirmation_carries_the_meeting_link(app, adviser, member, hours, 
         mail["To"] == "mem@example.com"
         and mail["Subject"] == "Adviser Aokiさんが予約を承認しました。"
     )
-    assert "会議リンク： https://meet.example.jp/adv" in body
-    assert "方法： オンライン" in body and "状態： 確定" in body
+    assert "会議リンク：https://meet.example.jp/adv" in body
+    assert "方法：オンライン" in body and "状態：確定" in body
 
 
 def test_a_booking_confirmed_at_once_carries_the_link_and_says_so(app, adviser, member, mailbox):
@@ -103,7 +103,7 @@ def test_a_booking_confirmed_at_once_carries_the_link_and_says_so(app, adviser, 
     book(app, member.id, adviser.id, at(10))
     to_member = mailbox.body(mailbox.last_to("mem@example.com"))
     assert "予約を受け付けました。予約は確定しています。" in to_member
-    assert "会議リンク： https://meet.example.jp/adv" in to_member
+    assert "会議リンク：https://meet.example.jp/adv" in to_member
     assert "Member Moriさんから予約が入りました。\n" in mailbox.body(
         mailbox.last_to("adv@example.com")
     )
@@ -122,7 +122,7 @@ def test_a_cancel_reaches_only_the_other_side(app, adviser, member, hours, mailb
     assert mail["To"] == other_side.email
     body = mailbox.body(mail)
     assert f"{actor.display_name}さんが予約をキャンセルしました。" in body
-    assert f"キャンセル理由： {REASON}" in body
+    assert f"キャンセル理由：{REASON}" in body
     assert len(bell(app, actor.id)) == before[actor.id], "no notice of one's own cancel"
     assert bell(app, other_side.id)[-1] == f"{actor.display_name}さんが予約をキャンセルしました。"
 
@@ -145,7 +145,7 @@ def test_the_member_moving_a_confirmed_booking_asks_the_adviser_again(
     body = mailbox.body(mail)
     assert mail["To"] == "adv@example.com"
     assert "Member Moriさんが予約の日時を変更しました。新しい日時を承認してください。" in body
-    assert "2030/01/09（水）15:00–16:00" in body and "状態： 承認待ち" in body
+    assert "2030/01/09（水）15:00–16:00" in body and "状態：承認待ち" in body
     assert "承認・お断りはこちらから：" in body
     assert bell(app, member.id) == ["Adviser Aokiさんが予約を承認しました。"], "not their own move"
 
@@ -165,7 +165,7 @@ def test_the_adviser_moving_a_booking_keeps_it_confirmed(app, adviser, member, h
     body = mailbox.body(mail)
     assert mail["To"] == "mem@example.com"
     assert "Adviser Aokiさんが予約の日時を変更しました。" in body
-    assert "会議リンク： https://meet.example.jp/adv" in body
+    assert "会議リンク：https://meet.example.jp/adv" in body
     assert len(bell(app, adviser.id)) == adviser_notices
 
 
@@ -276,3 +276,44 @@ def test_after_the_cutoff_the_page_offers_no_move_and_says_why(client, app, make
     page = client.get(f"/bookings/{bid}").get_data(as_text=True)
     assert "/reschedule" not in page and "/cancel" not in page
     assert "キャンセルできる期限を過ぎています。相手の方に直接ご連絡ください。" in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "lines"),
+    [
+        ("ja", ["状態：承認待ち", "相手：Adviser Aoki", "15:00–16:00（日本時間）"]),
+        (
+            "en",
+            ["Status: Waiting for the adviser", "With: Adviser Aoki", "15:00–16:00 (Japan time)"],
+        ),
+    ],
+)
+def test_the_booking_mail_labels_follow_each_languages_typography(
+    app, adviser, member, hours, lang, lines
+):
+    from flask import render_template
+    from flask_babel import force_locale
+
+    from community.office_hours.slots import TOKYO
+
+    bid = book(app, member.id, adviser.id, at(15))
+    with app.test_request_context("/"), force_locale(lang):
+        b, to = booking(bid), user(member.id)
+        body = render_template(
+            "email/booking.txt",
+            person=to,
+            summary="",
+            event="booked",
+            booking=b,
+            url="http://localhost/",
+            other=user(adviser.id),
+            start=b.starts_at.astimezone(TOKYO),
+            end=b.ends_at.astimezone(TOKYO),
+            meeting_url="https://meet.example.jp/adv",
+            needs_decision=False,
+        )
+    for line in lines:
+        assert line in body, body
+    link = "会議リンク：https://" if lang == "ja" else "Meeting link: https://"
+    assert link in body
+    assert ("： " not in body) if lang == "ja" else (": https://" in body)

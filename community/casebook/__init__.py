@@ -32,7 +32,17 @@ def _labels():
         s = the_book().sections.get(code or "")
         return s.chapter if s else None
 
+    def suggestion_pending_count() -> int:
+        """Suggestions waiting for an editor, for the header's link: one count query, and only
+        for editors (0 without a query for everyone else)."""
+        from flask_login import current_user
+
+        from community.casebook.suggestions import pending_count
+
+        return pending_count(current_user)
+
     return {
+        "suggestion_pending_count": suggestion_pending_count,
         "case_status_label": lambda s: str(labels.get(s, s)),
         "consent_label": lambda s: str(consent.get(s, s)),
         "edition_label": lambda n: str(_l("Edition %(n)d", n=n)),

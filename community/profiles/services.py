@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from community import markdown, policy
 from community.auth.models import DISPLAY_NAME_MAX, Role, User
+from community.casebook.models import CaseSuggestion
 from community.db import utcnow
 from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db
@@ -349,4 +350,12 @@ def delete_account(actor: User, user: User, password: str) -> None:
     user.verified_manually = False
     user.deleted_at = utcnow()
     user.rotate_session_token()
+    # What the member told only the editors about reaching them goes too; what the suggestion
+    # says about the case stays for the editors (as posts stay).
+    db.session.execute(
+        update(CaseSuggestion)
+        .where(CaseSuggestion.suggested_by_id == user.id)
+        .values(contact="")
+        .execution_options(synchronize_session="fetch")
+    )
     db.session.flush()
