@@ -145,3 +145,21 @@ def test_who_may_close_and_read_is_unchanged(app, people):  # noqa: F811
     # Closed: anyone reads the edition, members and visitors alike.
     assert member.get("/cases/editions/1/book.pdf").status_code == 200
     assert app.test_client().get("/cases/editions/1/book.pdf").status_code == 200
+
+
+def test_two_editors_closing_at_once_close_it_once_with_one_pdf(app, people):  # noqa: F811
+    from tests.test_races import meet_before, together
+
+    make_case(app, "raced-case", title="同時に締める事例")
+    first, second = client_as(app, "edi"), client_as(app, "boss")
+    first.get("/cases/editions")
+    # Both have printed the book and read the open edition before either writes.
+    with meet_before(app, "UPDATE case_editions", 2):
+        answers = together(
+            lambda: first.post("/cases/editions/close", data={"edition": "1"}),
+            lambda: second.post("/cases/editions/close", data={"edition": "1"}),
+        )
+    assert sorted(r.status_code for r in answers) == [302, 409], answers
+    assert edition(app, 1).closed_at is not None and edition(app, 2).closed_at is None
+    assert edition(app, 3) is None and books(app) == 1
+    assert app.test_client().get("/cases/editions/1/book.pdf").status_code == 200
