@@ -34,6 +34,7 @@ db: install
 	$(FLASK) db upgrade
 	$(FLASK) seed reference
 	$(FLASK) seed demo --if-empty
+	$(FLASK) reference match-organisations
 	$(FLASK) search reindex
 	$(FLASK) markdown rerender
 

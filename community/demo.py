@@ -20,6 +20,7 @@ from community.demo_qa import (
     load_questions,
 )
 from community.extensions import db
+from community.profiles import organisation
 from community.profiles.models import Visibility
 from community.profiles.services import codes_to_rows, ensure_profile, set_bio
 from community.reference.loader import read_yaml
@@ -61,6 +62,7 @@ def load_people(path: Path = DEMO_DIR / "people.yaml", password: str = DEMO_PASS
             user.verified_manually = True
         p = ensure_profile(user)
         p.organisation = row.get("organisation", "")
+        p.organisation_kind = row.get("organisation_kind")  # else matched to a municipality below
         p.prefecture_code = str(row["prefecture"]).zfill(2) if row.get("prefecture") else None
         p.population_band_code = row.get("population_band")
         p.department = row.get("department", "")
@@ -74,6 +76,7 @@ def load_people(path: Path = DEMO_DIR / "people.yaml", password: str = DEMO_PASS
         set_bio(p, row.get("bio", "") or "")
         created.append(user)
     db.session.flush()
+    organisation.match_organisations()  # 黒部市 → 162078 (fictional people at real codes)
     return created
 
 

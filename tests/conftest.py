@@ -29,6 +29,7 @@ REFERENCE_TABLES = {
     "fields",
     "topics",
     "support_menus",
+    "municipalities",  # tests that change them restore them (tests/test_municipalities.py)
 }
 
 

@@ -12,6 +12,7 @@ from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import limiter
 from community.inputs import json_object
 from community.notifications import services as notifications
+from community.reference import municipalities as towns
 
 PREVIEW_MAX = 20_000
 
@@ -40,3 +41,30 @@ def mention_candidates():
         raise PermissionDenied(_("Please log in first."))
     rows = notifications.mention_candidates(request.args.get("q") or "")
     return jsonify({"users": [{"username": u, "name": n} for u, n in rows]})
+
+
+@bp.route("/municipalities")
+@limiter.limit("120 per minute")
+def municipalities():
+    """Current municipalities matching `q` (name or kana, ひらがな or カタカナ), for the
+    profile's type-ahead; at most ten, reference data only (signed-in members)."""
+    if not policy.is_signed_in(current_user):
+        raise PermissionDenied(_("Please log in first."))
+    found = towns.search(request.args.get("q") or "", request.args.get("prefecture") or "")
+    return jsonify(
+        {
+            "municipalities": [
+                {
+                    "code": m.code,
+                    "name": m.name,
+                    "kana": m.kana,
+                    "kind": m.kind,
+                    "label": m.label,
+                    "prefecture_code": m.prefecture_code,
+                    "prefecture": m.prefecture.name_ja,
+                    "band": towns.band_of(m),
+                }
+                for m in found
+            ]
+        }
+    )

@@ -11,12 +11,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.db import UTCDateTime, str_enum, utcnow
 from community.extensions import db
-from community.reference.models import Field, PopulationBand, Prefecture, Topic
+from community.reference.models import Field, Municipality, PopulationBand, Prefecture, Topic
 
 BIO_MAX = 4000  # characters of Markdown; the form and set_bio read this
 
 if TYPE_CHECKING:
     from community.auth.models import User
+
+
+class OrganisationKind(enum.StrEnum):
+    """Where a member works: a municipality (picked from the list) or another typed body."""
+
+    MUNICIPALITY = "municipality"  # 市区町村 (the picker)
+    PREFECTURE = "prefecture"  # 都道府県庁 (the picker's 都道府県 rows)
+    UNIVERSITY = "university"
+    KOSEN = "kosen"
+    CENTRE = "centre"  # 建設技術センター and similar public bodies
+    NATIONAL = "national"  # 国の機関 (MLIT's regional bureaus …)
+    COMPANY = "company"
+    OTHER = "other"
+
+
+PICKED_KINDS = (OrganisationKind.MUNICIPALITY, OrganisationKind.PREFECTURE)
 
 
 class Visibility(enum.StrEnum):
@@ -55,6 +71,17 @@ class Profile(db.Model):
     population_band_code: Mapped[str | None] = mapped_column(
         ForeignKey("population_bands.code"), index=True
     )
+    # The organisation as data (issue 16): a municipality by code, or a kind and the free text.
+    municipality_code: Mapped[str | None] = mapped_column(
+        ForeignKey("municipalities.code"), index=True
+    )
+    organisation_kind: Mapped[OrganisationKind | None] = mapped_column(
+        str_enum(OrganisationKind, 20)
+    )
+    # Set when the free-text organisation could not be matched to one municipality.
+    organisation_review: Mapped[bool] = mapped_column(default=False)
+    # Technical staff in the member's municipality (them included); shown only in aggregates.
+    technical_staff: Mapped[int | None]
     department: Mapped[str] = mapped_column(String(120), default="")
     job_title: Mapped[str] = mapped_column(String(80), default="")
     years_experience: Mapped[int | None]
@@ -73,6 +100,7 @@ class Profile(db.Model):
     user: Mapped[User] = relationship(back_populates="profile")
     prefecture: Mapped[Prefecture | None] = relationship()
     population_band: Mapped[PopulationBand | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
     fields: Mapped[list[Field]] = relationship(secondary=profile_fields, order_by=Field.position)
     help_topics: Mapped[list[Topic]] = relationship(
         secondary=profile_help_topics, order_by=Topic.position

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, logout_user
 from community.errors import ValidationFailed
 from community.forms import apply_errors, status_for
 from community.inputs import page_arg
-from community.profiles import bp, services, widen
+from community.profiles import bp, organisation, services, widen
 from community.profiles.forms import DeleteAccountForm, ProfileForm
 from community.reference import choices
 from community.search import variants
@@ -94,6 +94,11 @@ def edit():
             "qualifications",
         ):
             getattr(form, name).data = getattr(profile, name)
+        form.organisation_kind.data = profile.organisation_kind or ""
+        if profile.municipality is not None:
+            form.municipality.data = profile.municipality.label
+            form.municipality_code.data = profile.municipality_code
+        form.technical_staff.data = profile.technical_staff
         form.prefecture.data = profile.prefecture_code or ""
         form.population_band.data = profile.population_band_code or ""
         form.fields.data = [f.code for f in profile.fields]
@@ -103,13 +108,15 @@ def edit():
         form.visibility.data = profile.visibility.value
     elif form.validate_on_submit():
         try:
+            choice = organisation.read_choice(form.data)
             services.update_profile(current_user, current_user, form.data)
+            organisation.apply_choice(profile, choice)
         except ValidationFailed as err:
             apply_errors(form, err)
         else:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("profiles.show", username=current_user.username))
-    return render_template("profiles/edit.html", form=form), status_for(form)
+    return render_template("profiles/edit.html", form=form, profile=profile), status_for(form)
 
 
 @bp.route("/settings/data")

@@ -17,6 +17,7 @@ from community.reference.models import (
     SupportMenu,
     Topic,
 )
+from community.reference.municipalities import load_municipalities
 
 REFERENCE_DIR = ROOT / "seeds" / "reference"
 
@@ -51,7 +52,8 @@ def _named(row: dict, position: int) -> dict:
 
 
 def load_reference(directory: Path = REFERENCE_DIR) -> int:
-    """Load regions, prefectures, bands, fields and topics; running twice changes nothing."""
+    """Load regions, prefectures, bands, fields, topics and municipalities; running twice changes
+    nothing."""
     changed = _upsert(Region, read_yaml(directory / "regions.yaml"), "code", _named)
     changed += _upsert(
         Prefecture,
@@ -81,4 +83,5 @@ def load_reference(directory: Path = REFERENCE_DIR) -> int:
             "description_en": r.get("description_en", ""),
         },
     )
+    changed += load_municipalities(directory / "municipalities.csv")
     return changed

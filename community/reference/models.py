@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import get_locale
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.extensions import db
@@ -78,3 +80,29 @@ class SupportMenu(Named, db.Model):
         locale = get_locale()
         en = locale is not None and locale.language == "en"
         return self.description_en if en else self.description_ja
+
+
+class Municipality(db.Model):
+    """A local government by its 全国地方公共団体コード: a prefecture's own office (kind 都道府県),
+    a 市, 町, 村 or 特別区 (seeds/reference/municipalities.csv; mergers by CLI)."""
+
+    __tablename__ = "municipalities"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)  # JIS X 0402, check digit
+    prefecture_code: Mapped[str] = mapped_column(ForeignKey("prefectures.code"), index=True)
+    name: Mapped[str] = mapped_column(String(40), index=True)
+    kana: Mapped[str] = mapped_column(String(80), default="")  # full-width katakana
+    kind: Mapped[str] = mapped_column(String(10))  # 都道府県 | 市 | 町 | 村 | 特別区
+    retired_at: Mapped[date | None] = mapped_column(Date)
+    successor_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
+    population: Mapped[int | None]
+    population_as_of: Mapped[date | None] = mapped_column(Date)
+
+    prefecture: Mapped[Prefecture] = relationship(lazy="joined")
+
+    @property
+    def label(self) -> str:
+        """「高山市（岐阜県）」: unique across Japan (the same name recurs in other prefectures)."""
+        if self.kind == "都道府県":
+            return self.name
+        return f"{self.name}（{self.prefecture.name_ja}）"
