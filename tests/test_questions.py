@@ -1,7 +1,7 @@
 """Asking, answering, commenting, voting, accepting, editing, deleting and closing."""
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -352,13 +352,18 @@ def test_close_as_duplicate_by_admin_and_no_new_answers(client, app, make_user, 
 
 def test_view_counts_once_per_viewer_per_day(app, people, ctx):
     q = qa_helpers.ask(people["asker"].id)
-    now = qa.utcnow()
+    # 09:00 in Japan: an hour later is the same Japanese day whatever the time of the run (a
+    # run at 23:30 JST once crossed midnight).
+    now = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
     assert qa.record_view(q, "u:1", now) is True
     assert qa.record_view(q, "u:1", now + timedelta(hours=1)) is False
+    assert qa.record_view(q, "u:1", now + timedelta(hours=14, minutes=59)) is False  # 23:59 JST
+    assert qa.record_view(q, "u:3", now - timedelta(hours=9, minutes=1)) is True  # 23:59 JST
+    assert qa.record_view(q, "u:3", now - timedelta(hours=9)) is True  # 00:00 JST: a new day
     assert qa.record_view(q, "u:2", now) is True
     assert qa.record_view(q, "u:1", now + timedelta(days=1)) is True
     db.session.refresh(q)
-    assert q.view_count == 3
+    assert q.view_count == 5
 
 
 def test_question_page_counts_views_per_viewer(client, app, people):

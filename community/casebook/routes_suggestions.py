@@ -14,7 +14,7 @@ from community.casebook.routes import editor_page
 from community.errors import DomainError, PermissionDenied, ValidationFailed
 from community.extensions import limiter
 from community.forms import apply_errors, status_for
-from community.questions.routes import post_limit, user_key
+from community.rate_limits import post_limit, user_key
 
 
 @bp.route("/cases/suggest", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +14,6 @@ from community.errors import PermissionDenied, ValidationFailed
 from community.extensions import db, limiter
 from community.forms import EmptyForm, apply_errors, status_for
 from community.inputs import int_arg, page_arg
-from community.moderation import services as moderation
 from community.notifications import services as notifications
 from community.questions import (
     bp,
@@ -27,21 +26,8 @@ from community.questions import (
 )
 from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm, CommentForm
 from community.questions.models import Comment
+from community.rate_limits import post_limit, user_key
 from community.reference import choices
-
-
-def post_limit() -> str:
-    """New members (trust level 0) post at a lower rate than everyone else."""
-    if current_user.is_authenticated and moderation.trust_level(current_user) == 0:
-        return current_app.config["RATELIMIT_POST_NEW"]
-    return current_app.config["RATELIMIT_POST"]
-
-
-def user_key() -> str:
-    """The rate-limit key: the signed-in member, else the address."""
-    return (
-        f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "?"
-    )
 
 
 def _viewer_key() -> str:

@@ -17,7 +17,8 @@ from community.questions import bp, revisions, services, suggest
 from community.questions.actions import AS_READ, VOTE_STATES
 from community.questions.forms import STAGE_HELP, AnswerForm, AskForm, CloseForm
 from community.questions.models import CloseReason
-from community.questions.routes import fill_ask_choices, user_key  # shared with the pages
+from community.questions.routes import fill_ask_choices  # shared with the pages
+from community.rate_limits import user_key
 
 
 def _edit_limit() -> str:
