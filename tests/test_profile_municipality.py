@@ -283,3 +283,13 @@ def test_flagged_member_sees_a_notice_until_they_choose(client, app, make_user):
     assert client.post("/settings/profile", data=data).status_code == 302
     assert profile_of(app, user).organisation_review is False
     assert "照合できませんでした" not in client.get("/settings/profile").get_data(as_text=True)
+
+
+def test_own_data_export_holds_the_organisation_choice(client, app, make_user):
+    make_user(username="exporter")
+    login(client, "exporter")
+    data = {**FORM, "technical_staff": "3"}
+    assert client.post("/settings/profile", data=data).status_code == 302
+    profile = client.get("/settings/data/export.json").get_json()["profile"]
+    assert profile["municipality"] == "212032" and profile["organisation_kind"] == "municipality"
+    assert profile["technical_staff"] == 3 and profile["prefecture"] == "21"

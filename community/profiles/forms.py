@@ -34,7 +34,7 @@ class ProfileForm(BaseForm):
         _l("Display name"), validators=[DataRequired(REQUIRED), Length(max=DISPLAY_NAME_MAX)]
     )
     organisation_kind = SelectField(
-        _l("Where you work"), choices=ORGANISATION_KINDS, validators=[Optional()]
+        _l("Kind of organisation"), choices=ORGANISATION_KINDS, validators=[Optional()]
     )
     municipality = StringField(
         _l("Municipality"),

@@ -263,6 +263,9 @@ def export_data(user: User) -> dict:
         },
         "profile": {
             "organisation": p.organisation,
+            "organisation_kind": p.organisation_kind.value if p.organisation_kind else None,
+            "municipality": p.municipality_code,
+            "technical_staff": p.technical_staff,
             "prefecture": p.prefecture_code,
             "population_band": p.population_band_code,
             "department": p.department,

@@ -52,6 +52,7 @@
       box.appendChild(li);
     });
     box.style.left = input.offsetLeft + "px";
+    box.style.minWidth = input.offsetWidth + "px";
     box.style.top = (input.offsetTop + input.offsetHeight) + "px";
     box.hidden = list.length === 0;
     input.setAttribute("aria-expanded", list.length ? "true" : "false");
