@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from community import demo, demo_qa
-from community.casebook import editions, pdf
+from community.casebook import edition_books, editions, pdf
 from community.casebook.models import Case
 from community.db import utcnow
 from community.extensions import db
@@ -243,7 +243,7 @@ def test_a_closed_editions_pdf_is_public_and_holds_that_editions_cases(
     with app.app_context():
         editor = db.session.get(type(people["edi"]), people["edi"].id)
         editions.current()
-        editions.close(editor, 1, "令和8年12月版")
+        edition_books.close(editor, 1, "令和8年12月版")
         db.session.commit()
     make_case(app, "second-edition-case", title="第2版の事例")
 

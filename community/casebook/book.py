@@ -124,7 +124,7 @@ def close_edition():
     if not form.validate_on_submit():
         return _editions_page(form, 400)
     try:
-        opened = editions.close(current_user, form.edition.data, form.note.data)
+        opened = edition_books.close(current_user, form.edition.data, form.note.data)
     except edition_books.BookNotRendered as err:
         form.form_errors.append(err.message)  # nothing was written: the edition stays open
         return _editions_page(form, err.status)

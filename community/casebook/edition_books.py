@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from community.casebook import pdf
+from community.casebook import editions, pdf
 from community.casebook.models import Case, CaseEdition, CaseEditionBook, CaseStatus
-from community.db import savepoint
+from community.db import savepoint, utcnow
 from community.errors import DomainError
 from community.extensions import db
 
@@ -107,3 +107,21 @@ def book_for(number: int) -> CaseEditionBook:
             return keep(edition, data)
     except IntegrityError:
         return stored(edition)
+
+
+def close(actor, number, note: str = "") -> CaseEdition:
+    """Close the open edition `number` with its book printed and kept; returns the next edition.
+
+    The public PDF is printed now and kept: a published book never changes. It is printed
+    before anything is written (on SQLite a write would hold the database's only write lock for
+    the seconds a book takes), so a renderer failure leaves the edition open; a case changed
+    meanwhile refuses the closing."""
+    edition, note = editions.closable(actor, number, note)
+    closed_at = utcnow()
+    printed = fingerprint(edition.number)
+    book = render(as_closed(edition, closed_at, note))
+    nxt = editions.close(
+        actor, edition, note, closed_at, unchanged=lambda: fingerprint(edition.number) == printed
+    )
+    keep(edition, book)
+    return nxt

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from community import policy
 from community.casebook.models import Case, CaseEdition, CaseStatus
-from community.db import savepoint, utcnow
+from community.db import savepoint
 from community.errors import Conflict, PermissionDenied, ValidationFailed
 from community.extensions import db
 
@@ -54,10 +54,10 @@ def listing() -> list[tuple[CaseEdition, int]]:
     return [(e, counts.get(e.id, 0)) for e in editions]
 
 
-def close(actor, number, note: str = "") -> CaseEdition:
-    """Close the open edition `number` (the number the editor saw, so a second click or a
-    second editor does not close the next one too) and open the next; returns the new one.
-    The edition's PDF is printed and stored in the same transaction (edition_books)."""
+def closable(actor, number, note: str = "") -> tuple[CaseEdition, str]:
+    """The open edition `number` (the number the editor saw, so a second click or a second
+    editor does not close the next one too) and the cleaned note, when `actor` may close it;
+    else PermissionDenied, ValidationFailed or Conflict. Nothing is written."""
     if not policy.is_editor(actor):
         raise PermissionDenied(_("Only editors can close an edition."))
     try:
@@ -76,24 +76,23 @@ def close(actor, number, note: str = "") -> CaseEdition:
                 m=edition.number,
             )
         )
-    # The edition's public PDF is printed now and kept: a published book never changes. It is
-    # printed before anything is written (on SQLite a write would hold the database's only
-    # write lock for the seconds a book takes); a renderer failure leaves the edition open.
-    from community.casebook import edition_books  # it prints through pdf, which imports this
+    return edition, note
 
-    closed_at = utcnow()
-    printed = edition_books.fingerprint(number)
-    book = edition_books.render(edition_books.as_closed(edition, closed_at, note))
+
+def close(actor, edition: CaseEdition, note: str, closed_at, unchanged) -> CaseEdition:
+    """Close `edition` (from `closable`) and open the next; returns the new one. `unchanged()`
+    is asked once the closing is written (the write lock held): False when a case of the
+    edition changed since the caller printed its book, and the closing is refused."""
     edition.closed_at = closed_at
     edition.closed_by_id = actor.id
     edition.note = note
     db.session.execute(update(Case).where(Case.is_new.is_(True)).values(is_new=False))
-    if edition_books.fingerprint(number) != printed:
+    if not unchanged():
         # A case of the edition was published or edited while the book was being printed.
         raise Conflict(
             _("A case changed while the edition's PDF was being made. Please close it again.")
         )
-    nxt = CaseEdition(number=number + 1)
+    nxt = CaseEdition(number=edition.number + 1)
     try:
         # The unique number is the lock: of two editors closing at once, one opens the next.
         with savepoint(db.session):
@@ -101,5 +100,4 @@ def close(actor, number, note: str = "") -> CaseEdition:
             db.session.flush()
     except IntegrityError:
         raise Conflict(_("Another editor closed this edition a moment ago.")) from None
-    edition_books.keep(edition, book)
     return nxt
