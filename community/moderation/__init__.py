@@ -10,8 +10,7 @@ bp = Blueprint("moderation", __name__)
 @bp.app_context_processor
 def _labels():
     from community.moderation import labels
-    from community.moderation.notices import kind_label
-    from community.request_memo import per_request
+    from community.moderation.notices import kind_label, per_request
 
     def is_moderator() -> bool:
         """Admins and circle moderators (worked out once per request: the header asks twice)."""
