@@ -253,4 +253,8 @@ def test_search_page_statements_do_not_grow_with_threads(app, count_queries, mak
     add(20, 12)
     many = counts()
     assert few == many
-    assert max(many) <= 30
+    # PostgreSQL: the words' own windows and the ranking come from the walk of the newest
+    # sections; one more statement for the newest time of threads found with words apart.
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+    assert max(many) <= (15 if postgres else 19)

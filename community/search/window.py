@@ -31,13 +31,16 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
+    and_,
     bindparam,
     case,
+    cast,
     column,
     false,
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     table,
@@ -51,6 +54,7 @@ from community.search.models import SearchEntry
 from community.search.tokens import Term
 
 PROBE = 2000
+WALK = 20_000  # at most this many sections read by one statement walking on from the probe
 # Above this share of matching sections, walking backwards beats the index (measured on
 # 100,000 posts: a backward check costs ~3.5 µs a row, a GIN bitmap row with phrase recheck ~9).
 DENSE = 0.06
@@ -132,70 +136,209 @@ def sqlite_window(kind: str, terms: list[Term], any_term: bool, size: int, allow
     return Window(rows, capped)
 
 
-def postgres_rows(
-    kind: str, terms: list[Term], any_term: bool, size: int, allowed, each: bool = False
-) -> list[tuple[list[tuple[int, int]], bool]]:
-    """(id, ref_id) of the newest size matching sections the viewer may see and the filters
-    keep, and whether there are more: for the terms together, then, with `each`, for each term
-    alone (window.spread_ref_ids). One probe serves them all."""
+@dataclass
+class Found:
+    """One list of the newest matching sections the viewer may see, newest first: `rows` of
+    (id, ref_id), or for a ranked list (id, ref_id, rank, updated_at); `capped` when more
+    matched than the window holds."""
+
+    rows: list[tuple]
+    capped: bool
+
+
+def _walk(
+    kind: str,
+    terms: list[Term],
+    any_term: bool,
+    allowed,
+    each: bool | None,
+    ranked: bool,
+    limit: int,
+    pace: tuple[int, int],
+    below: int | None = None,
+):
+    """The statement walking back from the newest section of `kind` (below id `below`) over at
+    most `limit` sections, and no further than the section after the `pace[1]`-th match of list
+    `pace[0]` (0: the terms together, i + 1: term i alone).
+
+    It returns the sections the viewer may see (and the filters keep) that match the terms
+    together or, with `each`, any term alone, and the `limit`-th section read when the walk got
+    that far; each row is (id, ref_id, ours, whole, one flag per term, [rank, updated_at,] n).
+    `ours`: the section is one the viewer may see and it matches; `whole`: it matches the terms
+    together; a term's flag: it matches that term alone (with `each` None only when the kind has
+    documents of several sections, else NULL); with `ranked`, the rank and the time of the
+    sections that are ours and match the terms together; `n`: how many sections were read.
+
+    Each step is a subquery of its own (OFFSET 0 keeps PostgreSQL from merging them, which would
+    compute a match twice, and ORDER BY keeps the walk in id order without a sort): the matches
+    once per section read, the rights once per matching section, the rank of the kept sections
+    as they are read (not in a second visit by id). The count of the pacing list's matches stops
+    the walk as soon as it passes the target (a run condition, PostgreSQL 15)."""
     tsv = literal_column("search_entries.tsv")
-    whole = tsquery(terms, any_term)
-    queries = [tsquery([t]) for t in terms] if each else [whole]
-    # ts_match_vq is @@ in a form the GIN index does not serve: a walk backwards by id.
-    inner = (
-        select(
-            SearchEntry.id,
-            SearchEntry.ref_id,
-            *(
-                func.ts_match_vq(tsv, func.to_tsquery("simple", q), type_=Boolean).label(f"m{i}")
-                for i, q in enumerate(queries)
-            ),
+    newest = select(SearchEntry.id, SearchEntry.ref_id, SearchEntry.updated_at, tsv.label("tsv"))
+    newest = newest.where(SearchEntry.kind == kind)
+    if below is not None:
+        newest = newest.where(SearchEntry.id < below)
+    newest = newest.order_by(SearchEntry.id.desc()).limit(limit).subquery("newest")
+
+    def match(q: str) -> ColumnElement[bool]:
+        return func.ts_match_vq(newest.c.tsv, func.to_tsquery("simple", q), type_=Boolean)
+
+    whole_q = tsquery(terms, any_term)
+    unknown = cast(null(), Boolean)
+    term_flags = [match(tsquery([t])) for t in terms] if each is not False else []
+    if each is None and term_flags:
+        # A kind whose documents are one section each has no words apart: one look at a
+        # partial index, once per statement (an InitPlan), instead of a statement of its own.
+        several = select(SearchEntry.ref_id).where(
+            SearchEntry.kind == kind, SearchEntry.section > 0
         )
-        .where(SearchEntry.kind == kind)
-        .order_by(SearchEntry.id.desc())
-        .limit(PROBE)
-        .subquery("probe")
-    )
-    flags = [inner.c[f"m{i}"] for i in range(len(queries))]
-    # The viewer's rights and the filters are checked for matching sections only (CASE is lazy),
-    # on the probe's rows (the condition is moved from search_entries to them).
-    ours = case((or_(*flags), ClauseAdapter(inner).traverse(allowed)), else_=false())
-    probe = db.session.execute(
-        select(inner.c.id, inner.c.ref_id, ours, *flags).order_by(inner.c.id.desc())
-    ).all()
-    if each:  # the terms together match where each of them does
-        lists = [(whole, lambda r: all(r[3:]))]
-        lists += [(q, lambda r, i=i: r[3 + i]) for i, q in enumerate(queries)]
+        term_flags = [case((several.exists(), f)) for f in term_flags]
+        whole_flag = case((several.exists(), unknown), else_=match(whole_q))
+    elif term_flags:
+        whole_flag = unknown  # the terms together match where each of them does
     else:
-        lists = [(whole, lambda r: r[3])]
-    out = []
-    for query, matches in lists:
-        ids = [(r[0], r[1]) for r in probe if r[2] and matches(r)]
-        if len(ids) > size:
-            out.append((ids[:size], True))
-        elif len(probe) < PROBE:  # the probe saw every section of this kind
-            out.append((ids, False))
-        else:
-            ids += _more(kind, query, allowed, probe[-1][0], size + 1 - len(ids), len(ids) / PROBE)
-            out.append((ids[:size], len(ids) > size))
-    return out
+        whole_flag = match(whole_q)
+
+    def step(*columns, name: str):
+        return select(*columns).order_by(columns[0].desc()).offset(0).subquery(name)
+
+    flagged = step(
+        *newest.c,
+        whole_flag.label("w"),
+        *(f.label(f"t{i}") for i, f in enumerate(term_flags)),
+        name="flagged",
+    )
+    flags = [flagged.c[f"t{i}"] for i in range(len(term_flags))]
+    whole = func.coalesce(flagged.c.w, and_(*flags)) if flags else flagged.c.w
+    any_ = func.coalesce(flagged.c.w, or_(*flags)) if flags else flagged.c.w
+    # The viewer's rights and the filters, moved from search_entries to these rows; CASE is
+    # lazy, so they are checked for matching sections only.
+    ours = case((any_, ClauseAdapter(flagged).traverse(allowed)), else_=false())
+    checked = step(
+        flagged.c.id,
+        flagged.c.ref_id,
+        flagged.c.updated_at,
+        flagged.c.tsv,
+        whole.label("whole"),
+        *flags,
+        ours.label("ours"),
+        name="checked",
+    )
+    flags = [checked.c[f"t{i}"] for i in range(len(term_flags))]
+    kept = and_(checked.c.ours, checked.c.whole)
+    ranks = []
+    if ranked:
+        rank = -func.ts_rank(checked.c.tsv, func.to_tsquery("simple", whole_q), type_=Float)
+        ranks = [case((kept, rank)).label("rank"), case((kept, checked.c.updated_at)).label("at")]
+    # Narrow rows (the text vectors left behind) for the counts.
+    narrow = step(
+        checked.c.id,
+        checked.c.ref_id,
+        checked.c.ours,
+        checked.c.whole,
+        *flags,
+        *ranks,
+        name="narrow",
+    )
+    pacer = narrow.c.whole if pace[0] == 0 else narrow.c[f"t{pace[0] - 1}"]
+    walked = over = {"order_by": narrow.c.id.desc(), "rows": (None, 0)}
+    counted = select(
+        narrow,
+        func.count().filter(and_(narrow.c.ours, pacer)).over(**over).label("c"),
+        func.row_number().over(**walked).label("n"),
+    ).subquery("counted")
+    return (
+        select(*(col for col in counted.c if col.name != "c"))
+        .where(counted.c.c <= pace[1], or_(counted.c.ours, counted.c.n == limit))
+        .order_by(counted.c.id.desc())
+    )
 
 
-def _more(kind: str, query: str, allowed, below: int, limit: int, density: float) -> list:
-    """Matches older than the probe's: by walking on for a dense word, through the index for a
-    rare one."""
+def postgres_lists(
+    kind: str,
+    terms: list[Term],
+    any_term: bool,
+    size: int,
+    allowed,
+    each: bool | None = False,
+    ranked: bool = False,
+) -> list[Found]:
+    """The newest `size` matching sections the viewer may see and the filters keep, and whether
+    there are more: for the terms together, then, with `each`, for each term alone
+    (spread_ref_ids); with `each` None, for each term only when the kind has documents of
+    several sections (otherwise the terms' lists are left out). With `ranked`, the first list's
+    rows carry their rank and time.
+
+    A probe of the newest PROBE sections serves every list; it stops early once the terms
+    together have filled their window (each term alone then has too: it matches wherever they
+    do). A list it did not fill goes on through the index when the probe found its words rare;
+    the lists whose words are dense go on together in a walk further back, paced by the
+    sparsest of them."""
+    want = size + 1  # one more than the window holds says whether there are more
+    probe = db.session.execute(
+        _walk(kind, terms, any_term, allowed, each, ranked, PROBE, (0, want))
+    ).all()
+    n = len(terms) if each is not False else 0
+    lists = [lambda r: r[2] and r[3]]
+    if n and (each is True or (probe and probe[0][4] is not None)):
+        lists += [lambda r, i=i: r[2] and r[4 + i] for i in range(n)]
+    queries = [tsquery(terms, any_term), *(tsquery([t]) for t in terms)]
+
+    def picked(batch, k: int) -> list[tuple]:
+        if k == 0 and ranked:
+            return [(r[0], r[1], r[4 + n], r[5 + n]) for r in batch if lists[0](r)]
+        return [(r[0], r[1]) for r in batch if lists[k](r)]
+
+    def read_on(batch, limit: int) -> int | None:
+        """The id to walk on below when the walk read all `limit` sections, else None."""
+        return batch[-1][0] if batch and batch[-1][-1] == limit else None
+
+    found = [picked(probe, k) for k in range(len(lists))]
+    below = read_on(probe, PROBE)
+    short = [k for k, f in enumerate(found) if len(f) < want]
+    if below is None or not short:  # all read, or every window full
+        return [Found(f[:size], len(f) > size) for f in found]
+    dense = [k for k in short if len(found[k]) / PROBE >= DENSE]
+    for k in short:
+        if k not in dense:
+            more = _rare(kind, queries[k], allowed, below, want - len(found[k]), ranked and k == 0)
+            found[k] += more
+    while dense:
+        pacer = min(dense, key=lambda k: len(found[k]))
+        # Paced by the sparsest list: the walk stops right after the last match it needs. The
+        # limit, twice what the probe's density suggests, keeps the planner walking back by id.
+        need = want - len(found[pacer])
+        limit = min(WALK, max(PROBE, 2 * need * PROBE // max(len(found[pacer]), 1)))
+        rank = ranked and 0 in dense
+        walk = _walk(kind, terms, any_term, allowed, each, rank, limit, (pacer, need), below)
+        batch = db.session.execute(walk).all()
+        for k in dense:
+            found[k] += picked(batch, k)
+        dense = [k for k in dense if len(found[k]) < want]
+        oldest = read_on(batch, limit)
+        if oldest is None and len(found[pacer]) < want:  # read to the oldest section
+            break
+        below = oldest if oldest is not None else batch[-1][0]
+    return [Found(f[:size], len(f) > size) for f in found]
+
+
+def _rare(kind: str, query: str, allowed, below: int, limit: int, ranked: bool) -> list[tuple]:
+    """The newest matches older than the probe's of words it found rare, through the index."""
     tsv = literal_column("search_entries.tsv")
     tsq = func.to_tsquery("simple", query)
-    more = (
-        select(SearchEntry.id, SearchEntry.ref_id)
-        .where(SearchEntry.kind == kind, allowed, SearchEntry.id < below)
+    newest = (
+        select(SearchEntry.id, SearchEntry.ref_id, SearchEntry.updated_at, tsv.label("tsv"))
+        .where(SearchEntry.kind == kind, allowed, SearchEntry.id < below, tsv.op("@@")(tsq))
         .order_by(SearchEntry.id.desc())
         .limit(limit)
+        .subquery("newest")
     )
-    if density >= DENSE:
-        walk_match = func.ts_match_vq(tsv, tsq, type_=Boolean)
-        return [tuple(r) for r in db.session.execute(more.where(walk_match))]
-    return _through_the_index(more.where(tsv.op("@@")(tsq)))
+    columns = [newest.c.id, newest.c.ref_id]
+    if ranked:  # ranked after the limit: the matches kept only
+        rank = -func.ts_rank(newest.c.tsv, func.to_tsquery("simple", query), type_=Float)
+        columns += [rank, newest.c.updated_at]
+    return _through_the_index(select(*columns).order_by(newest.c.id.desc()))
 
 
 def postgres_ids(
@@ -203,8 +346,8 @@ def postgres_ids(
 ) -> tuple[list[int], bool]:
     """The ids of the newest size matching sections the viewer may see and the filters keep
     (and whether there are more)."""
-    rows, capped = postgres_rows(kind, terms, any_term, size, allowed)[0]
-    return [i for i, _ref in rows], capped
+    found = postgres_lists(kind, terms, any_term, size, allowed)[0]
+    return [r[0] for r in found.rows], found.capped
 
 
 def _through_the_index(stmt) -> list[tuple[int, int]]:
@@ -270,10 +413,17 @@ def window_and_spread(kind: str, terms: list[Term], allowed) -> tuple[Window, li
     """window() and spread_ref_ids() together: on PostgreSQL one probe serves both."""
     if db.session.get_bind().dialect.name != "postgresql":
         return window(kind, terms, allowed), spread_ref_ids(kind, terms, allowed)
-    each = _may_spread(kind, terms)
-    lists = postgres_rows(kind, terms, False, window_size(), allowed, each=each)
-    (rows, capped), apart = lists[0], lists[1:]
-    return _ranked(kind, terms, False, [i for i, _ref in rows], capped), _every_term(apart)
+    found, spread = ranked_window(kind, terms, allowed)
+    return _ranked(kind, terms, False, [r[0] for r in found.rows], found.capped), spread
+
+
+def ranked_window(kind: str, terms: list[Term], allowed) -> tuple[Found, list[int]]:
+    """PostgreSQL: the window's sections as (id, ref_id, rank, updated_at), lower rank is
+    better, newest first, and the documents whose words are in different sections
+    (spread_ref_ids), from one probe."""
+    each = None if len(terms) > 1 and kind != "question" else len(terms) > 1
+    lists = postgres_lists(kind, terms, False, window_size(), allowed, each=each, ranked=True)
+    return lists[0], _every_term(lists[1:])
 
 
 def _may_spread(kind: str, terms: list[Term]) -> bool:
@@ -284,11 +434,11 @@ def _may_spread(kind: str, terms: list[Term]) -> bool:
     return kind == "question" or db.session.scalar(select(several.exists())) is True
 
 
-def _every_term(lists: list[tuple[list[tuple[int, int]], bool]]) -> list[int]:
+def _every_term(lists: list[Found]) -> list[int]:
     """The documents found in every term's list of (id, ref_id)."""
     if not lists:
         return []
-    docs = set.intersection(*({ref for _id, ref in rows} for rows, _capped in lists))
+    docs = set.intersection(*({r[1] for r in found.rows} for found in lists))
     return sorted(docs)
 
 
@@ -303,7 +453,7 @@ def spread_ref_ids(kind: str, terms: list[Term], allowed) -> list[int]:
         return []
     size = window_size()
     if db.session.get_bind().dialect.name == "postgresql":
-        return _every_term(postgres_rows(kind, terms, False, size, allowed, each=True)[1:])
+        return _every_term(postgres_lists(kind, terms, False, size, allowed, each=True)[1:])
     fts = table("search_fts", column("rowid", Integer))
     lists = []
     for term in terms:
@@ -316,5 +466,5 @@ def spread_ref_ids(kind: str, terms: list[Term], allowed) -> list[int]:
         ).all()
         if not found:
             return []
-        lists.append((found, False))
+        lists.append(Found(found, False))
     return _every_term(lists)
