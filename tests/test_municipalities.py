@@ -240,3 +240,11 @@ def test_prefecture_rows_match_the_prefectures_table(app):
 def test_csv_header_is_the_documented_format():
     lines = [line for line in CSV.read_text(encoding="utf-8").splitlines() if line[:1] != "#"]
     assert next(csv.reader([lines[0]])) == ["code", "prefecture_code", "name", "kana", "kind"]
+
+
+def test_match_organisations_command_reports_its_counts(runner, app, make_user):
+    make_user(organisation="白川村役場")
+    make_user(organisation="どこかの役所")
+    result = runner.invoke(args=["reference", "match-organisations"])
+    assert result.exit_code == 0, result.output
+    assert "organisations matched: 1, flagged for the member: 1" in result.output

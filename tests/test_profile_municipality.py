@@ -318,3 +318,16 @@ def test_lookup_is_rate_limited(app, make_user, limited_app):
     client = client_as(limited_app, "typist")
     statuses = [client.get("/api/municipalities?q=た").status_code for _ in range(121)]
     assert statuses[:120] == [200] * 120 and statuses[120] == 429
+
+
+def test_a_longer_name_for_the_same_place_is_kept(client, app, make_user):
+    user = make_user(username="kurobe")
+    login(client, "kurobe")
+    data = {**FORM, "municipality": "黒部市", "organisation": "黒部市役所 建設課"}
+    assert client.post("/settings/profile", data=data).status_code == 302
+    p = profile_of(app, user)
+    assert (p.municipality_code, p.organisation) == ("162078", "黒部市役所 建設課")
+    other = {**FORM, "municipality": "高山市", "organisation": "黒部市役所 建設課"}
+    assert client.post("/settings/profile", data=other).status_code == 302
+    p = profile_of(app, user)
+    assert (p.municipality_code, p.organisation) == ("212032", "高山市")

@@ -64,7 +64,8 @@ def read_choice(data: dict) -> Choice:
                 if town.kind == "都道府県"
                 else OrganisationKind.MUNICIPALITY
             )
-        name = town.name
+        # Keep a longer name the member wrote for the same place (黒部市役所 建設課).
+        name = name if name.startswith(town.name) else town.name
     elif kind is not None and not name:
         msg = _("Enter the name of your organisation.")
         raise ValidationFailed.for_field("organisation", msg)
