@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from markupsafe import Markup
-from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, or_, select, text
 
 from community import policy
 from community.auth.models import User
@@ -55,10 +55,8 @@ def _stage(f: dict) -> int | None:
     return int(f["stage"]) if f.get("stage") in ("1", "2", "3") else None
 
 
-def _question_docs(viewer, f: dict) -> Select:
-    doc = select(Question.id).where(
-        Question.id == SearchEntry.ref_id, policy.visible_questions_clause(viewer)
-    )
+def _question_docs(viewer, f: dict, ref) -> Select:
+    doc = select(Question.id).where(Question.id == ref, policy.visible_questions_clause(viewer))
     if f.get("circle"):
         circle_id = select(Circle.id).where(Circle.slug == f["circle"]).scalar_subquery()
         doc = doc.where(Question.circle_id == circle_id)
@@ -71,8 +69,8 @@ def _question_docs(viewer, f: dict) -> Select:
     return doc
 
 
-def _case_docs(viewer, f: dict) -> Select:
-    doc = select(Case.id).where(Case.id == SearchEntry.ref_id, cases_visible(viewer))
+def _case_docs(viewer, f: dict, ref) -> Select:
+    doc = select(Case.id).where(Case.id == ref, cases_visible(viewer))
     if f.get("field"):
         with_field = select(case_fields.c.case_id).where(case_fields.c.field_code == f["field"])
         doc = doc.where(Case.id.in_(with_field))
@@ -83,18 +81,16 @@ def _case_docs(viewer, f: dict) -> Select:
     return doc
 
 
-def _circle_docs(viewer, f: dict) -> Select:
-    return select(Circle.id).where(
-        Circle.id == SearchEntry.ref_id, policy.visible_circles_clause(viewer)
-    )
+def _circle_docs(viewer, f: dict, ref) -> Select:
+    return select(Circle.id).where(Circle.id == ref, policy.visible_circles_clause(viewer))
 
 
-def _person_docs(viewer, f: dict) -> Select:
+def _person_docs(viewer, f: dict, ref) -> Select:
     doc = (
         select(User.id)
         .join(Profile, Profile.user_id == User.id)
         .where(
-            User.id == SearchEntry.ref_id,
+            User.id == ref,
             User.deleted_at.is_(None),
             policy.visible_profiles_clause(viewer),
         )
@@ -104,8 +100,8 @@ def _person_docs(viewer, f: dict) -> Select:
     return doc
 
 
-# Per kind: the documents the viewer may see that pass the filters, correlated to SearchEntry.
-_DOCS: dict[str, Callable[[object, dict], Select]] = {
+# Per kind: the documents the viewer may see that pass the filters, correlated to a ref_id column.
+_DOCS: dict[str, Callable[[object, dict, ColumnElement], Select]] = {
     "question": _question_docs,
     "case": _case_docs,
     "circle": _circle_docs,
@@ -113,16 +109,24 @@ _DOCS: dict[str, Callable[[object, dict], Select]] = {
 }
 
 
-def _allowed(kind: str, viewer, f: dict | None = None):
-    """A condition on SearchEntry: its document is one the viewer may see and passes the
-    filters. Correlated (EXISTS per entry) rather than an IN list, which would read every
-    question to rank the few in the window."""
-    doc = _DOCS[kind](viewer, f or {})
-    if db.session.get_bind().dialect.name == "postgresql":
-        # OFFSET 0 keeps PostgreSQL from turning the EXISTS into a hash of every visible
-        # document (a scan of all questions) where a lookup per matching section is cheaper.
-        doc = doc.offset(0)
-    return doc.exists()
+def _allowed(kind: str, viewer, f: dict | None = None) -> Callable[[ColumnElement], ColumnElement]:
+    """A condition on a ref_id column (search_entries.ref_id, or a walk's rows): its document
+    is one the viewer may see and passes the filters. Correlated (EXISTS per entry) rather than
+    an IN list, which would read every question to rank the few in the window. A function of
+    the column, so that a walk over a subquery gets it built on its own column (adapting one
+    built on search_entries costs more than building it)."""
+    docs = _DOCS[kind]
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+
+    def on(ref: ColumnElement) -> ColumnElement:
+        doc = docs(viewer, f or {}, ref)
+        if postgres:
+            # OFFSET 0 keeps PostgreSQL from turning the EXISTS into a hash of every visible
+            # document (a scan of all questions) where a lookup per matching section is cheaper.
+            doc = doc.offset(0)
+        return doc.exists()
+
+    return on
 
 
 @dataclass
@@ -226,7 +230,9 @@ def _exists(viewer, terms: list[Term]) -> bool:
     """Whether any document of any kind the viewer may see matches: one query."""
     if not terms:
         return False
-    allowed = or_(*(and_(SearchEntry.kind == k, _allowed(k, viewer)) for k in KINDS))
+    allowed = or_(
+        *(and_(SearchEntry.kind == k, _allowed(k, viewer)(SearchEntry.ref_id)) for k in KINDS)
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         tsv = literal_column("search_entries.tsv")
         match = tsv.op("@@")(func.to_tsquery("simple", window.tsquery(terms)))

@@ -47,7 +47,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.sql.util import ClauseAdapter
 
 from community.extensions import db
 from community.search.models import SearchEntry
@@ -123,7 +122,10 @@ def sqlite_window(kind: str, terms: list[Term], any_term: bool, size: int, allow
             literal_column("bm25(search_fts, 0.0, 1.0)", Float).label("rank"),
         )
         .select_from(fts.join(SearchEntry, SearchEntry.id == fts.c.rowid))
-        .where(text("search_fts MATCH :q").bindparams(q=fts5_query(kind, terms, any_term)), allowed)
+        .where(
+            text("search_fts MATCH :q").bindparams(q=fts5_query(kind, terms, any_term)),
+            allowed(SearchEntry.ref_id),
+        )
         .order_by(fts.c.rowid.desc())
         .limit(size + 1)
         .cte(f"seen_{kind}")
@@ -153,16 +155,14 @@ def _walk(
     allowed,
     each: bool | None,
     ranked: bool,
-    limit: int,
-    pace: tuple[int, int],
-    below: int | None = None,
 ):
-    """The statement walking back from the newest section of `kind` (below id `below`) over at
-    most `limit` sections, and no further than the section after the `pace[1]`-th match of list
-    `pace[0]` (0: the terms together, i + 1: term i alone).
+    """The statement walking back from the newest section of `kind` below id `:below` over at
+    most `:limit` sections, and no further than the section after the `:need`-th match of list
+    `:pacer` (0: the terms together, i + 1: term i alone). One statement serves a probe and the
+    walks after it, with other values.
 
     It returns the sections the viewer may see (and the filters keep) that match the terms
-    together or, with `each`, any term alone, and the `limit`-th section read when the walk got
+    together or, with `each`, any term alone, and the `:limit`-th section read when the walk got
     that far; each row is (id, ref_id, ours, whole, one flag per term, [rank, updated_at,] n).
     `ours`: the section is one the viewer may see and it matches; `whole`: it matches the terms
     together; a term's flag: it matches that term alone (with `each` None only when the kind has
@@ -176,9 +176,10 @@ def _walk(
     the walk as soon as it passes the target (a run condition, PostgreSQL 15)."""
     tsv = literal_column("search_entries.tsv")
     newest = select(SearchEntry.id, SearchEntry.ref_id, SearchEntry.updated_at, tsv.label("tsv"))
-    newest = newest.where(SearchEntry.kind == kind)
-    if below is not None:
-        newest = newest.where(SearchEntry.id < below)
+    limit = bindparam("limit", type_=Integer)
+    newest = newest.where(
+        SearchEntry.kind == kind, SearchEntry.id < bindparam("below", type_=Integer)
+    )
     newest = newest.order_by(SearchEntry.id.desc()).limit(limit).subquery("newest")
 
     def match(q: str) -> ColumnElement[bool]:
@@ -212,9 +213,9 @@ def _walk(
     flags = [flagged.c[f"t{i}"] for i in range(len(term_flags))]
     whole = func.coalesce(flagged.c.w, and_(*flags)) if flags else flagged.c.w
     any_ = func.coalesce(flagged.c.w, or_(*flags)) if flags else flagged.c.w
-    # The viewer's rights and the filters, moved from search_entries to these rows; CASE is
-    # lazy, so they are checked for matching sections only.
-    ours = case((any_, ClauseAdapter(flagged).traverse(allowed)), else_=false())
+    # The viewer's rights and the filters, on these rows; CASE is lazy, so they are checked for
+    # matching sections only.
+    ours = case((any_, allowed(flagged.c.ref_id)), else_=false())
     checked = step(
         flagged.c.id,
         flagged.c.ref_id,
@@ -241,7 +242,11 @@ def _walk(
         *ranks,
         name="narrow",
     )
-    pacer = narrow.c.whole if pace[0] == 0 else narrow.c[f"t{pace[0] - 1}"]
+    which = bindparam("pacer", type_=Integer)
+    pacer = narrow.c.whole
+    if flags:
+        terms_ = [(which == k + 1, narrow.c[f"t{k}"]) for k in range(len(flags))]
+        pacer = case(*terms_, else_=narrow.c.whole)
     walked = over = {"order_by": narrow.c.id.desc(), "rows": (None, 0)}
     counted = select(
         narrow,
@@ -250,7 +255,10 @@ def _walk(
     ).subquery("counted")
     return (
         select(*(col for col in counted.c if col.name != "c"))
-        .where(counted.c.c <= pace[1], or_(counted.c.ours, counted.c.n == limit))
+        .where(
+            counted.c.c <= bindparam("need", type_=Integer),
+            or_(counted.c.ours, counted.c.n == limit),
+        )
         .order_by(counted.c.id.desc())
     )
 
@@ -276,9 +284,9 @@ def postgres_lists(
     the lists whose words are dense go on together in a walk further back, paced by the
     sparsest of them."""
     want = size + 1  # one more than the window holds says whether there are more
-    probe = db.session.execute(
-        _walk(kind, terms, any_term, allowed, each, ranked, PROBE, (0, want))
-    ).all()
+    walk = _walk(kind, terms, any_term, allowed, each, ranked)
+    everything = {"below": 2**31 - 1, "limit": PROBE, "pacer": 0, "need": want}
+    probe = db.session.execute(walk, everything).all()
     n = len(terms) if each is not False else 0
     lists = [lambda r: r[2] and r[3]]
     if n and (each is True or (probe and probe[0][4] is not None)):
@@ -310,9 +318,8 @@ def postgres_lists(
         # limit, twice what the probe's density suggests, keeps the planner walking back by id.
         need = want - len(found[pacer])
         limit = min(WALK, max(PROBE, 2 * need * PROBE // max(len(found[pacer]), 1)))
-        rank = ranked and 0 in dense
-        walk = _walk(kind, terms, any_term, allowed, each, rank, limit, (pacer, need), below)
-        batch = db.session.execute(walk).all()
+        on = {"below": below, "limit": limit, "pacer": pacer, "need": need}
+        batch = db.session.execute(walk, on).all()
         for k in dense:
             found[k] += picked(batch, k)
         dense = [k for k in dense if len(found[k]) < want]
@@ -329,7 +336,12 @@ def _rare(kind: str, query: str, allowed, below: int, limit: int, ranked: bool) 
     tsq = func.to_tsquery("simple", query)
     newest = (
         select(SearchEntry.id, SearchEntry.ref_id, SearchEntry.updated_at, tsv.label("tsv"))
-        .where(SearchEntry.kind == kind, allowed, SearchEntry.id < below, tsv.op("@@")(tsq))
+        .where(
+            SearchEntry.kind == kind,
+            allowed(SearchEntry.ref_id),
+            SearchEntry.id < below,
+            tsv.op("@@")(tsq),
+        )
         .order_by(SearchEntry.id.desc())
         .limit(limit)
         .subquery("newest")
@@ -400,8 +412,9 @@ def postgres_window(kind: str, terms: list[Term], any_term: bool, size: int, all
 def window(
     kind: str, terms: list[Term], allowed, any_term: bool = False, size: int | None = None
 ) -> Window:
-    """The window of `kind` for `terms`: `allowed` is a condition on SearchEntry (what the
-    viewer may see and the filters keep), applied while the window fills, so that it holds the
+    """The window of `kind` for `terms`: `allowed` gives, for a ref_id column, the condition
+    that its document is one the viewer may see and the filters keep; it applies while the
+    window fills, so that it holds the
     newest sections the viewer would get and its count is theirs alone."""
     size = size or window_size()
     if db.session.get_bind().dialect.name == "postgresql":
@@ -460,7 +473,10 @@ def spread_ref_ids(kind: str, terms: list[Term], allowed) -> list[int]:
         found = db.session.execute(
             select(SearchEntry.id, SearchEntry.ref_id)
             .select_from(fts.join(SearchEntry, SearchEntry.id == fts.c.rowid))
-            .where(text("search_fts MATCH :q").bindparams(q=fts5_query(kind, [term])), allowed)
+            .where(
+                text("search_fts MATCH :q").bindparams(q=fts5_query(kind, [term])),
+                allowed(SearchEntry.ref_id),
+            )
             .order_by(fts.c.rowid.desc())
             .limit(size)
         ).all()
