@@ -57,7 +57,7 @@ def test_either_side_cancels_with_a_reason(app, adviser, member, hours, mailbox,
     # Only the other side hears of it; the canceller saw it happen.
     (mail,) = mailbox.messages
     assert mail["To"] == other_side.email and mail["Subject"] == subject
-    assert f"キャンセル理由： {REASON}" in mailbox.body(mail)
+    assert f"キャンセル理由：{REASON}" in mailbox.body(mail)
 
 
 def test_cancel_until_the_cutoff_and_not_after(app, adviser, member, hours):
