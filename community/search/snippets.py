@@ -21,6 +21,10 @@ def normalised_with_origins(text_: str) -> tuple[str, list[int], list[int]]:
     NFKC can change lengths (Ⅲ → iii, ㎜ → mm, ｶﾞ → ガ), so positions in the normalised text are
     not positions in the original. Each character is normalised with the combining marks that
     follow it (NFKC joins them), which is how a match is marked on the original text."""
+    norm = normalise(text_)
+    if norm == text_ and not any(map(unicodedata.combining, text_)):
+        # Already normal, character for character (most text): each comes from itself.
+        return norm, list(range(len(text_))), list(range(1, len(text_) + 1))
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

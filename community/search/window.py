@@ -286,7 +286,12 @@ def postgres_lists(
     want = size + 1  # one more than the window holds says whether there are more
     walk = _walk(kind, terms, any_term, allowed, each, ranked)
     everything = {"below": 2**31 - 1, "limit": PROBE, "pacer": 0, "need": want}
-    probe = db.session.execute(walk, everything).all()
+    # Core, not the ORM session: plain rows, read without the ORM's per-row machinery (after
+    # the flush the session would have done itself).
+    if db.session.autoflush:
+        db.session.flush()
+    run = db.session.connection().execute
+    probe = run(walk, everything).all()
     n = len(terms) if each is not False else 0
     lists = [lambda r: r[2] and r[3]]
     if n and (each is True or (probe and probe[0][4] is not None)):
@@ -319,7 +324,7 @@ def postgres_lists(
         need = want - len(found[pacer])
         limit = min(WALK, max(PROBE, 2 * need * PROBE // max(len(found[pacer]), 1)))
         on = {"below": below, "limit": limit, "pacer": pacer, "need": need}
-        batch = db.session.execute(walk, on).all()
+        batch = run(walk, on).all()
         for k in dense:
             found[k] += picked(batch, k)
         dense = [k for k in dense if len(found[k]) < want]
