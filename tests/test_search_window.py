@@ -17,6 +17,7 @@ from community.moderation import services as moderation
 from community.questions import services as qa
 from community.questions.models import Question
 from community.search import services, window
+from community.search.tokens import parse
 from tests import factories
 
 ANON = AnonymousUserMixin()
@@ -125,17 +126,19 @@ def test_filters_apply_while_the_window_fills(ctx, small_window):
 
 
 @pytest.mark.parametrize(
-    ("probe", "dense"),
-    [(10_000, 0.06), (3, 0.0), (3, 2.0)],
-    ids=["probe-sees-everything", "walk-backwards", "through-the-index"],
+    ("probe", "dense", "walk"),
+    [(10_000, 0.06, 20_000), (3, 0.0, 20_000), (3, 2.0, 20_000), (2, 0.0, 1)],
+    ids=["probe-sees-everything", "walk-backwards", "through-the-index", "walk-a-row-at-a-time"],
 )
 def test_every_way_of_filling_the_window_gives_the_same_results(
-    ctx, small_window, monkeypatch, probe, dense
+    ctx, small_window, monkeypatch, probe, dense, walk
 ):
-    """On PostgreSQL a probe chooses how to fill the window; on SQLite there is one way. Either
-    way, the window is exactly the newest matches."""
+    """On PostgreSQL a probe chooses how to fill the window (and a walk may take several
+    statements); on SQLite there is one way. Either way, the window is exactly the newest
+    matches."""
     monkeypatch.setattr(window, "PROBE", probe)
     monkeypatch.setattr(window, "DENSE", dense)
+    monkeypatch.setattr(window, "WALK", walk)
     words = ["橋梁", "下水道", "舗装", "橋梁と下水道", "町の舗装", "村の橋梁"]
     ids = {
         w: ask(f"{w}についての質問です", f"{w}の{i}番目の相談です。よろしくお願いいたします。")
@@ -198,3 +201,36 @@ def test_a_failing_index_statement_reports_its_own_error(ctx):
         text("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
     ).one()
     assert tuple(settings) == ("on", "on")
+
+
+@pytest.mark.parametrize("size", [1000, 3])
+def test_the_page_ranked_from_the_walk_is_the_page_ranked_in_sql(ctx, small_window, size):
+    """PostgreSQL ranks the page from the rows the walk read (services._postgres_page): the same
+    documents in the same order, with the same ranks, total and cap as ranking them in SQL
+    (services._sql_page), with ties and words in different posts among them."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the walk is PostgreSQL's")
+    body = "本文です。状況を詳しく書きますので、ご意見をお聞かせください。"
+    # The same text: the same rank, ordered by time (the oldest, answered last, first), then id.
+    same = [ask("橋梁の点検についての質問です", body) for _ in range(3)]
+    ask("橋梁点検の点検と橋梁の点検の質問", body)
+    apart = [
+        ("橋梁の架け替えについての相談", "点検は5年ごとに行います。"),
+        ("点検の予算についての質問です", "橋梁の台帳を添付しました。"),
+        ("橋梁の点検の記録についての質問", "点検票を添付しました。"),
+    ]
+    for title, answer in apart:
+        question = db.session.get(Question, ask(title, body))
+        qa.answer(_asker(), question, answer)
+        db.session.commit()
+    qa.answer(_asker(), db.session.get(Question, same[0]), "ありがとうございました。助かります。")
+    db.session.commit()
+    small_window(size)
+    for query in ["橋梁 点検", "橋梁", "点検 記録"]:
+        terms = parse(query)
+        allowed = services._allowed("question", ANON, {})
+        for page in (1, 2, 3, 4, 9):
+            rows, total, capped = services._postgres_page("question", terms, allowed, page, 2)
+            in_sql, total_sql, capped_sql = services._sql_page("question", terms, allowed, page, 2)
+            assert [(r.ref_id, r.rank) for r in rows] == [(r.ref_id, r.rank) for r in in_sql]
+            assert (total, capped) == (total_sql, capped_sql), (query, page)
