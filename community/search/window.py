@@ -18,7 +18,9 @@ PostgreSQL: a GIN index cannot return rows in id order. For a rare word the inde
 for a common one, walking the newest sections backwards and checking each is, since the window
 fills quickly. The planner cannot tell which is which (it misjudges how often a phrase of bigrams
 occurs by orders of magnitude), so a probe of the newest PROBE sections measures the word's
-density and chooses.
+density and chooses. The walk (the probe is its first statement) ranks the sections it keeps as
+it reads them, so the window is never read a second time to be ranked, and it stops right after
+the last match it needs.
 """
 
 from __future__ import annotations
