@@ -29,12 +29,11 @@ from markupsafe import Markup
 from redis.exceptions import RedisError
 
 from community.config import redis_options
-from community.idempotency import new_key
+from community.idempotency import KEY_PLACEHOLDER, new_key, rendered_key
 
 log = logging.getLogger(__name__)
 
 CSRF_PLACEHOLDER = "\x00csrf\x00"
-KEY_PLACEHOLDER = "\x00once\x00"
 _KEY_RE = re.compile(re.escape(KEY_PLACEHOLDER))
 LOCAL_ENTRIES = 4000
 REDIS_TTL = 24 * 3600  # seconds; fragments are keyed by content, the TTL only frees memory
@@ -144,6 +143,7 @@ class placeholders:
 
     def __enter__(self):
         self._token = g.get("csrf_token")
+        self._keys = g.get("fragment_keys")  # nested: the outer render still wants placeholders
         g.csrf_token = CSRF_PLACEHOLDER
         g.fragment_keys = True
         return self
@@ -153,7 +153,10 @@ class placeholders:
         return bool(self._token) and self._token != CSRF_PLACEHOLDER and self._token in html
 
     def __exit__(self, *exc):
-        g.pop("fragment_keys", None)
+        if self._keys is None:
+            g.pop("fragment_keys", None)
+        else:
+            g.fragment_keys = self._keys
         if self._token is None:
             g.pop("csrf_token", None)
         else:
@@ -163,7 +166,7 @@ class placeholders:
 
 def one_time_key() -> str:
     """The template global `idempotency_key()`: a placeholder inside a cached fragment."""
-    return KEY_PLACEHOLDER if g.get("fragment_keys") else new_key()
+    return rendered_key()
 
 
 def personalise(html: str) -> str:

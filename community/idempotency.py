@@ -59,18 +59,35 @@ class IdempotencyKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
+# What a form rendered into a cached, shared fragment carries instead of its token
+# (community/fragments.py fills in a fresh one per response).
+KEY_PLACEHOLDER = "\x00once\x00"
+
+
 def new_key() -> str:
     """A fresh one-time token for a form being rendered."""
     return secrets.token_urlsafe(16)
 
 
+def rendered_key() -> str:
+    """The token of a form being rendered: a placeholder while a shared fragment is rendered
+    (`fragments.placeholders`), else a fresh one."""
+    return KEY_PLACEHOLDER if g.get("fragment_keys") else new_key()
+
+
+class OneTimeKeyField(HiddenField):
+    """The hidden one-time token: drawn when the form is rendered (so that a form rendered into
+    a shared fragment carries the placeholder, filled in per response), or the submitted one
+    when a form comes back with errors (nothing was saved under it)."""
+
+    def _value(self) -> str:
+        return self.data or rendered_key()
+
+
 class IdempotentForm:
-    """Mixin for forms that create something: a hidden one-time token, rendered by hidden_tag().
+    """Mixin for forms that create something: a hidden one-time token, rendered by hidden_tag()."""
 
-    A form re-rendered with errors keeps the submitted token: nothing was saved under it.
-    """
-
-    idempotency_key = HiddenField(default=new_key)
+    idempotency_key = OneTimeKeyField()
 
 
 def _key() -> str | None:

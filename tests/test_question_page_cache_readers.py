@@ -190,3 +190,14 @@ def test_a_readers_view_counts_once_a_day(app, thread):
         for c in (member, member, other, other, member)
     ]
     assert seen == [1, 1, 2, 2, 2]  # each sees their own view counted
+
+
+def test_every_form_on_a_shared_page_gets_a_fresh_one_time_key_per_response(app, thread):
+    url = f"/questions/{thread['question']}"
+    member = client_as(app, "member")
+    keys = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"')
+    first, second = (keys.findall(member.get(url).get_data(as_text=True)) for _ in range(2))
+    # The answer form, the question's comment form and each answer's: all drawn per response.
+    assert len(first) == len(second) >= 3
+    assert set(first).isdisjoint(second) and len(set(first)) == len(first)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{16,}", k) for k in first + second)
