@@ -139,15 +139,12 @@ class Hit:
     key: str = ""  # slug or username, for the link
 
 
-def _keys(kind: str, ids: list[int]) -> dict[int, str]:
-    if kind == "question":
-        return {i: str(i) for i in ids}
-    model, column = {
-        "case": (Case, Case.slug),
-        "person": (User, User.username),
-        "circle": (Circle, Circle.slug),
-    }[kind]
-    return dict(db.session.execute(select(model.id, column).where(model.id.in_(ids))).all())
+# The link of a hit: a question's id, or a case's or circle's slug or a person's username.
+_KEYS = {
+    "case": (Case, Case.slug),
+    "person": (User, User.username),
+    "circle": (Circle, Circle.slug),
+}
 
 
 def _circle_names(ids: list[int]) -> dict[int, str]:
@@ -377,15 +374,26 @@ def _hits(kind: str, rows, terms: list[Term]) -> list[Hit]:
         return []
     ids = [r.ref_id for r in rows]
     # The text only (not the tokens); the first section is the document's own, with its title.
+    # The link's key comes along (one statement, not two).
+    if kind == "question":
+        stmt = select(SearchEntry.ref_id, SearchEntry.title, SearchEntry.body)
+    else:
+        model, column = _KEYS[kind]
+        stmt = select(
+            SearchEntry.ref_id, SearchEntry.title, SearchEntry.body, column.label("key")
+        ).outerjoin(model, model.id == SearchEntry.ref_id)
     entries = db.session.execute(
-        select(SearchEntry.ref_id, SearchEntry.title, SearchEntry.body)
-        .where(SearchEntry.kind == kind, SearchEntry.ref_id.in_(ids))
-        .order_by(SearchEntry.ref_id, SearchEntry.section)
+        stmt.where(SearchEntry.kind == kind, SearchEntry.ref_id.in_(ids)).order_by(
+            SearchEntry.ref_id, SearchEntry.section
+        )
     )
     by_ref: dict[int, list] = {}
     for e in entries:
         by_ref.setdefault(e.ref_id, []).append(e)
-    keys = _keys(kind, ids)
+    if kind == "question":
+        keys = {i: str(i) for i in ids}
+    else:
+        keys = {ref: sections[0].key or "" for ref, sections in by_ref.items()}
     titles = _circle_names(ids) if kind == "circle" else {}
     return [
         Hit(

@@ -55,7 +55,9 @@ from community.search.models import SearchEntry
 from community.search.tokens import Term
 
 PROBE = 2000
-WALK = 20_000  # at most this many sections read by one statement walking on from the probe
+# At most this many sections read by one statement walking on from the probe: beyond, the
+# planner's estimate passes jit_above_cost and compiling the plan costs more than the walk.
+WALK = 4_000
 # Above this share of matching sections, walking backwards beats the index (measured on
 # 100,000 posts: a backward check costs ~3.5 µs a row, a GIN bitmap row with phrase recheck ~9).
 DENSE = 0.06
