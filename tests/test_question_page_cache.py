@@ -531,3 +531,28 @@ def test_a_case_renamed_shows_at_once_where_a_comment_mentions_it(app, people):
         with app.app_context():
             db.session.scalar(select(Case)).title = "事例 gifu-me のタイトル"
             db.session.commit()
+
+
+def test_a_visitors_page_on_postgresql_runs_without_a_transaction_and_leaves_none_behind(
+    app, people, count_queries
+):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite keeps its transaction (questions/page_cache.read_without_transaction)")
+    t = _thread(app, 3)
+    url = f"/questions/{t['question']}"
+    visitor = client_as(app, None)
+    visitor.get(url, headers={"User-Agent": "once"})
+    with count_queries() as q:
+        page = visitor.get(url, headers={"User-Agent": "twice"})  # a new view: one statement
+    assert page.status_code == 200 and "2回閲覧" in page.get_data(as_text=True)
+    writes = [
+        s for s in q.statements if s.lstrip().upper().startswith(("WITH", "INSERT", "UPDATE"))
+    ]
+    assert len(writes) == 1 and "INSERT INTO question_views" in writes[0]
+    # The pooled connection goes back to transactions for whoever uses it next.
+    with app.app_context():
+        dbapi = db.session.connection().connection.dbapi_connection
+        assert dbapi.autocommit is False
+        assert (
+            db.session.scalar(select(Question.view_count).where(Question.id == t["question"])) == 2
+        )

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from community import policy
 from community.auth.models import User
@@ -76,6 +77,30 @@ def viewed_today_column(question_id, viewer_key, day=None):
 def today():
     """The day a view is counted on (Japan time)."""
     return _today()
+
+
+def count_view_in_one_statement(question: Question, viewer_key: str) -> bool:
+    """`record_view` as one statement (PostgreSQL: the INSERT in a WITH), for a request whose
+    connection commits each statement by itself (page_cache.read_without_transaction): the view
+    and its count are written together or not at all."""
+    added = (
+        pg_insert(QuestionView)
+        .values(question_id=question.id, viewer=viewer_key[:64], day=_today())
+        .on_conflict_do_nothing()
+        .returning(QuestionView.id)
+        .cte("added")
+    )
+    count = db.session.execute(
+        update(Question)
+        .where(Question.id == question.id, exists(select(added.c.id)))
+        .values(view_count=Question.view_count + 1)
+        .returning(Question.view_count)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if count is None:
+        return False
+    set_committed_value(question, "view_count", count)
+    return True
 
 
 def record_view(question: Question, viewer_key: str, now: datetime | None = None) -> bool:

@@ -198,6 +198,17 @@ def with_question(question_id: int, *columns, outerjoin=None):
     return shown_row(question_statement(question_id, *columns, outerjoin=outerjoin))
 
 
+def read_without_transaction() -> bool:
+    """On PostgreSQL, let this request's connection commit each statement by itself (no BEGIN,
+    no COMMIT: two round trips of a visitor's four); True when it did. Call before the request's
+    first statement; a write then has to be one statement (follows.count_view_in_one_statement).
+    SQLite keeps its transaction (its round trips cost nothing)."""
+    if db.session.get_bind().dialect.name != "postgresql" or db.session().in_transaction():
+        return False
+    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
+
+
 @functools.cache
 def _visitor_statement():
     """The visitor's statement (see `stamp`), built once with bound parameters."""
