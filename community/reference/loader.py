@@ -11,13 +11,14 @@ from community.config import ROOT
 from community.extensions import db
 from community.reference.models import (
     Field,
+    Municipality,
     PopulationBand,
     Prefecture,
     Region,
     SupportMenu,
     Topic,
 )
-from community.reference.municipalities import load_municipalities
+from community.reference.municipalities import shipped_rows
 
 REFERENCE_DIR = ROOT / "seeds" / "reference"
 
@@ -83,5 +84,7 @@ def load_reference(directory: Path = REFERENCE_DIR) -> int:
             "description_en": r.get("description_en", ""),
         },
     )
-    changed += load_municipalities(directory / "municipalities.csv")
+    changed += _upsert(
+        Municipality, shipped_rows(directory / "municipalities.csv"), "code", lambda row, _: row
+    )
     return changed

@@ -70,24 +70,12 @@ def read_csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(lines))
 
 
-def load_municipalities(path: Path) -> int:
-    """Insert or update the shipped rows by code; what admins set (retirement, successor,
-    population) and municipalities they added are kept. Returns how many rows changed."""
-    existing = {m.code: m for m in db.session.scalars(select(Municipality))}
-    changed = 0
-    for row in read_csv(path):
-        attrs = {k: row[k] for k in ("code", "prefecture_code", "name", "kana", "kind")}
-        obj = existing.get(attrs["code"])
-        if obj is None:
-            db.session.add(Municipality(**attrs))
-            changed += 1
-            continue
-        for name, value in attrs.items():
-            if getattr(obj, name) != value:
-                setattr(obj, name, value)
-                changed += 1
-    db.session.flush()
-    return changed
+def shipped_rows(path: Path) -> list[dict]:
+    """The shipped CSV's rows as Municipality attributes (what `seed reference` upserts by
+    code; what admins set — retirement, successor, population — is not among them, so it is
+    kept, as are municipalities they added)."""
+    fields = ("code", "prefecture_code", "name", "kana", "kind")
+    return [{k: row[k] for k in fields} for row in read_csv(path)]
 
 
 # --- lookup ---------------------------------------------------------------------------------
