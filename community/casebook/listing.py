@@ -127,6 +127,20 @@ def card_loads() -> tuple:
     )
 
 
+def sheet_loads() -> tuple:
+    """What a case's sheet (its page, and its pages in the book) shows besides the case's own
+    columns: one query per repeating part, whatever their sizes."""
+    return (
+        *card_loads(),
+        selectinload(Case.topics),
+        selectinload(Case.schedule),
+        selectinload(Case.costs),
+        selectinload(Case.interview),
+        selectinload(Case.sources),
+        selectinload(Case.organisations_list),
+    )
+
+
 def facets(viewer, f: CaseFilters) -> dict[str, dict[str, int]]:
     """Counts per facet value; each facet counts under the other filters (8 queries)."""
     base = [visible_clause(viewer)]

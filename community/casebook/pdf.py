@@ -16,10 +16,9 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from community import urls
-from community.casebook import chapters, editions
+from community.casebook import chapters, editions, listing
 from community.casebook.access import visible_clause
 from community.casebook.models import Case, CaseEdition, CaseStatus
 from community.casebook.validation import SLUG_RE
@@ -124,30 +123,12 @@ def _codes(req: Request) -> list[str]:
     return [s.code for ch in shown for s in ch.sections]
 
 
-def _book_loads() -> tuple:
-    """Everything a case page shows, one query per part whatever the number of cases."""
-    return (
-        selectinload(Case.menus),
-        selectinload(Case.fields),
-        selectinload(Case.topics),
-        selectinload(Case.stage_rows),
-        selectinload(Case.schedule),
-        selectinload(Case.costs),
-        selectinload(Case.interview),
-        selectinload(Case.sources),
-        selectinload(Case.organisations_list),
-        selectinload(Case.prefecture),
-        selectinload(Case.population_band),
-        selectinload(Case.edition),
-    )
-
-
 def contents(viewer, req: Request, loads: tuple | None = None) -> list[Part]:
     """The chapters to print, in the book's order, each with its sections' cases in the order
     the chapter pages show them. A selection keeps only the chapters and sections holding its
     cases; every slug must be a published case in a chapter (NotFound naming the first not)."""
     by_section = chapters.section_cases(
-        viewer, _codes(req), *_where(req), loads=_book_loads() if loads is None else loads
+        viewer, _codes(req), *_where(req), loads=listing.sheet_loads() if loads is None else loads
     )
     if req.slugs:
         found = {c.slug for cases in by_section.values() for c in cases}

@@ -6,10 +6,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from community import markdown, policy
-from community.casebook import bp, chapters, services, suggestions
+from community.casebook import bp, chapters, listing, services, suggestions
 from community.casebook.forms import CaseForm
 from community.casebook.models import Case, CaseLink
 from community.errors import Conflict, NotFound, ValidationFailed
@@ -77,23 +76,7 @@ def index():
 
 @bp.route("/cases/<slug>")
 def show(slug: str):
-    # One query per repeating part, whatever their sizes.
-    case = services.get_visible(
-        current_user,
-        slug,
-        selectinload(Case.menus),
-        selectinload(Case.fields),
-        selectinload(Case.topics),
-        selectinload(Case.stage_rows),
-        selectinload(Case.schedule),
-        selectinload(Case.costs),
-        selectinload(Case.interview),
-        selectinload(Case.sources),
-        selectinload(Case.organisations_list),
-        joinedload(Case.prefecture),
-        joinedload(Case.population_band),
-        joinedload(Case.edition),
-    )
+    case = services.get_visible(current_user, slug, *listing.sheet_loads())
     linked = services.questions_for_case(current_user, case)
     return render_template(
         "casebook/show.html",
