@@ -41,14 +41,13 @@ def live_server(app, db_url, smtp_sink):
     server.shutdown()
 
 
-@pytest.fixture
-def page(browser, live_server, request):
+def watched_page(browser, live_server, errors: list[str]):
+    """A page in a fresh context (its own cookies) whose script errors and CSP violations are
+    appended to `errors`; 4xx answers to bad input are expected and not counted."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     pg = context.new_page()
-    errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    # 4xx answers to bad input are expected; script errors and CSP violations are not.
     pg.on(
         "console",
         lambda msg: (
@@ -57,9 +56,16 @@ def page(browser, live_server, request):
             else None
         ),
     )
+    return pg
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    errors: list[str] = []
+    pg = watched_page(browser, live_server, errors)
     yield pg
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    pg.context.close()
     # CSP violations and script errors show up here.
     assert not errors, errors

@@ -8,6 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from community.auth.models import Role
+from tests.browser.conftest import watched_page
 from tests.browser.test_accessibility import audit, blocking_violations, report
 from tests.browser.test_casebook_journeys import log_in
 
@@ -19,27 +20,11 @@ def shot(page, name: str) -> None:
         page.screenshot(path=os.path.join(SHOTS, f"suggestion-{name}.png"), full_page=True)
 
 
-def _page(browser, live_server, errors: list[str]):
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    pg = context.new_page()
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "Failed to load resource" not in msg.text
-            else None
-        ),
-    )
-    return pg
-
-
 def test_member_suggests_editor_turns_it_into_a_case(browser, live_server, app, make_user):
     make_user(username="member1", display_name="提案 する人")
     make_user(username="editor1", role=Role.EDITOR)
     errors: list[str] = []
-    member = _page(browser, live_server, errors)
+    member = watched_page(browser, live_server, errors)
     log_in(member, "member1")
     member.goto("/cases/")
     member.get_by_role("link", name="事例を提案する").click()
@@ -67,7 +52,7 @@ def test_member_suggests_editor_turns_it_into_a_case(browser, live_server, app, 
     expect(member.locator("table.suggestion-list")).to_contain_text("編集者の確認待ち")
     shot(member, "2-mine")
 
-    editor = _page(browser, live_server, errors)
+    editor = watched_page(browser, live_server, errors)
     log_in(editor, "editor1")
     expect(editor.locator(".bell-count")).to_have_text("1")
     editor.goto("/cases/")
