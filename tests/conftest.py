@@ -275,6 +275,23 @@ def client_as(app, username: str | None):
 
 
 @pytest.fixture
+def limited_app(db_url, app):
+    """The app with rate limits on (TestConfig turns them off), counting in memory."""
+    from community.extensions import limiter
+
+    limited = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=db_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+    )
+    yield limited
+    # The limiter is one extension object shared by every app in this process.
+    limiter.reset()
+    limiter.enabled = False
+
+
+@pytest.fixture
 def make_user(app):
     """Factory for accounts: confirmed members by default, with a profile."""
     from tests.factories import make_user as factory

@@ -295,24 +295,6 @@ def test_own_data_export_holds_the_organisation_choice(client, app, make_user):
     assert profile["technical_staff"] == 3 and profile["prefecture"] == "21"
 
 
-@pytest.fixture
-def limited_app(db_url):
-    """The app with rate limits on (TestConfig turns them off), in memory."""
-    from community import create_app
-    from community.config import TestConfig
-    from community.extensions import limiter
-
-    limited = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=db_url,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
-    )
-    yield limited
-    limiter.reset()
-    limiter.enabled = False
-
-
 def test_lookup_is_rate_limited(app, make_user, limited_app):
     make_user(username="typist")
     client = client_as(limited_app, "typist")

@@ -8,22 +8,6 @@ from community import create_app
 from community.config import DEV_SECRET, TestConfig
 
 
-@pytest.fixture
-def limited_app(db_url, app):
-    from community.extensions import limiter
-
-    limited = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=db_url,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
-    )
-    yield limited
-    # The limiter is one extension object shared by every app in this process.
-    limiter.reset()
-    limiter.enabled = False
-
-
 def test_login_is_rate_limited(limited_app):
     client = limited_app.test_client()
     statuses = [
