@@ -16,7 +16,7 @@ from community.extensions import db
 from community.moderation import services as moderation
 from community.questions import services as qa
 from community.questions.models import Question
-from community.search import services, window
+from community.search import pages, postgres_walk, services, visibility
 from community.search.tokens import parse
 from tests import factories
 
@@ -136,9 +136,9 @@ def test_every_way_of_filling_the_window_gives_the_same_results(
     """On PostgreSQL a probe chooses how to fill the window (and a walk may take several
     statements); on SQLite there is one way. Either way, the window is exactly the newest
     matches."""
-    monkeypatch.setattr(window, "PROBE", probe)
-    monkeypatch.setattr(window, "DENSE", dense)
-    monkeypatch.setattr(window, "WALK", walk)
+    monkeypatch.setattr(postgres_walk, "PROBE", probe)
+    monkeypatch.setattr(postgres_walk, "DENSE", dense)
+    monkeypatch.setattr(postgres_walk, "WALK", walk)
     words = ["橋梁", "下水道", "舗装", "橋梁と下水道", "町の舗装", "村の橋梁"]
     ids = {
         w: ask(f"{w}についての質問です", f"{w}の{i}番目の相談です。よろしくお願いいたします。")
@@ -195,7 +195,7 @@ def test_a_failing_index_statement_reports_its_own_error(ctx):
     from sqlalchemy.exc import DataError
 
     with pytest.raises(DataError, match="division by zero"):
-        window._through_the_index(text("SELECT 1 / 0"))
+        postgres_walk._through_the_index(text("SELECT 1 / 0"))
     db.session.rollback()
     settings = db.session.execute(
         text("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
@@ -205,9 +205,9 @@ def test_a_failing_index_statement_reports_its_own_error(ctx):
 
 @pytest.mark.parametrize("size", [1000, 3])
 def test_the_page_ranked_from_the_walk_is_the_page_ranked_in_sql(ctx, small_window, size):
-    """PostgreSQL ranks the page from the rows the walk read (services._postgres_page): the same
+    """PostgreSQL ranks the page from the rows the walk read (pages.postgres_page): the same
     documents in the same order, with the same ranks, total and cap as ranking them in SQL
-    (services._sql_page), with ties and words in different posts among them."""
+    (pages.sql_page), with ties and words in different posts among them."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the walk is PostgreSQL's")
     body = "本文です。状況を詳しく書きますので、ご意見をお聞かせください。"
@@ -228,9 +228,9 @@ def test_the_page_ranked_from_the_walk_is_the_page_ranked_in_sql(ctx, small_wind
     small_window(size)
     for query in ["橋梁 点検", "橋梁", "点検 記録"]:
         terms = parse(query)
-        allowed = services._allowed("question", ANON, {})
+        allowed = visibility.allowed("question", ANON, {})
         for page in (1, 2, 3, 4, 9):
-            rows, total, capped = services._postgres_page("question", terms, allowed, page, 2)
-            in_sql, total_sql, capped_sql = services._sql_page("question", terms, allowed, page, 2)
+            rows, total, capped = pages.postgres_page("question", terms, allowed, page, 2)
+            in_sql, total_sql, capped_sql = pages.sql_page("question", terms, allowed, page, 2)
             assert [(r.ref_id, r.rank) for r in rows] == [(r.ref_id, r.rank) for r in in_sql]
             assert (total, capped) == (total_sql, capped_sql), (query, page)

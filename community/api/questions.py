@@ -11,7 +11,7 @@ from community.casebook.models import Case
 from community.extensions import db
 from community.questions import services as questions
 from community.questions.models import TITLE_MAX
-from community.search import services as search
+from community.search import related as search
 
 
 def _similar_cases(viewer, title: str, limit: int = 3) -> list[Case]:

@@ -16,7 +16,7 @@ from community.questions.models import Question, QuestionStatus, Tag
 from community.questions.text import tag_key
 from community.reference import choices
 from community.reference.models import Topic
-from community.search import services as search
+from community.search import related as search
 
 # Each order ends in the id, so that a page boundary falls between two rows even when many share
 # a time or a score. Each is matched by a partial index in models.py (`listed_*`).

@@ -18,7 +18,7 @@ from community.errors import Conflict, InvalidTransition, NotFound
 from community.extensions import db
 from community.profiles.models import Profile
 from community.questions.models import Answer, Question, QuestionInvite
-from community.search import services as search
+from community.search import related as search
 from community.signals import answer_requested
 
 
