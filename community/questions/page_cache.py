@@ -201,7 +201,7 @@ def with_question(question_id: int, *columns, outerjoin=None):
 def read_without_transaction() -> bool:
     """On PostgreSQL, let this request's connection commit each statement by itself (no BEGIN,
     no COMMIT: two round trips of a visitor's four); True when it did. Call before the request's
-    first statement; a write then has to be one statement (follows.count_view_in_one_statement).
+    first statement; a write then has to be one statement (follows.record_view is).
     SQLite keeps its transaction (its round trips cost nothing)."""
     if db.session.get_bind().dialect.name != "postgresql" or db.session().in_transaction():
         return False

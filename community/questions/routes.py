@@ -148,7 +148,7 @@ def _render_question(question_id: int, answer_form=None, comment_form=None, stat
     return fragments.personalise(html), status
 
 
-def _visitor_page(question, viewed_today: bool, one_statement: bool):
+def _visitor_page(question, viewed_today: bool):
     """A visitor's page from the cache of pages by question version (questions/page_cache.py)."""
     key = page_cache.key(question, thread_html.templates_version())
     html = page_cache.get(key)
@@ -158,10 +158,7 @@ def _visitor_page(question, viewed_today: bool, one_statement: bool):
             html = _page_html(data, views_placeholder=page_cache.VIEWS_PLACEHOLDER)
         page_cache.put(key, html)
     if not viewed_today:
-        if one_statement:
-            services.count_view_in_one_statement(question, _viewer_key())
-        else:
-            services.record_view(question, _viewer_key())
+        services.record_view(question, _viewer_key())
     return page_cache.fill(html, question.view_count)
 
 
@@ -189,9 +186,9 @@ def show(question_id: int):
     if page_cache.cacheable():
         viewer_key = _viewer_key()
         if not current_user.is_authenticated:
-            one_statement = page_cache.read_without_transaction()
+            page_cache.read_without_transaction()
             if stamped := page_cache.stamp(current_user, question_id, viewer_key):
-                return _visitor_page(*stamped, one_statement)
+                return _visitor_page(*stamped)
         elif stamped := member_pages.stamp(current_user, question_id, viewer_key):
             return _reader_page(stamped)
     return _render_question(question_id)

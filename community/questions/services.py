@@ -25,7 +25,6 @@ from community.extensions import db
 from community.questions.actions import accept, close, reopen, set_pinned, vote
 from community.questions.common import check_length, refresh_status
 from community.questions.follows import (
-    count_view_in_one_statement,
     follow,
     is_following,
     record_view,
@@ -273,7 +272,6 @@ __all__ = [
     "paginate",
     "pinned_in",
     "record_view",
-    "count_view_in_one_statement",
     "viewed_today_column",
     "today",
     "reopen",
