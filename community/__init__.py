@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from community.circles import bp as circles_bp
     from community.core import bp as core_bp
     from community.moderation import bp as moderation_bp
+    from community.network import bp as network_bp
     from community.notifications import bp as notifications_bp
     from community.office_hours import bp as office_hours_bp
     from community.profiles import bp as profiles_bp
@@ -139,5 +140,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(network_bp, url_prefix="/network")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")

@@ -1,0 +1,3 @@
+"""Monthly figures (KPIs) of the network view: pages, charts and CSV."""
+
+from community.network import bp  # noqa: F401
