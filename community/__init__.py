@@ -70,6 +70,11 @@ def register_extensions(app: Flask) -> None:
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from community import pool_check
+
+        with app.app_context():
+            pool_check.install(db.engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)

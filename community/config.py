@@ -167,7 +167,9 @@ def engine_options(config) -> dict:
     uri = str(config["SQLALCHEMY_DATABASE_URI"])
     connect_args = dict(options.get("connect_args") or {})
     if uri.startswith("postgresql"):
-        options.setdefault("pool_pre_ping", True)
+        # Instead of a ping on every checkout, pool_check pings only a connection that sat idle
+        # or whose socket shows the server closed it (installed by create_app).
+        options["pool_pre_ping"] = False
         connect_args.setdefault("connect_timeout", config.get("DB_CONNECT_TIMEOUT", 5))
         if not _running_a_command():
             timeout = int(config.get("DB_STATEMENT_TIMEOUT_MS", 15000))

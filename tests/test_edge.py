@@ -280,7 +280,8 @@ def test_engine_options_set_timeouts(app):
             "DB_STATEMENT_TIMEOUT_MS": 15000,
         }
     )
-    assert pg["pool_pre_ping"] and pg["connect_args"]["connect_timeout"] == 5
+    # pool_check replaces the ping on every checkout (tests/test_pool_check.py).
+    assert not pg["pool_pre_ping"] and pg["connect_args"]["connect_timeout"] == 5
     assert pg["connect_args"]["options"] == "-c statement_timeout=15000"
     assert engine_options({"SQLALCHEMY_DATABASE_URI": "sqlite://"})["connect_args"]["timeout"]
     # Commands (migrations, reindex, cron jobs) may run longer statements than requests.
