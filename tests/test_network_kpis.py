@@ -136,12 +136,10 @@ def network(app):
         db.session.commit()
 
 
-def _filters(**args):
-    return kpis.parse_filters(user_named("boss"), {"from": "2026-09", "to": "2026-11", **args})
-
-
 def _rows(viewer="boss", **args) -> dict[str, dict]:
-    table = kpis.monthly_table(user_named(viewer), _filters(**args))
+    user = user_named(viewer)
+    filters = kpis.parse_filters(user, {"from": "2026-09", "to": "2026-11", **args})
+    table = kpis.monthly_table(user, filters)
     return {key: cells for key, _label, cells in table.rows}
 
 
@@ -260,3 +258,71 @@ def test_page_loads_in_a_fixed_number_of_statements(app, network, count_queries)
         assert admin.get(url).status_code == 200
     assert many.count == few.count
     assert few.count <= 14, few.statements
+
+
+@pytest.fixture
+def coordinator(app, network):
+    """`coord`, a member appointed coordinator of 岐阜県 (21)."""
+    coordinators = pytest.importorskip(
+        "community.network.coordinators", reason="coordinator appointments not in this tree yet"
+    )
+    with app.app_context():
+        _person("coord")
+        coordinators.appoint(user_named("boss"), "coord", "21")
+        db.session.commit()
+    return client_as(app, "coord")
+
+
+def test_coordinator_sees_only_their_prefectures_with_small_cells_suppressed(app, coordinator):
+    with app.app_context():
+        rows = _rows("coord")
+        oct_, nov = rows["2026-10"], rows["2026-11"]
+    S = kpis.SUPPRESSED
+    assert oct_["questions"] == 3  # 長野県's question is outside the scope
+    assert oct_["first_answer_p50_hours"] == S  # from 2 answered questions
+    assert oct_["answered_within_7d_pct"] == pytest.approx(66.7)  # from 3 questions
+    assert oct_["answers_cross_municipality_pct"] == pytest.approx(66.7)
+    assert (oct_["stage_1"], oct_["stage_2"], oct_["stage_3"]) == (0, S, S)
+    assert (oct_["questions_with_case"], oct_["questions_helped_by_case"]) == (S, S)
+    assert (oct_["bookings"], oct_["bookings_done"], oct_["rating_mean"]) == (4, 3, 4.0)
+    assert oct_["new_members"] == 3
+    assert (oct_["new_members_lt10k"], oct_["new_members_10k-50k"]) == (S, S)
+    assert (nov["questions"], nov["answered_within_7d_pct"]) == (S, S)
+
+
+def test_coordinator_pages_and_scope(app, coordinator):
+    assert coordinator.get("/network/kpis?prefecture=20").status_code == 404
+    assert coordinator.get("/network/kpis.csv?prefecture=20").status_code == 404
+    assert coordinator.get("/network/open-data/2026-10.csv").status_code == 404
+    page = coordinator.get("/network/kpis?from=2026-09&to=2026-11&prefecture=21")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "秘匿です" in html and '<td class="num">–</td>' in html
+    assert "長野県" not in html.split('id="kpi-prefecture"', 1)[1].split("</select>")[0]
+    csv = coordinator.get("/network/kpis.csv?from=2026-10&to=2026-10").get_data(as_text=True)
+    assert csv.lstrip("\ufeff").splitlines()[1].startswith("2026-10,3,x,66.7,4,66.7,33.3,0,x,x,0,")
+
+
+def test_open_data_by_prefecture_suppresses_small_cells_even_for_admins(app, network):
+    admin = client_as(app, "boss")
+    resp = admin.get("/network/open-data/2026-10.csv")
+    assert resp.status_code == 200
+    assert "kakehashi-open-data-2026-10.csv" in resp.headers["Content-Disposition"]
+    lines = resp.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("prefecture_code,prefecture,questions,first_answer_p50_hours,")
+    assert len(lines) == 1 + 47
+    rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
+    head = lines[0].split(",")
+    gifu = dict(zip(head, rows["21"], strict=True))
+    assert (gifu["prefecture"], gifu["questions"], gifu["first_answer_p50_hours"]) == (
+        "岐阜県",
+        "3",
+        "x",
+    )
+    assert (gifu["stage_2"], gifu["new_members"], gifu["new_members_lt10k"]) == ("x", "3", "x")
+    nagano = dict(zip(head, rows["20"], strict=True))
+    assert (nagano["questions"], nagano["new_members"]) == ("x", "x")
+    assert rows["13"][2] == "0"  # 東京都: nothing, not suppressed
+    assert "asker" not in resp.get_data(as_text=True)
+    assert admin.get("/network/open-data/2026-13.csv").status_code == 400
+    assert admin.get("/network/open-data/latest.csv").status_code == 400

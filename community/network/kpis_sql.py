@@ -105,6 +105,7 @@ def _questions_subquery(filters, by: str):
             case((linked, 1), else_=0).label("linked"),
             case((helped, 1), else_=0).label("helped"),
         )
+        .select_from(Question)
         .outerjoin(asker, asker.user_id == Question.author_id)
         .where(*where)
         .subquery()
@@ -189,6 +190,7 @@ def answer_figures(filters, by: str) -> dict[str, dict]:
                 )
             ).label("pref_cross"),
         )
+        .select_from(Answer)
         .join(Question, Question.id == Answer.question_id)
         .outerjoin(asker, asker.user_id == Question.author_id)
         .outerjoin(answerer, answerer.user_id == Answer.author_id)
@@ -212,6 +214,7 @@ def booking_figures(filters, by: str) -> dict[str, dict]:
             func.sum(case((rated, 1), else_=0)).label("rated"),
             func.sum(case((rated, Booking.rating), else_=0)).label("rating_sum"),
         )
+        .select_from(Booking)
         .outerjoin(member, member.user_id == Booking.member_id)
         .where(
             Booking.status.not_in([BookingStatus.DECLINED, BookingStatus.CANCELLED]),
@@ -232,6 +235,7 @@ def member_figures(filters, by: str) -> dict[str, dict[str, int]]:
     band = func.coalesce(profile.population_band_code, _EMPTY)
     rows = db.session.execute(
         select(key, band, func.count())
+        .select_from(User)
         .outerjoin(profile, profile.user_id == User.id)
         .where(
             User.deleted_at.is_(None),
