@@ -23,7 +23,8 @@ from community.profiles.models import (
     profile_help_topics,
 )
 from community.questions.models import Answer, Comment, Question
-from community.reference.models import Field, PopulationBand, Prefecture, Topic
+from community.reference.models import Field, Municipality, PopulationBand, Prefecture, Topic
+from community.reference.municipalities import to_katakana
 from community.search import services as search_services  # a module: search may be half-loaded here
 from community.search import variants
 from community.text import like_pattern
@@ -107,6 +108,8 @@ def profile_for(viewer, username: str) -> User | None:
             selectinload(User.profile).selectinload(Profile.learn_topics),
             selectinload(User.profile).joinedload(Profile.prefecture),
             selectinload(User.profile).joinedload(Profile.population_band),
+            # Its prefecture and region come joined with it (lazy="joined" on the models).
+            selectinload(User.profile).joinedload(Profile.municipality),
         )
     )
     if user is None or not policy.can_see_profile(viewer, user):
@@ -212,7 +215,19 @@ def directory_query(viewer, f: DirectoryFilters, vocab=None) -> Select:
             func.lower(User.display_name).like(pattern, escape="\\"),
             func.lower(User.username).like(pattern, escape="\\"),
         )
-        in_org = func.lower(Profile.organisation).like(pattern, escape="\\")
+        # The organisation ranks by the text typed and by the municipality picked (whose
+        # name the text may not hold, e.g. after a merger moved the member to its successor).
+        in_org = or_(
+            func.lower(Profile.organisation).like(pattern, escape="\\"),
+            Profile.municipality_code.in_(
+                select(Municipality.code).where(
+                    or_(
+                        Municipality.name.like(pattern, escape="\\"),
+                        Municipality.kana.like(like_pattern(to_katakana(term)), escape="\\"),
+                    )
+                )
+            ),
+        )
         in_bio = func.lower(Profile.bio_md).like(pattern, escape="\\")
         # Name matches rank above organisation matches, which rank above bio mentions.
         score = (
@@ -229,6 +244,7 @@ def directory_query(viewer, f: DirectoryFilters, vocab=None) -> Select:
         selectinload(User.profile).selectinload(Profile.help_topics),
         selectinload(User.profile).joinedload(Profile.prefecture),
         selectinload(User.profile).joinedload(Profile.population_band),
+        selectinload(User.profile).joinedload(Profile.municipality),
     )
 
 

@@ -181,6 +181,9 @@ def _person_doc(ref_id: int):
     ]
     parts += [x.name_ja for x in (*p.fields, *p.help_topics)]
     hidden = " ".join([u.username, *(x.name_en for x in (*p.fields, *p.help_topics))])
+    if p.municipality is not None:  # the picked municipality, whatever the typed text says
+        parts.append(p.municipality.name)
+        hidden += " " + p.municipality.kana
     return _rows("person", ref_id, 0, u.display_name, "\n".join(x for x in parts if x), hidden)
 
 
