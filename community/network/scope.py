@@ -1,17 +1,43 @@
-"""Who may see which prefectures of the network view: admins all, coordinators theirs."""
+"""Who may see which prefectures of the network view: admins all, coordinators theirs.
+
+Everyone else gets 404, never 403: the view's existence is not revealed to members.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
+from community import policy
 from community.auth.models import User
+from community.extensions import db
+from community.network.models import CoordinatorAppointment
+from community.request_memo import per_request
+
+
+def appointed_prefectures(user: User) -> frozenset[str]:
+    """The prefecture codes `user` is appointed to coordinate (one statement, once a request)."""
+    name = f"network_prefectures:{user.id}"  # the user asked about, not only the one signed in
+    known = per_request(name)
+    if known is None:
+        codes = db.session.scalars(
+            select(CoordinatorAppointment.prefecture_code).where(
+                CoordinatorAppointment.user_id == user.id
+            )
+        )
+        known = per_request(name, frozenset(codes))
+    return known
 
 
 def visible_prefectures(user: User) -> frozenset[str] | None:
     """The prefecture codes `user` may see; None means every prefecture (an admin)."""
-    if user.is_authenticated and user.is_admin:
+    if not policy.is_signed_in(user) or user.is_deleted:
+        return frozenset()
+    if user.is_admin:
         return None
-    return frozenset()
+    if not user.is_confirmed:
+        return frozenset()
+    return appointed_prefectures(user)
 
 
 def require_network_access(user: User) -> None:
