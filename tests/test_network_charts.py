@@ -30,8 +30,10 @@ def test_bar_chart_has_title_desc_and_one_bar_per_value():
     bars = [r for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
     assert [b.find(f"{SVG}title").text for b in bars] == ["2026-09: 0件", "2026-10: 3件"]
     assert float(bars[0].get("height")) == 0.0
-    # The axis tops out at 5 for a largest value of 3; the bar is 3/5 of the plot's height.
-    assert float(bars[1].get("height")) == round((220 - 16 - 40) * 3 / 5, 1)
+    # The axis tops out at 4 for a largest value of 3; the bar is 3/4 of the plot's height.
+    assert float(bars[1].get("height")) == round((220 - 16 - 40) * 3 / 4, 1)
+    ticks = [t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    assert ticks == ["0", "2", "4"]
     assert any(t.text == "–" for t in root.iter(f"{SVG}text"))  # the suppressed month
 
 

@@ -29,7 +29,8 @@ def _number(value) -> float | None:
 
 
 def _nice_max(values: Sequence[float]) -> float:
-    """The top of the axis: the largest value rounded up to 1, 2 or 5 × a power of ten."""
+    """The top of the axis: the largest value rounded up to 2, 4, 6, 8 or 10 × a power of ten
+    (even, so that the middle grid line of a count is a whole number)."""
     top = max([v for v in values if v is not None] or [0.0])
     if top <= 0:
         return 1.0
@@ -38,7 +39,7 @@ def _nice_max(values: Sequence[float]) -> float:
         scale *= 10
     while scale > top:
         scale /= 10
-    for step in (1, 2, 5, 10):
+    for step in (2, 4, 6, 8, 10):
         if step * scale >= top:
             return step * scale
     return 10 * scale  # pragma: no cover - the loop above always returns

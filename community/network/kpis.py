@@ -177,8 +177,9 @@ def columns(bands: list[PopulationBand]) -> list[Column]:
         Column("new_members", _l("新規メンバー"), "count"),
     ]
     for band in bands:
-        cols.append(Column(f"new_members_{band.code}", band.name_ja, "count"))
-    cols.append(Column("new_members_band_unknown", _l("人口規模不明"), "count"))
+        label = _l("新規メンバー（%(band)s）", band=band.name)
+        cols.append(Column(f"new_members_{band.code}", label, "count"))
+    cols.append(Column("new_members_band_unknown", _l("新規メンバー（人口規模不明）"), "count"))
     return cols
 
 
