@@ -326,3 +326,13 @@ def test_open_data_by_prefecture_suppresses_small_cells_even_for_admins(app, net
     assert "asker" not in resp.get_data(as_text=True)
     assert admin.get("/network/open-data/2026-13.csv").status_code == 400
     assert admin.get("/network/open-data/latest.csv").status_code == 400
+
+
+def test_page_in_english(app, network):
+    admin = client_as(app, "boss")
+    admin.set_cookie("lang", "en")
+    html = admin.get("/network/kpis?from=2026-10&to=2026-10").get_data(as_text=True)
+    assert "Monthly figures" in html and "Time to first answer, p50 (hours)" in html
+    assert "2026-10: 4 questions" in html and "2026-10: 5.5 h" in html
+    bad = admin.get("/network/kpis?from=10-2026")
+    assert bad.status_code == 400 and "year and month" in bad.get_data(as_text=True)

@@ -7,6 +7,7 @@ import io
 
 from flask import Response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -52,8 +53,12 @@ def kpis_page():
         cell_text=kpis.cell_text,
         prefectures=list(db.session.scalars(prefectures)),
         fields=list(db.session.scalars(select(Field).order_by(Field.position))),
-        questions_chart=charts.bar_chart("kpi-questions", _("月別の質問数"), questions, "件"),
-        p50_chart=charts.line_chart("kpi-p50", _("初回回答までの時間（中央値）"), p50, _("時間")),
+        questions_chart=charts.bar_chart(
+            "kpi-questions", _("月別の質問数"), questions, pgettext("chart unit", "件")
+        ),
+        p50_chart=charts.line_chart(
+            "kpi-p50", _("初回回答までの時間（中央値）"), p50, pgettext("chart unit", "時間")
+        ),
     )
 
 
