@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from community.auth.models import Role, User
 from community.auth.services import apply_domain_verification
 from community.db import utcnow
+from community.demo_members import load_network_members
 from community.demo_qa import (
     DEMO_DIR,
     load_casebook,
@@ -30,13 +31,22 @@ from community.sitesettings import DEMO_BANNER, ON, set_setting
 DEMO_PASSWORD = "kakehashi-demo"  # noqa: S105 - printed by `make run`; demo data only
 
 
-def load_people(path: Path = DEMO_DIR / "people.yaml", password: str = DEMO_PASSWORD) -> list[User]:
+def password_hash(password: str = DEMO_PASSWORD) -> str:
+    """One hash for every demo account: hashing 150 passwords with scrypt would take seconds."""
+    template = User()
+    template.set_password(password)
+    return template.password_hash
+
+
+def load_people(
+    path: Path = DEMO_DIR / "people.yaml",
+    password: str = DEMO_PASSWORD,
+    hashed: str | None = None,
+) -> list[User]:
     """Create the demo people that do not exist yet (matched by username)."""
     rows = read_yaml(path)
     existing = set(db.session.scalars(select(User.username)))
-    # One hash for everyone: hashing 30+ passwords with scrypt would take seconds.
-    template = User()
-    template.set_password(password)
+    hashed = hashed or password_hash(password)
     now = utcnow()
     created = []
     for row in rows:
@@ -48,7 +58,7 @@ def load_people(path: Path = DEMO_DIR / "people.yaml", password: str = DEMO_PASS
             display_name=row["display_name"],
             role=Role(row.get("role", "member")),
             locale=row.get("locale"),
-            password_hash=template.password_hash,
+            password_hash=hashed,
             email_confirmed_at=now - timedelta(days=90),
             created_at=now - timedelta(days=120),
             last_seen_at=now
@@ -82,7 +92,10 @@ def load_people(path: Path = DEMO_DIR / "people.yaml", password: str = DEMO_PASS
 
 def load_demo() -> dict[str, int]:
     """Load every demo file; returns counts of what was created."""
-    counts = {"people": len(load_people())}
+    hashed = password_hash()
+    counts = {"people": len(load_people(hashed=hashed))}
+    # Generated members at real municipality codes fill the network view's map.
+    counts["members on the map"] = load_network_members(hashed)
     counts["support organisations"], counts["cases"] = load_casebook()
     counts["circles"] = len(load_circles())
     counts["questions"] = len(load_questions())
