@@ -24,7 +24,7 @@ import pytest
 from community.auth.models import Role
 from community.casebook.models import AnswerCitation, CaseLink
 from community.extensions import db
-from community.network import kpis
+from community.network import kpis, kpis_cells
 from community.office_hours.models import Booking, BookingStatus, Mode
 from community.questions.models import Answer, Question
 from tests.conftest import client_as
@@ -277,7 +277,7 @@ def test_coordinator_sees_only_their_prefectures_with_small_cells_suppressed(app
     with app.app_context():
         rows = _rows("coord")
         oct_, nov = rows["2026-10"], rows["2026-11"]
-    S = kpis.SUPPRESSED
+    S = kpis_cells.SUPPRESSED
     assert oct_["questions"] == 3  # 長野県's question is outside the scope
     assert oct_["first_answer_p50_hours"] == S  # from 2 answered questions
     assert oct_["answered_within_7d_pct"] == pytest.approx(66.7)  # from 3 questions
@@ -336,3 +336,18 @@ def test_page_in_english(app, network):
     assert "2026-10: 4 questions" in html and "2026-10: 5.5 h" in html
     bad = admin.get("/network/kpis?from=10-2026")
     assert bad.status_code == 400 and "year and month" in bad.get_data(as_text=True)
+
+
+def test_a_lone_suppressed_cell_of_a_partition_takes_the_smallest_other_with_it():
+    S = kpis_cells.SUPPRESSED
+    cells = {"stage_1": 0, "stage_2": S, "stage_3": 4, "stage_unknown": 3}
+    kpis_cells.protect_partition(
+        cells, kpis_cells.STAGE_KEYS
+    )  # questions 9 - 4 - 3 would give stage 2
+    assert cells == {"stage_1": 0, "stage_2": S, "stage_3": 4, "stage_unknown": S}
+    two = {"stage_1": S, "stage_2": S, "stage_3": 5, "stage_unknown": 0}
+    kpis_cells.protect_partition(two, kpis_cells.STAGE_KEYS)  # 1+2 or 2+1: nothing to give away
+    assert two["stage_3"] == 5
+    none = {"stage_1": 0, "stage_2": 3, "stage_3": 4, "stage_unknown": 0}
+    kpis_cells.protect_partition(none, kpis_cells.STAGE_KEYS)
+    assert none == {"stage_1": 0, "stage_2": 3, "stage_3": 4, "stage_unknown": 0}

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from community.network.kpis_cells import SUPPRESSED
+
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 40
 INK, BAR, GRID = "#111111", "#4d4d4d", "#bbbbbb"
-SUPPRESSED = "suppressed"  # as community.network.kpis.SUPPRESSED
 DASH = "–"
 
 Point = tuple[str, object]  # (label, number | None | SUPPRESSED)

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from community.extensions import db
-from community.network import bp, charts, kpis, scope
+from community.network import bp, charts, kpis, kpis_cells, scope
 from community.reference.models import Field, Prefecture
 
 
@@ -26,7 +26,7 @@ def _csv_response(table: kpis.Table, first_heading: str, filename: str, labels: 
     else:
         writer.writerow(["prefecture_code", "prefecture", *head])
     for key, label, cells in table.rows:
-        values = [kpis.cell_text(cells[c.key], csv=True) for c in table.columns]
+        values = [kpis_cells.cell_text(cells[c.key], csv=True) for c in table.columns]
         writer.writerow([key, *values] if labels else [key, label, *values])
     return Response(
         "\ufeff" + out.getvalue(),
@@ -50,7 +50,7 @@ def kpis_page():
         "network/kpis.html",
         filters=filters,
         table=table,
-        cell_text=kpis.cell_text,
+        cell_text=kpis_cells.cell_text,
         prefectures=list(db.session.scalars(prefectures)),
         fields=list(db.session.scalars(select(Field).order_by(Field.position))),
         questions_chart=charts.bar_chart(

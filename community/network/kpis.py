@@ -1,9 +1,8 @@
-"""Monthly figures (KPIs) of the network view: filters, the table and small-cell suppression.
+"""Monthly figures (KPIs) of the network view: the filters and the tables.
 
-Who sees what: admins every prefecture; a coordinator only their prefectures (scope.py). A
-figure about people under 3 is suppressed outside admins: every count of 1–2 and every share,
-median or mean computed from fewer than 3 items. The open-data table suppresses them for
-everyone. The SQL is in kpis_sql.py; the columns of the table (and of both CSVs) are COLUMNS.
+Who sees what: admins every prefecture; a coordinator only their prefectures (scope.py), with
+small cells suppressed (kpis_cells.py); the open-data table suppresses them for everyone. The
+SQL is in kpis_sql.py.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from community import policy
@@ -22,13 +20,12 @@ from community.errors import DomainError, NotFound
 from community.extensions import db
 from community.network import kpis_sql as sql
 from community.network import scope
+from community.network.kpis_cells import Column, columns, row_cells
 from community.reference.models import Field, PopulationBand, Prefecture
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 60
-SMALL = 3  # cells under this many people (items) are suppressed
-SUPPRESSED = "suppressed"  # a cell's value when it is hidden
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -132,101 +129,6 @@ def parse_filters(viewer, args, now: datetime | None = None) -> Filters:
     return Filters(covered, prefecture, field, first, last)
 
 
-def cell_text(value, csv: bool = False) -> str:
-    """A cell as text: 「–」 on the page (x in CSV, as in official statistics) when suppressed,
-    empty when there is nothing to compute, one decimal for shares, medians and means."""
-    if value == SUPPRESSED:
-        return "x" if csv else "–"
-    if value is None:
-        return ""
-    return f"{value:.1f}" if isinstance(value, float) else str(value)
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the table: its CSV key, its heading and how its cell is made."""
-
-    key: str
-    label: object
-    kind: str  # count | share | hours | mean
-    unit: str = ""
-
-
-def _bands() -> list[PopulationBand]:
-    return list(db.session.scalars(select(PopulationBand).order_by(PopulationBand.position)))
-
-
-def columns(bands: list[PopulationBand]) -> list[Column]:
-    """The table's columns after the group (month or prefecture)."""
-    cols = [
-        Column("questions", _l("質問数"), "count"),
-        Column("first_answer_p50_hours", _l("初回回答までの時間 p50（時間）"), "hours"),
-        Column("answered_within_7d_pct", _l("7日以内に回答された割合（%）"), "share"),
-        Column("answers", _l("回答数"), "count"),
-        Column("answers_cross_municipality_pct", _l("市区町村を越えた回答の割合（%）"), "share"),
-        Column("answers_cross_prefecture_pct", _l("都道府県を越えた回答の割合（%）"), "share"),
-        Column("stage_1", _l("課題ステータス1の質問"), "count"),
-        Column("stage_2", _l("課題ステータス2の質問"), "count"),
-        Column("stage_3", _l("課題ステータス3の質問"), "count"),
-        Column("stage_unknown", _l("課題ステータス不明の質問"), "count"),
-        Column("bookings", _l("オフィスアワー予約"), "count"),
-        Column("bookings_done", _l("オフィスアワー実施"), "count"),
-        Column("rating_mean", _l("満足度の平均（1–5）"), "mean"),
-        Column("questions_with_case", _l("事例が紐づいた質問"), "count"),
-        Column("questions_helped_by_case", _l("事例が解決に役立った質問"), "count"),
-        Column("new_members", _l("新規メンバー"), "count"),
-    ]
-    for band in bands:
-        label = _l("新規メンバー（%(band)s）", band=band.name)
-        cols.append(Column(f"new_members_{band.code}", label, "count"))
-    cols.append(Column("new_members_band_unknown", _l("新規メンバー（人口規模不明）"), "count"))
-    return cols
-
-
-def _cell(kind: str, value, n: int, strict: bool):
-    """A cell's value: a number, None (nothing to compute) or SUPPRESSED."""
-    if kind == "count":
-        return SUPPRESSED if strict and 0 < value < SMALL else value
-    if n == 0:
-        return None
-    if strict and n < SMALL:
-        return SUPPRESSED
-    return round(value, 1)
-
-
-def _row(q: dict, p50: float | None, a: dict, b: dict, m: dict, bands, strict: bool) -> dict:
-    """One group's cells from the raw figures of kpis_sql."""
-    asked, answered = q.get("questions", 0), q.get("answered", 0)
-    raw = {
-        "questions": ("count", asked, 0),
-        "first_answer_p50_hours": ("hours", p50 or 0.0, answered),
-        "answered_within_7d_pct": ("share", 100 * q.get("within_7d", 0) / (asked or 1), asked),
-        "answers": ("count", a.get("answers", 0), 0),
-        "answers_cross_municipality_pct": (
-            "share",
-            100 * a.get("muni_cross", 0) / (a.get("muni_known") or 1),
-            a.get("muni_known", 0),
-        ),
-        "answers_cross_prefecture_pct": (
-            "share",
-            100 * a.get("pref_cross", 0) / (a.get("pref_known") or 1),
-            a.get("pref_known", 0),
-        ),
-        "bookings": ("count", b.get("bookings", 0), 0),
-        "bookings_done": ("count", b.get("done", 0), 0),
-        "rating_mean": ("mean", b.get("rating_sum", 0) / (b.get("rated") or 1), b.get("rated", 0)),
-        "questions_with_case": ("count", q.get("with_case", 0), 0),
-        "questions_helped_by_case": ("count", q.get("helped", 0), 0),
-        "new_members": ("count", sum(m.values()), 0),
-        "new_members_band_unknown": ("count", m.get("", 0), 0),
-    }
-    for key in ("stage_1", "stage_2", "stage_3", "stage_unknown"):
-        raw[key] = ("count", q.get(key, 0), 0)
-    for band in bands:
-        raw[f"new_members_{band.code}"] = ("count", m.get(band.code, 0), 0)
-    return {key: _cell(kind, value, n, strict) for key, (kind, value, n) in raw.items()}
-
-
 def _figures(filters: Filters, by: str):
     return (
         sql.question_figures(filters, by),
@@ -235,6 +137,10 @@ def _figures(filters: Filters, by: str):
         sql.booking_figures(filters, by),
         sql.member_figures(filters, by),
     )
+
+
+def _bands() -> list[PopulationBand]:
+    return list(db.session.scalars(select(PopulationBand).order_by(PopulationBand.position)))
 
 
 @dataclass
@@ -255,7 +161,7 @@ def monthly_table(viewer, filters: Filters) -> Table:
         (
             month,
             month,
-            _row(
+            row_cells(
                 q.get(month, {}),
                 p50.get(month),
                 a.get(month, {}),
@@ -283,7 +189,7 @@ def open_data_table(viewer, month: str) -> Table:
         (
             p.code,
             p.name_ja,
-            _row(
+            row_cells(
                 q.get(p.code, {}),
                 p50.get(p.code),
                 a.get(p.code, {}),

@@ -1,8 +1,7 @@
 """The SQL of the monthly figures: one grouped statement per family of figures.
 
-Every function takes the filters and a `by` choice ("month" in JST, or "prefecture" of the
-person the figure is about) and returns {group key: {figure: number}}. The number of statements
-is fixed whatever the data's size: each family is one GROUP BY, the median one more.
+Each function takes the filters and `by` ("month" in JST, or "prefecture" of the person the
+figure is about) and returns {group key: figures}: one GROUP BY per family, whatever the size.
 
 Dates are stored in UTC. A month in JST is the UTC timestamp shifted by nine hours (Japan has
 no daylight saving time), which both databases can group by: strftime on SQLite, to_char of
