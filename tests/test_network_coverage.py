@@ -187,7 +187,7 @@ def test_invitation_names_the_municipality_and_links_to_registration(app, networ
     html = c.get(f"/network/prefectures/{GIFU}/invitation?municipality={OGAKI}").get_data(
         as_text=True
     )
-    assert "大垣市 技術職員のみなさま" in html
+    assert "大垣市 技術系職員のみなさま" in html
     assert "/auth/register" in html and "mailto:?subject=" in html
     assert (
         c.get(f"/network/prefectures/{GIFU}/invitation?municipality={NAGANO_CITY}").status_code

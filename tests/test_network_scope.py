@@ -98,7 +98,9 @@ def test_admin_appoints_and_removes_a_coordinator(app, people):
     assert resp.status_code == 302
     with app.app_context():
         row = db.session.scalar(
-            select(CoordinatorAppointment).join(CoordinatorAppointment.user).where(User.username == "plain")
+            select(CoordinatorAppointment)
+            .join(CoordinatorAppointment.user)
+            .where(User.username == "plain")
         )
         assert row.prefecture_code == NAGANO
         appointment_id = row.id
