@@ -10,8 +10,9 @@ one-time form keys; `personalise` fills them in for each response. A page cached
 signed-in readers also keeps placeholders where base.html shows the reader's own parts (the bell,
 the account menu, their banners: templates/_me.html); `fill_personal` renders them per response.
 
-With REDIS_URL the fragments are shared by every worker (one MGET a page); otherwise each process
-keeps its own. Redis failing costs speed, not pages: the fragments are rendered as if missing.
+With REDIS_URL the fragments are shared by every worker (one MGET a page), each process keeping the
+ones it reads most in front of Redis (`TieredStore`); otherwise each process keeps its own. Redis
+failing costs speed, not pages: the fragments are rendered as if missing.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 CSRF_PLACEHOLDER = "\x00csrf\x00"
 _KEY_RE = re.compile(re.escape(KEY_PLACEHOLDER))
 LOCAL_ENTRIES = 4000
+# With Redis, what each process keeps of its own in front of it (characters of HTML: ~32 MB).
+TIER_LOCAL_CHARS = 16_000_000
+TIER_FETCHED_TTL = 60  # seconds
 REDIS_TTL = 24 * 3600  # seconds; fragments are keyed by content, the TTL only frees memory
 PREFIX = "frag:"
 PERSONAL_PARTS = ("nav", "quick", "banners")  # the macros of templates/_me.html
@@ -47,10 +51,13 @@ def digest(*parts) -> str:
 
 
 class LocalStore:
-    """A bounded LRU dict, shared by the threads of one process."""
+    """A bounded LRU dict, shared by the threads of one process: at most `size` entries and, when
+    `max_chars` is given, at most that many characters of HTML in all."""
 
-    def __init__(self, size: int = LOCAL_ENTRIES) -> None:
+    def __init__(self, size: int = LOCAL_ENTRIES, max_chars: int | None = None) -> None:
         self.size = size
+        self.max_chars = max_chars
+        self._chars = 0
         self._data: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -63,7 +70,7 @@ class LocalStore:
                 if entry is None:
                     continue
                 if entry[0] < now:
-                    del self._data[key]
+                    self._chars -= len(self._data.pop(key)[1])
                     continue
                 self._data.move_to_end(key)
                 found[key] = entry[1]
@@ -73,14 +80,21 @@ class LocalStore:
         expires = time.monotonic() + ttl
         with self._lock:
             for key, value in items.items():
+                old = self._data.get(key)
+                if old is not None:
+                    self._chars -= len(old[1])
                 self._data[key] = (expires, value)
                 self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+                self._chars += len(value)
+            while len(self._data) > self.size or (
+                self.max_chars is not None and self._chars > self.max_chars and self._data
+            ):
+                self._chars -= len(self._data.popitem(last=False)[1][1])
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._chars = 0
 
 
 class RedisStore:
@@ -120,6 +134,38 @@ class RedisStore:
             log.warning("fragment cache unavailable: %s", err)
 
 
+class TieredStore:
+    """Redis shared by every process, with a small LRU of this process's own in front of it.
+
+    Keys name their content (the module's docstring), so a copy kept in the process can never be
+    stale: what changes is the key a page asks for. The local copy saves the round trip and the
+    transfer of a whole page (tens of kB) on every read of a popular page."""
+
+    def __init__(self, shared: RedisStore, local: LocalStore) -> None:
+        self.shared = shared
+        self.local = local
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        found = self.local.get_many(keys)
+        missing = [k for k in keys if k not in found]
+        if missing:
+            fetched = self.shared.get_many(missing)
+            if fetched:
+                # Redis does not say how long these have left: a minute bounds what a TTL that
+                # stands for "a change nobody reported" (page_cache.PAGE_TTL) may overrun.
+                self.local.set_many(fetched, ttl=TIER_FETCHED_TTL)
+                found.update(fetched)
+        return found
+
+    def set_many(self, items: dict[str, str], ttl: int = REDIS_TTL) -> None:
+        self.local.set_many(items, ttl)
+        self.shared.set_many(items, ttl)
+
+    def clear(self) -> None:
+        self.local.clear()
+        self.shared.clear()
+
+
 def init_app(app: Flask) -> None:
     """The app's store: Redis when REDIS_URL is set (FRAGMENT_CACHE="local" keeps it in-process;
     "off" renders everything every time, for comparison)."""
@@ -127,7 +173,10 @@ def init_app(app: Flask) -> None:
     if mode == "off":
         store = None
     elif app.config.get("REDIS_URL") and mode != "local":
-        store = RedisStore(app.config["REDIS_URL"], redis_options(app.config))
+        store = TieredStore(
+            RedisStore(app.config["REDIS_URL"], redis_options(app.config)),
+            LocalStore(max_chars=TIER_LOCAL_CHARS),
+        )
     else:
         store = LocalStore()
     app.extensions["fragments"] = store
