@@ -115,6 +115,7 @@ def import_models() -> None:
     import community.search.index  # noqa: F401 - session hooks that keep the index current
     import community.search.models  # noqa: F401
     import community.sitesettings  # noqa: F401 - site-wide settings (the demo banner)
+    import community.tokens.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -133,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from community.questions import bp as questions_bp
     from community.search import bp as search_bp
     from community.support import bp as support_bp
+    from community.tokens import bp as tokens_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -148,3 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(network_bp, url_prefix="/network")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(tokens_bp)
+    from community.api import v1 as api_v1
+
+    api_v1.init_app(app)
