@@ -23,12 +23,13 @@ from community.reference.models import Field, Municipality
 
 USERNAME_PREFIX = "demo_net_"
 # Generated members per prefecture (JIS X 0401). 秋田, 群馬, 福井, 鳥取, 香川, 佐賀 and 宮崎 get
-# none, here or in people.yaml, so the map shows prefectures the network has not reached.
+# none, here or in people.yaml, so the map shows prefectures the network has not reached; a few
+# small prefectures (富山, 滋賀, 島根, 徳島, 大分) get many, so every colour of the map is used.
 PLAN: dict[str, int] = {
     "01": 9, "02": 2, "03": 3, "04": 2, "06": 2, "07": 4, "08": 2, "09": 1, "11": 3, "12": 2,
-    "13": 3, "14": 1, "15": 5, "16": 6, "17": 3, "19": 2, "20": 8, "21": 12, "22": 2, "23": 3,
-    "24": 2, "25": 2, "26": 2, "27": 1, "28": 2, "29": 4, "30": 3, "32": 3, "33": 1, "34": 2,
-    "35": 1, "36": 2, "38": 4, "39": 5, "40": 2, "42": 2, "43": 4, "44": 2, "46": 3, "47": 3,
+    "13": 3, "14": 1, "15": 5, "16": 16, "17": 3, "19": 2, "20": 8, "21": 12, "22": 2, "23": 3,
+    "24": 2, "25": 12, "26": 2, "27": 1, "28": 2, "29": 4, "30": 3, "32": 12, "33": 1, "34": 2,
+    "35": 1, "36": 12, "38": 4, "39": 5, "40": 2, "42": 2, "43": 4, "44": 14, "46": 3, "47": 3,
 }  # fmt: skip
 # Kinds taken in turn, small places first: the map must show whether villages are reached.
 KIND_TURNS = ("村", "町", "市", "町", "村", "市", "特別区")
