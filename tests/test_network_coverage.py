@@ -220,3 +220,31 @@ def test_query_count_does_not_grow_with_members(app, network, count_queries):
     after = [_page_queries(app, count_queries, p) for p in paths]
     assert after == before
     assert max(after) <= 10, after
+
+
+@pytest.fixture
+def ogaki_retired(app):
+    """大垣市 retired (merged); reference rows outlive tests, so this is undone."""
+    from datetime import date
+
+    with app.app_context():
+        db.session.execute(
+            update(Municipality)
+            .where(Municipality.code == OGAKI)
+            .values(retired_at=date(2026, 4, 1))
+        )
+        db.session.commit()
+    yield
+    with app.app_context():
+        db.session.execute(update(Municipality).values(retired_at=None))
+        db.session.commit()
+
+
+def test_retired_municipalities_and_their_members_are_not_counted(app, network, ogaki_retired):
+    with app.app_context():
+        _member("ogaki_left", OGAKI, MUNI)
+        db.session.commit()
+    with app.test_request_context():
+        area, _ = coverage.prefecture(_user("gifu_coord"), GIFU)
+        assert area.tally.total == 41 and area.tally.covered == 3
+        assert OGAKI not in {p.code for p in area.places}

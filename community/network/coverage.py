@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
@@ -48,7 +49,7 @@ class Place:
     def covered(self) -> bool:
         return self.members > 0
 
-    @property
+    @cached_property  # read once all of its members are counted
     def band(self) -> str:
         """From the official population when known, else the band most of its members declare."""
         official = band_for(self.population)
@@ -131,19 +132,21 @@ def _places(codes: frozenset[str] | None) -> dict[str, Place]:
             func.sum(active),
         )
         .join(User, User.id == Profile.user_id)
-        .join(Municipality, Municipality.code == Profile.municipality_code)
         .where(
+            Profile.municipality_code.is_not(None),
             User.deleted_at.is_(None),
             User.email_confirmed_at.is_not(None),
-            Municipality.kind.in_(COUNTED_KINDS),
-            Municipality.retired_at.is_(None),
         )
         .group_by(Profile.municipality_code, Profile.population_band_code)
     )
+    # No join to municipalities: members of uncounted ones (a prefecture's office, a retired
+    # town) are dropped below, which spares a join over every member.
     if codes is not None:
-        members = members.where(Municipality.prefecture_code.in_(sorted(codes)))
+        members = members.where(Profile.municipality_code.in_(sorted(places)))
     for code, band, n, n_staff, n_active in db.session.execute(members):
-        place = places[code]
+        place = places.get(code)
+        if place is None:
+            continue
         place.members += n
         place.staff += int(n_staff or 0)
         place.active += int(n_active or 0)
