@@ -178,3 +178,22 @@ def test_rate_limit_per_token_with_retry_after(limited_app, make_user):
     assert r.get_json()["error"]["code"] == "rate_limited"
     # Counted per token: another token of the same member still has its own allowance.
     assert client.get("/api/v1/questions", headers=bearer(second)).status_code == 200
+
+
+def test_posting_through_the_api_counts_against_the_members_post_limit(limited_app, make_user):
+    make_user(username="hana")
+    limited_app.config["RATELIMIT_POST_NEW"] = "2 per minute"
+    limited_app.config["RATELIMIT_POST"] = "2 per minute"
+    text = make_token(limited_app, "hana")
+    client = limited_app.test_client()
+    statuses = [
+        client.post(
+            "/api/v1/questions",
+            json={**ASK, "title": f"{ASK['title']} {i}"},
+            headers=bearer(text),
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    # Reading is not posting: the list still answers.
+    assert client.get("/api/v1/questions", headers=bearer(text)).status_code == 200
