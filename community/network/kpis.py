@@ -129,14 +129,20 @@ def parse_filters(viewer, args, now: datetime | None = None) -> Filters:
     return Filters(covered, prefecture, field, first, last)
 
 
-def _figures(filters: Filters, by: str):
+def _figures(filters: Filters, by: str) -> tuple[dict, ...]:
+    """The raw figures by group: questions, answers, bookings, new members (four statements)."""
+    sql.without_jit()
     return (
         sql.question_figures(filters, by),
-        sql.first_answer_medians(filters, by),
         sql.answer_figures(filters, by),
         sql.booking_figures(filters, by),
         sql.member_figures(filters, by),
     )
+
+
+def _cells(figures: tuple[dict, ...], key: str, bands, strict: bool) -> dict:
+    q, a, b, m = (family.get(key, {}) for family in figures)
+    return row_cells(q, q.get("p50"), a, b, m, bands, strict)
 
 
 def _bands() -> list[PopulationBand]:
@@ -156,23 +162,8 @@ def monthly_table(viewer, filters: Filters) -> Table:
     """The KPI table by JST month for `filters` (already checked against the viewer's scope)."""
     strict = not policy.is_admin(viewer)
     bands = _bands()
-    q, p50, a, b, m = _figures(filters, "month")
-    rows = [
-        (
-            month,
-            month,
-            row_cells(
-                q.get(month, {}),
-                p50.get(month),
-                a.get(month, {}),
-                b.get(month, {}),
-                m.get(month, {}),
-                bands,
-                strict,
-            ),
-        )
-        for month in filters.months
-    ]
+    figures = _figures(filters, "month")
+    rows = [(month, month, _cells(figures, month, bands, strict)) for month in filters.months]
     return Table(columns(bands), rows, strict)
 
 
@@ -183,22 +174,7 @@ def open_data_table(viewer, month: str) -> Table:
     m_ = parse_month(month, _("月"))
     filters = Filters(None, "", "", m_, m_)
     bands = _bands()
-    q, p50, a, b, m = _figures(filters, "prefecture")
+    figures = _figures(filters, "prefecture")
     prefectures = db.session.scalars(select(Prefecture).order_by(Prefecture.code))
-    rows = [
-        (
-            p.code,
-            p.name_ja,
-            row_cells(
-                q.get(p.code, {}),
-                p50.get(p.code),
-                a.get(p.code, {}),
-                b.get(p.code, {}),
-                m.get(p.code, {}),
-                bands,
-                True,
-            ),
-        )
-        for p in prefectures
-    ]
+    rows = [(p.code, p.name_ja, _cells(figures, p.code, bands, True)) for p in prefectures]
     return Table(columns(bands), rows, True)
