@@ -203,6 +203,7 @@ def test_page_for_admin_shows_figures_and_charts(app, network):
     assert "2026-10: 5.5時間" in html
     assert "<script" not in html.split("<main", 1)[-1].split("</main>")[0]
     assert "秘匿です" not in html  # admins see every cell
+    assert 'href="/network/open-data/2026-10.csv"' in html
 
 
 def test_csv_has_the_same_cells(app, network):
@@ -298,6 +299,7 @@ def test_coordinator_pages_and_scope(app, coordinator):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "秘匿です" in html and '<td class="num">–</td>' in html
+    assert "/network/open-data/" not in html
     assert "長野県" not in html.split('id="kpi-prefecture"', 1)[1].split("</select>")[0]
     csv = coordinator.get("/network/kpis.csv?from=2026-10&to=2026-10").get_data(as_text=True)
     assert csv.lstrip("\ufeff").splitlines()[1].startswith("2026-10,3,x,66.7,4,66.7,33.3,0,x,x,0,")

@@ -11,6 +11,7 @@ from flask_babel import pgettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from community import policy
 from community.extensions import db
 from community.network import bp, charts, kpis, kpis_cells, scope
 from community.reference.models import Field, Prefecture
@@ -51,6 +52,7 @@ def kpis_page():
         filters=filters,
         table=table,
         cell_text=kpis_cells.cell_text,
+        open_data=policy.is_admin(current_user),
         prefectures=list(db.session.scalars(prefectures)),
         fields=list(db.session.scalars(select(Field).order_by(Field.position))),
         questions_chart=charts.bar_chart(
