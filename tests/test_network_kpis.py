@@ -6,7 +6,8 @@ October 2026 (JST), asked by `asker` (岐阜県, 岐阜市) in 橋梁:
   q2 at 10-10 12:00, first answer by `nagano` (長野市) after 10 h, then `gifu1` (岐阜市) after
      20 h; the accepted answer (nagano's) cites a case ("helped resolve"); no stage chosen →
      the asker's current stage 2.
-  q3 at 10-31 23:30 JST, only the asker's own answer (not counted); no stage → 2.
+  q3 at 10-31 23:30 JST, only the asker's own answer and a hidden one (neither counted); no
+     stage → 2.
   qf at 10-20 by `farmer` (長野県) in 道路, never answered.
   a hidden question in October, not counted.
 November: q4 at 11-01 00:10 JST (still October in UTC), answered by `nowhere` after 200 h.
@@ -115,6 +116,7 @@ def network(app):
         _answer(gifu1, q2, 20)
         q3 = _question(asker, jst(2026, 10, 31, 23, 30))
         _answer(asker, q3, 1)
+        _answer(gifu2, q3, 2).hidden_at = q3.created_at  # hidden by a moderator: not counted
         _question(farmer, jst(2026, 10, 20, 9, 0), field="road")
         _question(asker, jst(2026, 10, 21, 9, 0), hidden=True)
         q4 = _question(asker, jst(2026, 11, 1, 0, 10), stage=1)
@@ -353,3 +355,16 @@ def test_a_lone_suppressed_cell_of_a_partition_takes_the_smallest_other_with_it(
     none = {"stage_1": 0, "stage_2": 3, "stage_3": 4, "stage_unknown": 0}
     kpis_cells.protect_partition(none, kpis_cells.STAGE_KEYS)
     assert none == {"stage_1": 0, "stage_2": 3, "stage_3": 4, "stage_unknown": 0}
+
+
+def test_default_period_is_the_last_12_months_in_japan_time(app, network):
+    with app.app_context():
+        boss = user_named("boss")
+        # 15:30 UTC on 30 November is already 1 December in Japan.
+        f = kpis.parse_filters(boss, {}, now=datetime(2026, 11, 30, 15, 30, tzinfo=UTC))
+        assert (f.first, f.last) == ((2026, 1), (2026, 12))
+        assert f.start_utc == datetime(2025, 12, 31, 15, 0, tzinfo=UTC)
+        assert f.end_utc == datetime(2026, 12, 31, 15, 0, tzinfo=UTC)
+        assert len(f.months) == 12
+        f = kpis.parse_filters(boss, {"to": "2026-02"})
+        assert (f.first, f.last) == ((2025, 3), (2026, 2))
