@@ -39,9 +39,10 @@ LAYOUT: dict[str, tuple[int, int]] = {
 TILE = 44  # px, one prefecture
 GAP = 3
 COLUMNS, ROWS = 13, 11
-# A sequential scale (ColorBrewer Blues, 5 classes): light = low, dark = high; it stays
-# ordered when printed in grey. Text is dark on the light steps, white on the dark ones.
-STEPS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+# A sequential scale (ColorBrewer Blues): light = low, dark = high; it stays ordered when
+# printed in grey. Text is dark on the light steps, white on the dark ones (the two dark steps
+# are a shade darker than Blues-5 so that small white text keeps a 4.5:1 contrast).
+STEPS = ("#eff3ff", "#bdd7e7", "#6baed6", "#2171b5", "#08306b")
 TEXT_ON = ("#1a1a1a", "#1a1a1a", "#1a1a1a", "#ffffff", "#ffffff")
 NO_DATA = "#ffffff"  # white with a dashed grey outline: distinct from the lightest step
 NO_DATA_STROKE = "#8c8c8c"
