@@ -57,5 +57,8 @@ def test_labels_are_escaped_and_nothing_needs_script_or_inline_style():
 
 def test_empty_and_all_zero_charts_are_drawn():
     assert "<svg" in bar_chart("e", "空", [])
+    note = "表示できる値がありません"
+    assert note in line_chart("s", "秘匿", [("1", SUPPRESSED), ("2", None)], empty=note)
+    assert note not in line_chart("s", "一つ", [("1", SUPPRESSED), ("2", 4.0)], empty=note)
     root = _tree(line_chart("z", "ゼロ", [("1", 0), ("2", 0)]))
     assert len(list(root.iter(f"{SVG}circle"))) == 2

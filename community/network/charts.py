@@ -34,7 +34,7 @@ def _nice_max(values: Sequence[float]) -> float:
     (even, so that the middle grid line of a count is a whole number)."""
     top = max([v for v in values if v is not None] or [0.0])
     if top <= 0:
-        return 1.0
+        return 2.0
     scale = 1.0
     while scale * 10 <= top:
         scale *= 10
@@ -94,10 +94,24 @@ def _frame(chart_id: str, title: str, points: Sequence[Point], unit: str, top: f
     return parts, slot, plot_h
 
 
-def bar_chart(chart_id: str, title: str, points: Sequence[Point], unit: str = "") -> Markup:
-    """Vertical bars, one per point; a suppressed value shows a dash and no bar."""
+def _empty_note(parts: list[str], points: Sequence[Point], empty: str) -> None:
+    """Say so in the plot when no value can be drawn (all missing or suppressed)."""
+    if empty and all(_number(v) is None for _, v in points):
+        x, y = (LEFT + WIDTH - RIGHT) / 2, TOP + (HEIGHT - TOP - BOTTOM) / 2
+        parts.append(
+            f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" fill="{INK}" font-size="13">'
+            f"{escape(empty)}</text>"
+        )
+
+
+def bar_chart(
+    chart_id: str, title: str, points: Sequence[Point], unit: str = "", empty: str = ""
+) -> Markup:
+    """Vertical bars, one per point; a suppressed value shows a dash and no bar; `empty` is
+    written across the plot when no value can be drawn."""
     top = _nice_max([_number(v) for _, v in points])
     parts, slot, plot_h = _frame(chart_id, title, points, unit, top)
+    _empty_note(parts, points, empty)
     for i, (label, value) in enumerate(points):
         x = LEFT + slot * i + slot * 0.15
         number = _number(value)
@@ -118,11 +132,14 @@ def bar_chart(chart_id: str, title: str, points: Sequence[Point], unit: str = ""
     return Markup("".join(parts))  # noqa: S704 - every text in parts went through escape()
 
 
-def line_chart(chart_id: str, title: str, points: Sequence[Point], unit: str = "") -> Markup:
+def line_chart(
+    chart_id: str, title: str, points: Sequence[Point], unit: str = "", empty: str = ""
+) -> Markup:
     """A line through the known values (broken where a value is missing or suppressed), with a
-    dot on each."""
+    dot on each; `empty` is written across the plot when no value can be drawn."""
     top = _nice_max([_number(v) for _, v in points])
     parts, slot, plot_h = _frame(chart_id, title, points, unit, top)
+    _empty_note(parts, points, empty)
     segments: list[list[tuple[float, float]]] = [[]]
     dots = []
     for i, (label, value) in enumerate(points):

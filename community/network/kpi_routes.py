@@ -47,6 +47,7 @@ def kpis_page():
         prefectures = prefectures.where(Prefecture.code.in_(sorted(visible)))
     questions = [(key, cells["questions"]) for key, _label, cells in table.rows]
     p50 = [(key, cells["first_answer_p50_hours"]) for key, _label, cells in table.rows]
+    empty = _("表示できる値がありません（該当なし、または秘匿）")
     return render_template(
         "network/kpis.html",
         filters=filters,
@@ -56,10 +57,10 @@ def kpis_page():
         prefectures=list(db.session.scalars(prefectures)),
         fields=list(db.session.scalars(select(Field).order_by(Field.position))),
         questions_chart=charts.bar_chart(
-            "kpi-questions", _("月別の質問数"), questions, pgettext("chart unit", "件")
+            "kpi-questions", _("月別の質問数"), questions, pgettext("chart unit", "件"), empty
         ),
         p50_chart=charts.line_chart(
-            "kpi-p50", _("初回回答までの時間（中央値）"), p50, pgettext("chart unit", "時間")
+            "kpi-p50", _("初回回答までの時間（中央値）"), p50, pgettext("chart unit", "時間"), empty
         ),
     )
 
