@@ -207,6 +207,13 @@ def test_validation_errors_are_422_in_the_one_shape_in_japanese(app, world):
     assert r.status_code == 400 and r.get_json()["error"]["fields"] == {
         "_schema": ["本文が正しい JSON ではありません。"]
     }
+    # NUL is refused as on the forms (PostgreSQL cannot store it); other controls are removed.
+    r = api.post("/api/v1/questions", json={"title": TITLE + "\x00", "body": BODY}, headers=token)
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "bad_input"
+    r = api.post(
+        "/api/v1/questions", json={"title": TITLE + "\x07\n続き", "body": BODY}, headers=token
+    )
+    assert r.status_code == 201 and r.get_json()["title"] == TITLE + " 続き"
     # And in English for a member who chose it (the site's language setting).
     with app.app_context():
         user_named("insider").locale = "en"

@@ -3,19 +3,62 @@ from these, so what is documented is what is validated and returned."""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, pre_load, validate
 
-from community.questions.models import BODY_MAX, TITLE_MAX, QuestionStatus
+from community import inputs
+from community.questions.models import (
+    ANSWER_MIN,
+    BODY_MAX,
+    BODY_MIN,
+    TITLE_MAX,
+    TITLE_MIN,
+    QuestionStatus,
+)
+from community.text import clean_multiline, one_line
 
 PER_PAGE_MAX = 100
 
 
+class OneLine(fields.String):
+    """A one-line text (a title, tags): line breaks become spaces, controls go, as in forms."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return one_line(super()._deserialize(value, attr, data, **kwargs))
+
+
+class MultiLine(fields.String):
+    """A text of several lines (a body): control characters other than line breaks go."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return clean_multiline(super()._deserialize(value, attr, data, **kwargs))
+
+
+def _refuse_never(value) -> None:
+    """NUL and lone surrogates anywhere in a JSON body: the 400 the forms give
+    (community/inputs.py), before anything reaches the database."""
+    if isinstance(value, str):
+        if inputs._NEVER.search(value):
+            inputs._refuse()
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_never(key)
+            _refuse_never(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_never(item)
+
+
 class Strict(Schema):
     """Input: unknown keys are an error (marshmallow's default, kept explicit: a typo in a
-    field name must not be silently ignored)."""
+    field name must not be silently ignored); NUL is refused as on the forms."""
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def refuse_never(self, data, **kwargs):
+        _refuse_never(data)
+        return data
 
 
 class ErrorDetail(Schema):
@@ -122,17 +165,17 @@ class ShowArgs(Strict):
 
 
 class AskIn(Strict):
-    title = fields.String(required=True, validate=validate.Length(max=TITLE_MAX))
-    body = fields.String(required=True, validate=validate.Length(max=BODY_MAX))
+    title = OneLine(required=True, validate=validate.Length(min=TITLE_MIN, max=TITLE_MAX))
+    body = MultiLine(required=True, validate=validate.Length(min=BODY_MIN, max=BODY_MAX))
     circle = fields.String(allow_none=True, metadata={"description": "Circle slug; none: open."})
     field = fields.String(allow_none=True)
     stage = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=3))
-    topics = fields.List(fields.String(), validate=validate.Length(max=3))
-    tags = fields.String(metadata={"description": "Space- or comma-separated tags."})
+    topics = fields.List(OneLine(), validate=validate.Length(max=3))
+    tags = OneLine(metadata={"description": "Space- or comma-separated tags."})
 
 
 class AnswerIn(Strict):
-    body = fields.String(required=True, validate=validate.Length(max=BODY_MAX))
+    body = MultiLine(required=True, validate=validate.Length(min=ANSWER_MIN, max=BODY_MAX))
 
 
 class AnswerCreated(Schema):
