@@ -54,6 +54,8 @@ from community.office_hours.models import (
     Mode,
 )
 from community.questions import services as qa
+from community.tokens import services as access_tokens
+from community.tokens.models import AccessToken
 from community.questions.models import (
     Answer,
     CloseReason,
@@ -323,6 +325,11 @@ def _close(w):
     qa.close(_user("boss"), db.session.get(Question, w.t.q), CloseReason.OFF_TOPIC)
 
 
+def _token(w):
+    """A read token of booker's (w.token: its id)."""
+    w.token = access_tokens.create(_user("booker"), "bot", "read")[0].id
+
+
 NEW_CIRCLE = {"name_en": "New", "visibility": "open", "description": "", "rules": ""}
 CASE_FORM = {"direction": "outside", "status": "published", "action": "save"}
 BOOKING = lambda name: lambda w: f"/bookings/{getattr(w.hours, name)}"  # noqa: E731
@@ -371,6 +378,18 @@ ROUTES = [
           state=mine("onboarding_dismissed_at")),
     Route("api.markdown_preview", lambda w: "/api/markdown/preview", E(OK, anonymous=403),
           json=True, data=lambda w: {"source": "**太字**"}),
+    # The JSON API with the session cookie (tokens: tests/test_api_v1_tokens.py).
+    Route("api_v1.Questions", lambda w: "/api/v1/questions",
+          E(OK, anonymous=401, other_member=422, other_mod=422), circle=True,
+          json=True, data=lambda w: {**ASK, "circle": w.t.slug, "stage": 3},
+          state=rows(Question, lambda w: Question.circle_id == w.t.circle_id)),
+    Route("api_v1.Answers", lambda w: f"/api/v1/questions/{w.t.q}/answers",
+          E(OK, anonymous=401), circle=True, json=True, data=lambda w: {"body": ANSWER},
+          state=rows(Answer, lambda w: Answer.question_id == w.t.q)),
+    Route("tokens.create", lambda w: "/settings/tokens", SIGNED_IN,
+          data=lambda w: {"name": "県のボット", "scope": "read"}, state=rows(AccessToken)),
+    Route("tokens.revoke", lambda w: f"/settings/tokens/{w.token}/revoke", E(404, booker=OK),
+          prepare=_token, state=get(AccessToken, "revoked_at", lambda w: w.token)),
     # --- administration --------------------------------------------------------------------
     Route("admin.change_role", lambda w: f"/admin/users/{w.ids['booker']}/role", ADMINS,
           data=lambda w: {"role": "editor"}, state=booker("role")),
