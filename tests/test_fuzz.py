@@ -168,6 +168,8 @@ class World:
             "filename": ["css/app.css", "js/live.js", "../wsgi.py", "nope.txt"],
             "token": ["x", "0" * 40],
             "number": ["1", "2", "3", "4", "0", "5", "99"],  # casebook chapters
+            "code": ["21", "13", "47", "00", "48", "2", "212016"],  # prefectures (network view)
+            "month": ["2026-10", "2026-13", "1999-01", "2026-1", "9999-12"],  # open data
         }
         if name.endswith("_id"):
             ids = st.integers(min_value=1, max_value=60).map(str)
