@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from urllib.parse import urlencode
 
 from flask import Response, request, url_for
 from flask.views import MethodView
@@ -97,8 +98,9 @@ class Questions(MethodView):
         )
         next_url = None
         if cursor:
-            query = {k: v for k, v in request.args.items() if k != "cursor"}
-            next_url = url_for("api_v1.Questions", **query, cursor=cursor)
+            # From the validated filters only: other query keys are ignored, never echoed.
+            query = {k: v for k, v in args.items() if k != "cursor"}
+            next_url = f"{url_for('api_v1.Questions')}?{urlencode({**query, 'cursor': cursor})}"
         body = {"items": [present.summary(q) for q in rows], "next": next_url}
         return _conditional(_weak_etag(body, str(get_locale())), body)
 
