@@ -57,10 +57,10 @@ def _weak_etag(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
 
 
-def _conditional(etag: str, body: dict | None):
+def _conditional(etag: str, body: dict | None, **extra: str):
     """304 when the client's If-None-Match holds `etag`, else the body (serialised by the
     view's schema) with the ETag; responses differ by caller and language."""
-    headers = {"ETag": f'W/"{etag}"', "Vary": "Authorization, Cookie, Accept-Language"}
+    headers = {"ETag": f'W/"{etag}"', "Vary": "Authorization, Cookie, Accept-Language", **extra}
     if request.if_none_match.contains_weak(etag):
         return Response(status=304, headers=headers)
     if body is None:
@@ -82,9 +82,11 @@ def _circle(slug: str | None) -> Circle | None:
 class Questions(MethodView):
     @bp.arguments(ListArgs, location="query")
     @bp.response(200, QuestionPage)
+    @bp.alt_response(304, description="Not modified (If-None-Match).", success=True)
     @bp.doc(security=READ_SECURITY, summary="List questions, newest first")
     def get(self, args):
-        """Questions you may see, newest first, with the filters of /questions/."""
+        """Questions you may see, newest first, with the filters of /questions/. The weak ETag
+        comes back in If-None-Match for a 304; `next` (and the Link header) is the next page."""
         rows, cursor = cursors.page(
             current_user,
             cursor=args.get("cursor"),
@@ -102,7 +104,8 @@ class Questions(MethodView):
             query = {k: v for k, v in args.items() if k != "cursor"}
             next_url = f"{url_for('api_v1.Questions')}?{urlencode({**query, 'cursor': cursor})}"
         body = {"items": [present.summary(q) for q in rows], "next": next_url}
-        return _conditional(_weak_etag(body, str(get_locale())), body)
+        links = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+        return _conditional(_weak_etag(body, str(get_locale())), body, **links)
 
     @writes
     @post_limited
@@ -121,9 +124,11 @@ class Questions(MethodView):
 class QuestionItem(MethodView):
     @bp.arguments(ShowArgs, location="query")
     @bp.response(200, QuestionDetail)
+    @bp.alt_response(304, description="Not modified (If-None-Match).", success=True)
     @bp.doc(security=READ_SECURITY, summary="A question with its answers and comments")
     def get(self, args, question_id):
-        """The question, one page of its answers (30) and all their comments."""
+        """The question, one page of its answers (30) and all their comments. Send the weak
+        ETag back in If-None-Match: 304 while the thread is unchanged."""
         question = services.get_visible(current_user, question_id)
         viewer = current_user.id if policy.is_signed_in(current_user) else None
         # The version changes with everything the page shows (questions/page_cache.py), so a
