@@ -197,3 +197,16 @@ def test_posting_through_the_api_counts_against_the_members_post_limit(limited_a
     assert statuses == [201, 201, 429]
     # Reading is not posting: the list still answers.
     assert client.get("/api/v1/questions", headers=bearer(text)).status_code == 200
+
+
+def test_deleted_members_tokens_stop_working_and_others_stay(app, make_user):
+    make_user(username="hana")
+    make_user(username="ken")
+    gone = make_token(app, "hana")
+    kept = make_token(app, "ken")
+    with app.app_context():
+        user_named("hana").deleted_at = utcnow()
+        db.session.commit()
+    client = app.test_client()
+    assert client.get("/api/v1/questions", headers=bearer(gone)).status_code == 401
+    assert client.get("/api/v1/questions", headers=bearer(kept)).status_code == 200
