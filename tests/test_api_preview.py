@@ -32,11 +32,13 @@ def test_preview_bad_payload_is_422_with_field(client, make_user):
 def test_preview_requires_csrf_header_when_csrf_is_on(client, make_user, csrf_on):
     make_user(username="kenji")
     page = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
     client.post(
         "/auth/login",
         data={"identifier": "kenji", "password": "correct horse battery", "csrf_token": token},
     )
+    # A member's pages carry the token for the site's scripts (a visitor's carry none).
+    assert 'name="csrf-token"' in client.get("/").get_data(as_text=True)
     assert client.post("/api/markdown/preview", json={"source": "x"}).status_code == 400
     ok = client.post("/api/markdown/preview", json={"source": "x"}, headers={"X-CSRFToken": token})
     assert ok.status_code == 200

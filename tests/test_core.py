@@ -79,3 +79,55 @@ def test_api_errors_are_json(client):
     assert response.status_code == 404
     body = response.get_json()
     assert body["error"]["code"] == "404" and body["error"]["message"]
+
+
+def test_a_visitors_pages_set_no_session_cookie_and_carry_no_token(client, csrf_on, make_user):
+    from community.extensions import db
+    from tests.qa_helpers import ask
+
+    user = make_user(username="aiko")
+    with client.application.app_context():
+        question = ask(user.id).id
+        db.session.commit()
+    pages = ["/", "/questions/", f"/questions/{question}", "/cases/", "/circles/", "/support/"]
+    for path in pages + ["/search?q=橋梁"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "session=" not in response.headers.get("Set-Cookie", ""), path
+        assert "csrf" not in response.get_data(as_text=True), path
+
+
+def test_a_visitor_switches_language_without_a_token_from_this_site_only(client, csrf_on):
+    own = client.post(
+        "/lang", data={"lang": "en", "next": "/"}, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert own.status_code == 302 and LANG_COOKIE in own.headers.get("Set-Cookie", "")
+    other = client.application.test_client()
+    forged = other.post(
+        "/lang", data={"lang": "en", "next": "/"}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert forged.status_code == 302 and LANG_COOKIE not in forged.headers.get("Set-Cookie", "")
+    assert 'lang="ja"' in other.get("/").get_data(as_text=True)
+
+
+def test_a_member_switches_the_accounts_language_only_with_a_token(client, make_user, csrf_on):
+    import re
+
+    from tests.conftest import login
+
+    make_user(username="aiko")
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+    data = {"identifier": "aiko", "password": "correct horse battery", "csrf_token": token}
+    assert client.post("/auth/login", data=data).status_code == 302
+    refused = client.post("/lang", data={"lang": "en"}, headers={"Sec-Fetch-Site": "same-origin"})
+    assert refused.status_code == 400
+    elsewhere = client.application.test_client()
+    client.application.config["WTF_CSRF_ENABLED"] = False
+    login(elsewhere, "aiko")
+    assert 'lang="ja"' in elsewhere.get("/").get_data(as_text=True)  # no token: unchanged
+    client.application.config["WTF_CSRF_ENABLED"] = True
+    page = client.get("/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    client.post("/lang", data={"lang": "en", "csrf_token": token})
+    assert 'lang="en"' in elsewhere.get("/").get_data(as_text=True)

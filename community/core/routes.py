@@ -37,7 +37,8 @@ def home():
         featured=stats.featured_cases(),
         upcoming=bookings_for(current_user)[0][:3] if policy.is_signed_in(current_user) else [],
         checklist=checklist,
-        dismiss_form=EmptyForm(),
+        # Only with the checklist: a form's token would give every visitor a session cookie.
+        dismiss_form=EmptyForm() if checklist else None,
     )
 
 
@@ -59,15 +60,28 @@ def readyz():
     return jsonify(body), 200 if ready else 503
 
 
+# Sec-Fetch-Site values of a request a page of this site sent (or the user typed).
+OWN_FETCH_SITES = frozenset({"same-origin", "none"})
+
+
 @bp.route("/lang", methods=["POST"])
+@csrf.exempt  # checked below: the token for a member, the browser's fetch metadata for a visitor
 def switch_language():
-    """Remember the chosen language in a cookie (and on the account when signed in)."""
-    form = EmptyForm()
+    """Remember the chosen language in a cookie (and on the account when signed in).
+
+    A visitor's form carries no CSRF token: a token would need a session, and the session
+    cookie would then be written on every page a visitor reads (and make it uncacheable) for
+    this one form. Changing a member's account still takes the token. For a visitor, what a
+    forged request could do is set the language cookie; browsers that say where a request comes
+    from (Sec-Fetch-Site) have other sites' requests refused."""
     lang = supported(request.form.get("lang"))
-    if not form.validate_on_submit() or lang is None:
+    if lang is None:
         return redirect(safe_next())
     if policy.is_signed_in(current_user):
+        csrf.protect()  # 400 without the token, as every other form
         set_locale(current_user, lang)
+    elif request.headers.get("Sec-Fetch-Site", "none") not in OWN_FETCH_SITES:
+        return redirect(safe_next())
     response = make_response(redirect(safe_next()))
     response.set_cookie(
         LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True

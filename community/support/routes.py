@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from community import policy
 from community.forms import EmptyForm
 from community.reference import choices
 from community.support import bp, services
@@ -46,7 +47,8 @@ def navigator():
         need=need,
         recs=recs,
         defaults=defaults,
-        remember_form=EmptyForm(),
+        # Members only (the template shows it to them): a token gives a visitor a session.
+        remember_form=EmptyForm() if policy.is_signed_in(current_user) else None,
     )
 
 
