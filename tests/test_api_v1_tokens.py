@@ -182,21 +182,25 @@ def test_rate_limit_per_token_with_retry_after(limited_app, make_user):
 
 def test_posting_through_the_api_counts_against_the_members_post_limit(limited_app, make_user):
     make_user(username="hana")
+    make_user(username="ken")
     limited_app.config["RATELIMIT_POST_NEW"] = "2 per minute"
     limited_app.config["RATELIMIT_POST"] = "2 per minute"
-    text = make_token(limited_app, "hana")
+    tokens = [make_token(limited_app, "hana", name=n) for n in ("one", "two", "three")]
     client = limited_app.test_client()
+    # One allowance per member, whichever of their tokens they post with.
     statuses = [
         client.post(
             "/api/v1/questions",
             json={**ASK, "title": f"{ASK['title']} {i}"},
-            headers=bearer(text),
+            headers=bearer(token),
         ).status_code
-        for i in range(3)
+        for i, token in enumerate(tokens)
     ]
     assert statuses == [201, 201, 429]
-    # Reading is not posting: the list still answers.
-    assert client.get("/api/v1/questions", headers=bearer(text)).status_code == 200
+    # Reading is not posting, and another member (same address) has their own allowance.
+    assert client.get("/api/v1/questions", headers=bearer(tokens[2])).status_code == 200
+    other = make_token(limited_app, "ken")
+    assert client.post("/api/v1/questions", json=ASK, headers=bearer(other)).status_code == 201
 
 
 def test_deleted_members_tokens_stop_working_and_others_stay(app, make_user):

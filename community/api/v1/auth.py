@@ -11,6 +11,7 @@ from community import policy
 from community.api.v1 import bp
 from community.errors import DomainError, PermissionDenied
 from community.extensions import csrf, limiter
+from community.moderation import services as moderation
 from community.rate_limits import user_key
 from community.tokens import services as tokens
 
@@ -84,6 +85,32 @@ def rate_key() -> str:
     except Unauthorized:
         return request.remote_addr or "?"  # answered 401 by authenticate() anyway
     return f"token:{token.id}" if token is not None else user_key()
+
+
+def _caller():
+    """The token's owner, else the session's user (None when the token is refused)."""
+    try:
+        token = _bearer_token()
+    except Unauthorized:
+        return None
+    return token.user if token is not None else current_user
+
+
+def post_key() -> str:
+    """Posting limits count per member, whichever token (or the site) they post with: the key
+    is the one the forms use (rate_limits.user_key), so the allowance is shared."""
+    user = _caller()
+    if user is not None and user.is_authenticated:
+        return f"user:{user.id}"
+    return request.remote_addr or "?"
+
+
+def post_limit() -> str:
+    """rate_limits.post_limit for the API's caller (read before the blueprint's hooks run)."""
+    user = _caller()
+    if user is not None and user.is_authenticated and moderation.trust_level(user) == 0:
+        return current_app.config["RATELIMIT_POST_NEW"]
+    return current_app.config["RATELIMIT_POST"]
 
 
 def _api_limit() -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from community import policy
 from community.api.v1 import bp, cursors, present
-from community.api.v1.auth import require_write
+from community.api.v1.auth import post_key, post_limit, require_write
 from community.api.v1.schemas import (
     AnswerCreated,
     AnswerIn,
@@ -31,7 +31,6 @@ from community.circles.models import Circle
 from community.errors import NotFound
 from community.extensions import db, limiter
 from community.questions import page, services
-from community.rate_limits import post_limit, user_key
 
 READ_SECURITY = [{}, {"token": []}]  # anonymous callers read what visitors see
 WRITE_SECURITY = [{"token": []}]
@@ -49,7 +48,7 @@ def writes(view):
 
 
 # Posting through the API counts against the same per-member limits as the forms.
-post_limited = limiter.limit(post_limit, key_func=user_key, override_defaults=False)
+post_limited = limiter.limit(post_limit, key_func=post_key, override_defaults=False)
 
 
 def _weak_etag(*parts) -> str:
