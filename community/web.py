@@ -41,6 +41,9 @@ CSP = "; ".join(
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 # Probes: no session, no user, no database unless they check it themselves.
 PROBE_ENDPOINTS = frozenset({"static", "core.healthz", "core.readyz"})
+# In a request's WSGI environ: its connection commits each statement by itself (set by
+# questions/page_cache.read_without_transaction), so finish_transaction need not commit.
+AUTOCOMMITTED = "kakehashi.autocommitted"
 
 
 def wants_json() -> bool:
@@ -62,6 +65,14 @@ def register_request_hooks(app: Flask) -> None:
     @app.after_request
     def finish_transaction(response):
         if response.status_code < 400:
+            session = db.session()
+            if request.environ.get(AUTOCOMMITTED) and not (
+                session.new or session.dirty or session.deleted
+            ):
+                # Each statement committed by itself (page_cache.read_without_transaction), and
+                # no ORM change waits for a flush: the commit's machinery has nothing to do.
+                live.flush()
+                return response
             try:
                 db.session.commit()
             except DomainError as err:

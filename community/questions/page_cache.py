@@ -38,6 +38,7 @@ from community.extensions import db
 from community.profiles.models import Profile
 from community.questions import follows
 from community.questions.models import Answer, Comment, Question
+from community.web import AUTOCOMMITTED
 
 PAGE_TTL = 600  # seconds
 ARGS = frozenset({"page", "sort", "answer", "comment", "expand"})
@@ -212,6 +213,8 @@ def read_without_transaction() -> bool:
     if db.session.get_bind().dialect.name != "postgresql" or db.session().in_transaction():
         return False
     db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    # On the request, not on `g` (an app context can outlive a request): web.finish_transaction.
+    request.environ[AUTOCOMMITTED] = True
     return True
 
 
