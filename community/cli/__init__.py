@@ -14,6 +14,7 @@ from community import demo, fragments, idempotency, rendered
 from community.admin.services import ensure_default_domains
 from community.auth.models import Role
 from community.auth.services import create_user
+from community.cli.network import network_cli
 from community.cli.reference import reference_cli
 from community.errors import ValidationFailed
 from community.extensions import db
@@ -180,3 +181,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(markdown_cli)
     app.cli.add_command(cache_cli)
     app.cli.add_command(reference_cli)
+    app.cli.add_command(network_cli)

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("network", __name__)
 
-from community.network import kpi_routes, routes  # noqa: E402,F401
+# figures_watch connects the session hooks that keep the stored monthly figures correct.
+from community.network import figures_watch, kpi_routes, routes  # noqa: E402,F401

@@ -2,7 +2,7 @@
 
 Who sees what: admins every prefecture; a coordinator only their prefectures (scope.py), with
 small cells suppressed (kpis_cells.py); the open-data table suppresses them for everyone. The
-SQL is in kpis_sql.py.
+SQL is in kpis_sql.py; closed months come from the store (figures_store.py).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from sqlalchemy import select
 from community import policy
 from community.errors import DomainError, NotFound
 from community.extensions import db
+from community.network import figures_store, scope
 from community.network import kpis_sql as sql
-from community.network import scope
 from community.network.kpis_cells import Column, columns, row_cells
 from community.reference.models import Field, PopulationBand, Prefecture
 
@@ -129,8 +129,9 @@ def parse_filters(viewer, args, now: datetime | None = None) -> Filters:
     return Filters(covered, prefecture, field, first, last)
 
 
-def _figures(filters: Filters, by: str) -> tuple[dict, ...]:
-    """The raw figures by group: questions, answers, bookings, new members (four statements)."""
+def live_figures(filters: Filters, by: str) -> tuple[dict, ...]:
+    """The raw figures by group computed now: questions, answers, bookings, new members (four
+    statements)."""
     sql.without_jit()
     return (
         sql.question_figures(filters, by),
@@ -156,15 +157,22 @@ class Table:
     columns: list[Column]
     rows: list[tuple[str, str, dict]]  # (group key, its label, cells by column key)
     suppressed: bool  # whether small cells are hidden
+    computed_at: datetime | None = None  # when the oldest stored month was computed
 
 
-def monthly_table(viewer, filters: Filters) -> Table:
+def _figures(filters: Filters, by: str, now: datetime | None) -> tuple[tuple[dict, ...], object]:
+    """The raw figures: closed months from the store (figures_store.py), the current one live."""
+    current = month_text(this_month(now))
+    return figures_store.figures(filters, by, current, live_figures)
+
+
+def monthly_table(viewer, filters: Filters, now: datetime | None = None) -> Table:
     """The KPI table by JST month for `filters` (already checked against the viewer's scope)."""
     strict = not policy.is_admin(viewer)
     bands = _bands()
-    figures = _figures(filters, "month")
+    figures, computed_at = _figures(filters, "month", now)
     rows = [(month, month, _cells(figures, month, bands, strict)) for month in filters.months]
-    return Table(columns(bands), rows, strict)
+    return Table(columns(bands), rows, strict, computed_at)
 
 
 def open_data_table(viewer, month: str) -> Table:
@@ -174,7 +182,22 @@ def open_data_table(viewer, month: str) -> Table:
     m_ = parse_month(month, _("月"))
     filters = Filters(None, "", "", m_, m_)
     bands = _bands()
-    figures = _figures(filters, "prefecture")
+    figures, computed_at = _figures(filters, "prefecture", None)
     prefectures = db.session.scalars(select(Prefecture).order_by(Prefecture.code))
     rows = [(p.code, p.name_ja, _cells(figures, p.code, bands, True)) for p in prefectures]
-    return Table(columns(bands), rows, True)
+    return Table(columns(bands), rows, True, computed_at)
+
+
+def refresh_figures(months: int, now: datetime | None = None) -> int:
+    """Compute and store the last `months` closed months for the national view, each
+    prefecture and the open data (for a nightly run); returns how many months were stored."""
+    current = this_month(now)
+    first, last = add_months(current, -months), add_months(current, -1)
+    codes = list(db.session.scalars(select(Prefecture.code).order_by(Prefecture.code)))
+    views = [Filters(None, "", "", first, last)]
+    views += [Filters(frozenset({code}), code, "", first, last) for code in codes]
+    stored = figures_store.refresh(views, "month", month_text(current), live_figures)
+    singles = [add_months(first, i) for i in range(months)]
+    by_month = [Filters(None, "", "", m, m) for m in singles]
+    stored += figures_store.refresh(by_month, "prefecture", month_text(current), live_figures)
+    return stored
