@@ -43,6 +43,8 @@ from community.db import utcnow
 from community.extensions import db
 from community.mailqueue.models import MailStatus, OutgoingMail
 from community.moderation.models import Flag
+from community.network import coordinators
+from community.network.models import CoordinatorAppointment
 from community.notifications.models import Kind, Notification, NotificationSetting
 from community.office_hours import services as oh
 from community.office_hours.models import (
@@ -54,8 +56,6 @@ from community.office_hours.models import (
     Mode,
 )
 from community.questions import services as qa
-from community.tokens import services as access_tokens
-from community.tokens.models import AccessToken
 from community.questions.models import (
     Answer,
     CloseReason,
@@ -64,6 +64,8 @@ from community.questions.models import (
     QuestionFollow,
     QuestionInvite,
 )
+from community.tokens import services as access_tokens
+from community.tokens.models import AccessToken
 from tests import qa_helpers
 from tests.conftest import empty_tables, login
 from tests.factories import PASSWORD, open_every_day
@@ -93,6 +95,7 @@ ADMINS = E(403, admin=OK)
 SIGNED_IN = E(OK)
 EVERYONE = E(OK, anonymous=OK)
 PARTIES_ONLY = E(404)  # bookings: anyone who is not the adviser or the booker
+NETWORK_ADMINS = E(404, anonymous=404, admin=OK)
 
 
 # --- the world --------------------------------------------------------------------------------
@@ -325,6 +328,11 @@ def _close(w):
     qa.close(_user("boss"), db.session.get(Question, w.t.q), CloseReason.OFF_TOPIC)
 
 
+def _appointment(w):
+    """booker appointed coordinator of 岐阜県 (w.appointment: its id)."""
+    w.appointment = coordinators.appoint(_user("boss"), "booker", "21").id
+
+
 def _token(w):
     """A read token of booker's (w.token: its id)."""
     w.token = access_tokens.create(_user("booker"), "bot", "read")[0].id
@@ -401,6 +409,13 @@ ROUTES = [
           data=lambda w: {"domain": "city.example.jp"}, state=rows(VerifiedDomain)),
     Route("admin.delete_domain", lambda w: f"/admin/domains/{w.domain}/delete", ADMINS,
           state=rows(VerifiedDomain)),
+    # The network view: not even its existence shows to others (404, visitors included).
+    Route("network.coordinator_list", lambda w: "/network/coordinators", NETWORK_ADMINS,
+          data=lambda w: {"username": "replier_open", "prefecture": "21"},
+          state=rows(CoordinatorAppointment)),
+    Route("network.remove_coordinator",
+          lambda w: f"/network/coordinators/{w.appointment}/remove", NETWORK_ADMINS,
+          prepare=_appointment, state=rows(CoordinatorAppointment)),
     Route("admin.retry_mail", lambda w: f"/admin/mail/{w.failed_mail}/retry", ADMINS,
           state=get(OutgoingMail, "status", lambda w: w.failed_mail)),
     Route("circles.create", lambda w: "/circles/new", ADMINS,
