@@ -161,9 +161,9 @@ def test_the_current_month_is_always_live_and_touches_nothing_stored(app):
 def test_the_page_says_when_the_figures_were_computed(app):
     admin = client_as(app, "boss")
     html = admin.get("/network/kpis?from=2026-09&to=2026-11").get_data(as_text=True)
-    assert "集計日時: 表示時点" in html  # the first view computed every month
+    assert "集計日時：表示時点" in html  # the first view computed every month
     html = admin.get("/network/kpis?from=2026-09&to=2026-11").get_data(as_text=True)
-    assert "集計日時: 20" in html and "（今月分は表示時点）" in html
+    assert "集計日時：20" in html and "（今月分は表示時点）" in html
     assert "24時間以内に反映" in html
     admin.set_cookie("lang", "en")
     html = admin.get("/network/kpis?from=2026-09&to=2026-11").get_data(as_text=True)
