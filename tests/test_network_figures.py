@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from community.casebook.models import Case, CaseStatus
 from community.db import utcnow
 from community.extensions import db
 from community.network import figures_store, kpis
@@ -123,6 +124,17 @@ def test_hiding_deleting_and_withdrawing_acceptance_in_closed_months(app):
         actions.accept(user_named("asker"), by_time[jst(2026, 10, 10, 12, 0)], None)
         db.session.commit()  # a bulk UPDATE of the accepted answer
         assert _october()["questions_helped_by_case"] == 0
+        assert _table() == _live_table()
+
+
+def test_a_case_withdrawn_changes_the_months_of_its_linked_questions(app):
+    with app.app_context():
+        assert _october()["questions_with_case"] == 1
+        db.session.commit()
+        case = db.session.scalars(select(Case).where(Case.slug == "gifu-bridges")).one()
+        case.status = CaseStatus.DRAFT
+        db.session.commit()
+        assert _october()["questions_with_case"] == 0
         assert _table() == _live_table()
 
 

@@ -13,8 +13,8 @@ Correctness as posts change: figures_watch.py bumps a month's generation in the 
 any change that alters its figures. A stored row counts only while its generation is the
 month's current one, so figures read before a change committed are never taken as fresh, even
 when they are stored after it (a reader computing while a writer commits). What the watch does
-not see (a member's profile: prefecture, municipality, stage; a case published or withdrawn)
-reaches the stored months within MAX_AGE.
+not see (a member's profile: prefecture, municipality, stage) reaches the stored months within
+MAX_AGE.
 """
 
 from __future__ import annotations

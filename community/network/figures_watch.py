@@ -11,7 +11,8 @@ What changes which month (the month in JST):
   changed: the month it was asked;
 - an answer posted, hidden, shown or deleted: its own month and its question's (the time to a
   first answer);
-- a case link or an answer's citation of a case: the question's month;
+- a case link, an answer's citation of a case, or a case published or withdrawn: the months of
+  the questions linked;
 - a booking made or changed: the month of its session (before and after a move);
 - an account created or deleted: the month it was created.
 """
@@ -24,20 +25,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from community.auth.models import User
-from community.casebook.models import AnswerCitation, CaseLink
+from community.casebook.models import AnswerCitation, Case, CaseLink
 from community.db import utcnow
 from community.extensions import db
 from community.network.models import MonthChange
 from community.office_hours.models import Booking
 from community.questions.models import Answer, Question
 
-_NOTED = "network_months"  # session.info: {"months": set, "questions": set, "answers": set}
+_NOTED = "network_months"  # session.info: {"months", "questions", "answers", "cases": set}
 
 # The columns whose change alters a figure, per model.
 SHOWN = {
     Question: ("hidden_at", "field_code", "stage", "accepted_answer_id", "created_at", "author_id"),
     Answer: ("hidden_at", "created_at", "question_id", "author_id"),
     CaseLink: ("hidden_at", "case_id", "question_id"),
+    Case: ("status",),  # only a published case's links count
     AnswerCitation: ("answer_id", "case_id"),
     Booking: ("status", "starts_at", "rating", "member_id"),
     User: ("deleted_at", "created_at"),
@@ -51,7 +53,8 @@ def _month(when) -> str | None:
 
 
 def _noted(session) -> dict[str, set]:
-    return session.info.setdefault(_NOTED, {"months": set(), "questions": set(), "answers": set()})
+    empty = {"months": set(), "questions": set(), "answers": set(), "cases": set()}
+    return session.info.setdefault(_NOTED, empty)
 
 
 def _values(obj, name: str) -> set:
@@ -80,6 +83,8 @@ def note(session, obj) -> None:
         noted["questions"] |= _values(obj, "question_id")
     elif isinstance(obj, AnswerCitation):
         noted["answers"] |= _values(obj, "answer_id")
+    elif isinstance(obj, Case):
+        noted["cases"].add(obj.id)
     elif isinstance(obj, Booking):
         noted["months"] |= {_month(t) for t in _values(obj, "starts_at")}
     elif isinstance(obj, User):
@@ -120,6 +125,9 @@ def _bulk(state):
     elif model is CaseLink:
         noted["questions"] |= set(state.session.scalars(select(CaseLink.question_id).where(where)))
         return
+    elif model is Case:
+        noted["cases"] |= set(state.session.scalars(select(Case.id).where(where)))
+        return
     else:
         cited = select(AnswerCitation.answer_id).where(where)
         noted["answers"] |= set(state.session.scalars(cited))
@@ -127,9 +135,9 @@ def _bulk(state):
     noted["months"] |= {_month(t) for t in state.session.scalars(found)}
 
 
-def _question_months(session, question_ids: set, answer_ids: set) -> set[str]:
-    """The months of the questions (and of the answers' questions): from the session's own rows
-    when it holds them, else one statement."""
+def _question_months(session, question_ids: set, answer_ids: set, case_ids: set) -> set[str]:
+    """The months of the questions (of the answers' questions, of the cases' linked questions):
+    from the session's own rows when it holds them, else one statement."""
     months, unknown = set(), set()
     for qid in question_ids - {None}:
         question = session.identity_map.get(session.identity_key(Question, qid))
@@ -148,10 +156,12 @@ def _question_months(session, question_ids: set, answer_ids: set) -> set[str]:
             unknown.add(answer.question_id)
         else:
             answers_left.add(aid)
-    if unknown or answers_left:
+    case_ids = case_ids - {None}
+    if unknown or answers_left or case_ids:
         via_answers = select(Answer.question_id).where(Answer.id.in_(answers_left))
+        via_cases = select(CaseLink.question_id).where(CaseLink.case_id.in_(case_ids))
         found = select(Question.created_at).where(
-            Question.id.in_(unknown) | Question.id.in_(via_answers)
+            Question.id.in_(unknown) | Question.id.in_(via_answers) | Question.id.in_(via_cases)
         )
         months |= {_month(t) for t in session.scalars(found)}
     return months
@@ -169,7 +179,7 @@ def _bump(session):
 
     current = month_text(this_month())
     months = {m for m in noted["months"] if m is not None and m < current}
-    found = _question_months(session, noted["questions"], noted["answers"])
+    found = _question_months(session, noted["questions"], noted["answers"], noted["cases"])
     months |= {m for m in found if m is not None and m < current}
     if not months:
         return
