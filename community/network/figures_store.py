@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from community.db import savepoint, utcnow
 from community.extensions import db
 from community.network.models import MonthChange, MonthFigures
+from community.network.months import parse_month
 
 MAX_AGE = timedelta(hours=24)
 FAMILIES = 4  # questions, answers, bookings, members
@@ -112,8 +113,6 @@ def figures(filters, by: str, current: str, compute) -> tuple[Figures, datetime 
     """The raw figures of `filters` by `by` ("month" or "prefecture"), closed months (before
     `current`, 'YYYY-MM') from the store where fresh, and when the oldest stored one used was
     computed (None when every month was computed now). `compute(filters, by)` runs kpis_sql."""
-    from community.network.kpis import parse_month  # kpis imports this module
-
     months = filters.months
     closed = [m for m in months if m < current]
     key = filter_key(filters)

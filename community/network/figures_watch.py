@@ -29,6 +29,7 @@ from community.casebook.models import AnswerCitation, Case, CaseLink
 from community.db import utcnow
 from community.extensions import db
 from community.network.models import MonthChange
+from community.network.months import month_text, this_month
 from community.office_hours.models import Booking
 from community.questions.models import Answer, Question
 
@@ -47,8 +48,6 @@ SHOWN = {
 
 
 def _month(when) -> str | None:
-    from community.network.kpis import month_text, this_month
-
     return None if when is None else month_text(this_month(when))
 
 
@@ -175,8 +174,6 @@ def _bump(session):
     noted = session.info.pop(_NOTED, None)
     if not noted:
         return
-    from community.network.kpis import month_text, this_month
-
     current = month_text(this_month())
     months = {m for m in noted["months"] if m is not None and m < current}
     found = _question_months(session, noted["questions"], noted["answers"], noted["cases"])
