@@ -47,7 +47,8 @@ def kpis_page():
         prefectures = prefectures.where(Prefecture.code.in_(sorted(visible)))
     questions = [(key, cells["questions"]) for key, _label, cells in table.rows]
     p50 = [(key, cells["first_answer_p50_hours"]) for key, _label, cells in table.rows]
-    empty = _("表示できる値がありません（該当なし、または秘匿）")
+    empty = _("No value to show (none, or suppressed)")
+    # A chart unit follows the number as is: "4 questions" in English, 「4件」 in Japanese.
     return render_template(
         "network/kpis.html",
         filters=filters,
@@ -57,10 +58,14 @@ def kpis_page():
         prefectures=list(db.session.scalars(prefectures)),
         fields=list(db.session.scalars(select(Field).order_by(Field.position))),
         questions_chart=charts.bar_chart(
-            "kpi-questions", _("月別の質問数"), questions, pgettext("chart unit", "件"), empty
+            "kpi-questions",
+            _("Questions per month"),
+            questions,
+            pgettext("chart unit", " questions"),
+            empty,
         ),
         p50_chart=charts.line_chart(
-            "kpi-p50", _("初回回答までの時間（中央値）"), p50, pgettext("chart unit", "時間"), empty
+            "kpi-p50", _("Time to first answer (median)"), p50, pgettext("chart unit", " h"), empty
         ),
     )
 
@@ -71,7 +76,7 @@ def kpis_csv():
     filters = kpis.parse_filters(current_user, request.args)
     table = kpis.monthly_table(current_user, filters)
     name = f"kakehashi-kpis-{kpis.month_text(filters.first)}-{kpis.month_text(filters.last)}.csv"
-    return _csv_response(table, _("月"), name, labels=True)
+    return _csv_response(table, _("Month"), name, labels=True)
 
 
 @bp.route("/open-data/<month>.csv")

@@ -78,20 +78,20 @@ def parse_filters(viewer, args, now: datetime | None = None) -> Filters:
     if prefecture and (
         not re.fullmatch(r"\d{2}", prefecture) or db.session.get(Prefecture, prefecture) is None
     ):
-        raise BadFilter(_("都道府県の指定が正しくありません。一覧から選んでください。"))
+        raise BadFilter(_("That prefecture is not valid. Choose one from the list."))
     if field and (len(field) > 30 or db.session.get(Field, field) is None):
-        raise BadFilter(_("分野の指定が正しくありません。一覧から選んでください。"))
+        raise BadFilter(_("That field is not valid. Choose one from the list."))
     if prefecture:
         scope.require_prefecture(viewer, prefecture)
-    last = parse_month(args["to"], _("終了月")) if args.get("to") else this_month(now)
+    last = parse_month(args["to"], _("last month")) if args.get("to") else this_month(now)
     if args.get("from"):
-        first = parse_month(args["from"], _("開始月"))
+        first = parse_month(args["from"], _("first month"))
     else:
         first = add_months(last, -(DEFAULT_MONTHS - 1))
     if first > last:
-        raise BadFilter(_("開始月は終了月より前にしてください。"))
+        raise BadFilter(_("The first month must not come after the last month."))
     if add_months(first, MAX_MONTHS - 1) < last:
-        raise BadFilter(_("期間は最長%(n)dか月です。", n=MAX_MONTHS))
+        raise BadFilter(_("The period can be at most %(n)d months.", n=MAX_MONTHS))
     covered = frozenset({prefecture}) if prefecture else scope.visible_prefectures(viewer)
     return Filters(covered, prefecture, field, first, last)
 
@@ -146,7 +146,7 @@ def open_data_table(viewer, month: str) -> Table:
     """One month's figures by prefecture, small cells suppressed for everyone (admins only)."""
     if not policy.is_admin(viewer):
         raise NotFound()  # like the rest of the network view: no sign that the page exists
-    m_ = parse_month(month, _("月"))
+    m_ = parse_month(month, _("Month"))
     filters = Filters(None, "", "", m_, m_)
     bands = _bands()
     figures, computed_at = _figures(filters, "prefecture", None)

@@ -41,27 +41,33 @@ class Column:
 def columns(bands: list[PopulationBand]) -> list[Column]:
     """The table's columns after the group (month or prefecture)."""
     cols = [
-        Column("questions", _l("質問数"), "count"),
-        Column("first_answer_p50_hours", _l("初回回答までの時間 p50（時間）"), "hours"),
-        Column("answered_within_7d_pct", _l("7日以内に回答された割合（%）"), "share"),
-        Column("answers", _l("回答数"), "count"),
-        Column("answers_cross_municipality_pct", _l("市区町村を越えた回答の割合（%）"), "share"),
-        Column("answers_cross_prefecture_pct", _l("都道府県を越えた回答の割合（%）"), "share"),
-        Column("stage_1", _l("課題ステータス1の質問"), "count"),
-        Column("stage_2", _l("課題ステータス2の質問"), "count"),
-        Column("stage_3", _l("課題ステータス3の質問"), "count"),
-        Column("stage_unknown", _l("課題ステータス不明の質問"), "count"),
-        Column("bookings", _l("オフィスアワー予約"), "count"),
-        Column("bookings_done", _l("オフィスアワー実施"), "count"),
-        Column("rating_mean", _l("満足度の平均（1–5）"), "mean"),
-        Column("questions_with_case", _l("事例が紐づいた質問"), "count"),
-        Column("questions_helped_by_case", _l("事例が解決に役立った質問"), "count"),
-        Column("new_members", _l("新規メンバー"), "count"),
+        Column("questions", _l("Questions asked"), "count"),
+        Column("first_answer_p50_hours", _l("Time to first answer, p50 (hours)"), "hours"),
+        Column("answered_within_7d_pct", _l("Answered within 7 days (%)"), "share"),
+        Column("answers", _l("Answers"), "count"),
+        Column(
+            "answers_cross_municipality_pct", _l("Answers across municipality borders (%)"), "share"
+        ),
+        Column(
+            "answers_cross_prefecture_pct", _l("Answers across prefecture borders (%)"), "share"
+        ),
+        Column("stage_1", _l("Questions at problem stage 1"), "count"),
+        Column("stage_2", _l("Questions at problem stage 2"), "count"),
+        Column("stage_3", _l("Questions at problem stage 3"), "count"),
+        Column("stage_unknown", _l("Questions without a problem stage"), "count"),
+        Column("bookings", _l("Office-hours bookings"), "count"),
+        Column("bookings_done", _l("Office-hours sessions held"), "count"),
+        Column("rating_mean", _l("Mean satisfaction (1–5)"), "mean"),
+        Column("questions_with_case", _l("Questions with a linked case"), "count"),
+        Column("questions_helped_by_case", _l("Questions a case helped resolve"), "count"),
+        Column("new_members", _l("New members"), "count"),
     ]
     for band in bands:
-        label = _l("新規メンバー（%(band)s）", band=band.name)
+        label = _l("New members (%(band)s)", band=band.name)
         cols.append(Column(f"new_members_{band.code}", label, "count"))
-    cols.append(Column("new_members_band_unknown", _l("新規メンバー（人口規模不明）"), "count"))
+    cols.append(
+        Column("new_members_band_unknown", _l("New members (population band unknown)"), "count")
+    )
     return cols
 
 

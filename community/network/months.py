@@ -45,7 +45,7 @@ def parse_month(value: str, name: str) -> Month:
     """'YYYY-MM' between 2000 and 2100, or BadFilter naming the filter."""
     match = _MONTH.fullmatch(value.strip())
     if match is None or not (2000 <= int(match[1]) <= 2100 and 1 <= int(match[2]) <= 12):
-        raise BadFilter(_("%(name)sは「2026-10」のように年と月で指定してください。", name=name))
+        raise BadFilter(_("Give the %(name)s as a year and month, such as 2026-10.", name=name))
     return int(match[1]), int(match[2])
 
 
