@@ -6,7 +6,8 @@
 
 Builds (with COPY; about a minute) MEMBERS members (default 30,000) spread over every
 municipality of the reference data — a few hundred left with nobody, as on a real network —
-QUESTIONS questions (200,000) over the last 24 months and ANSWERS answers (1,000,000), then
+QUESTIONS questions (200,000) over the last 24 months and ANSWERS answers (1,000,000), each
+member's problem stage set and moved one to three times over those months, then
 asks each page REQUESTS times (default 100) one after another, in the process (the time inside
 the application, as the server's Server-Timing would give it), as an admin and as the
 coordinator of 岐阜県, and prints p50/p95 and the SQL statements each page ran. The aim
@@ -33,6 +34,8 @@ PAGES = (
     "/network/kpis",
     "/network/kpis?prefecture=21",
     "/network/kpis.csv",
+    "/network/stages",
+    "/network/stages?prefecture=21",
 )
 COORDINATED = "21"  # 岐阜県
 AIM_MS = 300
@@ -73,6 +76,7 @@ def build(app, members: int, questions: int, answers: int) -> None:
     from community.db import utcnow
     from community.extensions import db
     from community.network.models import CoordinatorAppointment
+    from community.network.stage_history import ProfileStageChange
     from community.profiles.models import OrganisationKind, Profile, Visibility
     from community.questions.models import Answer, Question, QuestionStatus
     from community.reference.loader import load_reference
@@ -127,6 +131,22 @@ def build(app, members: int, questions: int, answers: int) -> None:
                     "visibility": Visibility.PUBLIC,
                 }
             )
+        # Each member's problem stage over time: set once, then moved zero to two times.
+        stage_rows = []
+        for uid in range(2, members + 1):
+            stage, when = None, now - timedelta(days=rng.randint(30, 730))
+            for _ in range(rng.randint(1, 3)):
+                new = rng.choice([s for s in (1, 2, 3) if s != stage])
+                stage_rows.append(
+                    {
+                        "id": len(stage_rows) + 1,
+                        "user_id": uid,
+                        "from_stage": stage,
+                        "to_stage": new,
+                        "changed_at": when,
+                    }
+                )
+                stage, when = new, when + timedelta(days=rng.randint(1, 200))
         q_rows, a_rows = [], []
         per_question = answers / questions
         for qid in range(1, questions + 1):
@@ -166,6 +186,7 @@ def build(app, members: int, questions: int, answers: int) -> None:
             _copy(conn, Profile.__table__, profiles)
             _copy(conn, Question.__table__, q_rows)
             _copy(conn, Answer.__table__, a_rows)
+            _copy(conn, ProfileStageChange.__table__, stage_rows)
             _copy(
                 conn,
                 CoordinatorAppointment.__table__,
