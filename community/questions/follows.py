@@ -79,11 +79,12 @@ def today():
     return _today()
 
 
-def record_view(question: Question, viewer_key: str, now: datetime | None = None) -> bool:
+def record_view(question, viewer_key: str, now: datetime | None = None) -> bool:
     """Count a view unless this viewer already viewed the question today (Japan time); True
-    when it was counted. The view's row and the count are written together: in one statement on
-    PostgreSQL (the INSERT in a WITH), which also serves a request whose connection commits each
-    statement by itself (page_cache.read_without_transaction)."""
+    when it was counted, and `question.view_count` (a Question, or a cached visitor page's
+    page_cache.Seen) is then the new count. The view's row and the count are written together:
+    in one statement on PostgreSQL (the INSERT in a WITH), which also serves a request whose
+    connection commits each statement by itself (page_cache.read_without_transaction)."""
     key, day = viewer_key[:64], _today(now)
     if db.session.get_bind().dialect.name != "postgresql":
         if not _insert_ignore(QuestionView, question_id=question.id, viewer=key, day=day):
@@ -93,6 +94,8 @@ def record_view(question: Question, viewer_key: str, now: datetime | None = None
             .where(Question.id == question.id)
             .values(view_count=Question.view_count + 1)
         )
+        if not isinstance(question, Question):  # the ORM keeps only its own objects current
+            question.view_count += 1
         return True
     added = (
         pg_insert(QuestionView)
@@ -110,7 +113,10 @@ def record_view(question: Question, viewer_key: str, now: datetime | None = None
     ).scalar()
     if count is None:
         return False
-    set_committed_value(question, "view_count", count)
+    if isinstance(question, Question):
+        set_committed_value(question, "view_count", count)
+    else:
+        question.view_count = count
     connection = db.session.connection()
     if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
         # A page view's transaction need not wait for the disk: a crash may lose the last few

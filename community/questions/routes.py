@@ -187,7 +187,7 @@ def show(question_id: int):
         viewer_key = _viewer_key()
         if not current_user.is_authenticated:
             page_cache.read_without_transaction()
-            if stamped := page_cache.stamp(current_user, question_id, viewer_key):
+            if stamped := page_cache.stamp(question_id, viewer_key):
                 return _visitor_page(*stamped)
         elif stamped := member_pages.stamp(current_user, question_id, viewer_key):
             return _reader_page(stamped)
