@@ -57,7 +57,7 @@ def test_every_operation_conforms_and_never_fails(app, community, caller, mode):
     headers = bearer(make_token(app, "hana", "write")) if caller == "member" else {}
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 4
+    assert len(operations) == 7
 
     for operation in operations:
 
