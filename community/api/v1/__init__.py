@@ -61,4 +61,4 @@ def init_app(app: Flask) -> None:
     csrf.exempt(bp)
 
 
-from community.api.v1 import auth, cases, errors, questions  # noqa: E402,F401
+from community.api.v1 import auth, cases, circles, errors, questions  # noqa: E402,F401
