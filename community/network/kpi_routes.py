@@ -14,7 +14,7 @@ from sqlalchemy import select
 from community import policy
 from community.extensions import db
 from community.network import bp, charts, kpis, kpis_cells, scope
-from community.reference.models import Field, Prefecture
+from community.reference.models import Field
 
 
 def _csv_response(table: kpis.Table, first_heading: str, filename: str, labels: bool) -> Response:
@@ -41,10 +41,6 @@ def kpis_page():
     """The KPI table by month with its charts, for admins and coordinators."""
     filters = kpis.parse_filters(current_user, request.args)
     table = kpis.monthly_table(current_user, filters)
-    visible = scope.visible_prefectures(current_user)
-    prefectures = select(Prefecture).order_by(Prefecture.code)
-    if visible is not None:
-        prefectures = prefectures.where(Prefecture.code.in_(sorted(visible)))
     questions = [(key, cells["questions"]) for key, _label, cells in table.rows]
     p50 = [(key, cells["first_answer_p50_hours"]) for key, _label, cells in table.rows]
     empty = _("No value to show (none, or suppressed)")
@@ -55,7 +51,7 @@ def kpis_page():
         table=table,
         cell_text=kpis_cells.cell_text,
         open_data=policy.is_admin(current_user),
-        prefectures=list(db.session.scalars(prefectures)),
+        prefectures=scope.prefectures_in_scope(current_user),
         fields=list(db.session.scalars(select(Field).order_by(Field.position))),
         questions_chart=charts.bar_chart(
             "kpi-questions",

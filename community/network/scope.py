@@ -12,6 +12,7 @@ from community import policy
 from community.auth.models import User
 from community.extensions import db
 from community.network.models import CoordinatorAppointment
+from community.reference.models import Prefecture
 from community.request_memo import per_request
 
 
@@ -52,3 +53,12 @@ def require_prefecture(user: User, code: str) -> None:
     scope = visible_prefectures(user)
     if scope is not None and code not in scope:
         raise NotFound()
+
+
+def prefectures_in_scope(user: User) -> list[Prefecture]:
+    """The prefectures `user` may choose in a network filter, by code (one statement)."""
+    stmt = select(Prefecture).order_by(Prefecture.code)
+    visible = visible_prefectures(user)
+    if visible is not None:
+        stmt = stmt.where(Prefecture.code.in_(sorted(visible)))
+    return list(db.session.scalars(stmt))

@@ -8,11 +8,8 @@ import io
 from flask import Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from community.extensions import db
 from community.network import bp, kpis_cells, scope, stages
-from community.reference.models import Prefecture
 
 
 @bp.route("/stages")
@@ -20,17 +17,13 @@ def stages_page():
     """Stage moves and end-of-month stages by month, for admins and coordinators."""
     filters = stages.parse_filters(current_user, request.args)
     table = stages.stage_table(current_user, filters)
-    visible = scope.visible_prefectures(current_user)
-    prefectures = select(Prefecture).order_by(Prefecture.code)
-    if visible is not None:
-        prefectures = prefectures.where(Prefecture.code.in_(sorted(visible)))
     return render_template(
         "network/stages.html",
         filters=filters,
         table=table,
         columns=stages.COLUMNS,
         cell_text=kpis_cells.cell_text,
-        prefectures=list(db.session.scalars(prefectures)),
+        prefectures=scope.prefectures_in_scope(current_user),
     )
 
 
